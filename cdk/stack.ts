@@ -1,0 +1,419 @@
+/**
+ * The deployable product in one stack: the provisioning state machine (inline ASL + substitutions), one
+ * NodejsFunction per catalog entry with least-privilege roles, the probe's code and role, the secrets,
+ * the ticket webhook (API Gateway) and the notifier that reports each finished execution to its ticket.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LAMBDAS, LambdaDefinition, PROBE_FUNCTION_ENTRY } from '../functions/catalog';
+import { loadDefinition } from './asl';
+import { acknowledge, acknowledgeWildcardResources } from './nag';
+import {
+  MANAGED_BY_TAG_KEY,
+  MANAGED_BY_TAG_VALUE,
+  PROBE_FUNCTION_NAME_PREFIX,
+  WORKFLOW_SECRET_PREFIX,
+  statementsForCalls,
+} from './permissions';
+import { probeCodeAsset } from './probe-code';
+
+/** One runtime for every function; the esbuild target follows it. */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
+const ESBUILD_TARGET = 'node22';
+const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+export interface AoaiLinkStackProps extends StackProps {
+  /** Repository root; entries, the ASL and package-lock.json are resolved from it. Default: this file's parent. */
+  projectRoot?: string;
+  /** The ASL file. Default: statemachine/provision.asl.json under projectRoot. */
+  aslPath?: string;
+  /** The workflow's functions. Default: functions/catalog.ts LAMBDAS. */
+  lambdas?: LambdaDefinition[];
+  /** Maps an entry (relative to projectRoot) to the file to bundle. Default: the file itself. Tests use it for stand-ins. */
+  resolveEntry?: (entry: string) => string;
+  /** An existing secret holding the Azure service principal. Default: a new secret with a placeholder value. */
+  azureCredentialSecretArn?: string;
+  /** Requests per second the webhook accepts (steady, burst is twice). Default 5. */
+  webhookRateLimit?: number;
+}
+
+export class AoaiLinkStack extends Stack {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<string, NodejsFunction> = {};
+  readonly api: apigw.RestApi;
+
+  private readonly projectRoot: string;
+  private readonly resolveEntry: (entry: string) => string;
+
+  constructor(scope: Construct, id: string, props: AoaiLinkStackProps = {}) {
+    super(scope, id, props);
+    this.projectRoot = props.projectRoot ?? path.resolve(__dirname, '..');
+    this.resolveEntry = props.resolveEntry ?? ((entry) => path.join(this.projectRoot, entry));
+    const lambdas = props.lambdas ?? LAMBDAS;
+
+    // --- Secrets: values never appear in the template. ---
+    const azureCredential = this.azureCredentialSecret(props.azureCredentialSecretArn);
+    const signingSecret = new secretsmanager.Secret(this, 'WebhookSigningSecret', {
+      description:
+        'aoai-link: HMAC-SHA256 key shared with the ticket system. Signs webhook requests (X-Signature) and the ' +
+        'status callbacks sent back to tickets.',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+
+    // --- The probe: code in S3, a role for running inside the customer VPC. ---
+    const probeCode = probeCodeAsset(this, 'ProbeCode', {
+      entry: this.resolveEntry(PROBE_FUNCTION_ENTRY),
+      target: ESBUILD_TARGET,
+    });
+    const probeRole = this.probeRole();
+
+    // --- The workflow's functions, from the catalog. ---
+    const scopeContext = {
+      probeRoleArn: probeRole.roleArn,
+      probeCodeObjectArn: probeCode.bucket.arnForObjects(probeCode.s3ObjectKey),
+    };
+    const substitutions: Record<string, string> = {};
+    for (const definition of lambdas) {
+      const environment: Record<string, string> = {
+        MANAGED_BY_TAG_KEY,
+        MANAGED_BY_TAG_VALUE,
+        WORKFLOW_SECRET_PREFIX,
+      };
+      if (definition.usesAzure) environment.AZURE_CREDENTIAL_SECRET_ARN = azureCredential.secretArn;
+      if (definition.calls.includes('lambda:CreateFunction')) {
+        Object.assign(environment, {
+          PROBE_CODE_S3_BUCKET: probeCode.s3BucketName,
+          PROBE_CODE_S3_KEY: probeCode.s3ObjectKey,
+          PROBE_ROLE_ARN: probeRole.roleArn,
+          PROBE_HANDLER: 'index.handler',
+          PROBE_RUNTIME: FUNCTION_RUNTIME.name,
+          PROBE_FUNCTION_NAME_PREFIX,
+        });
+      }
+      const fn = this.nodeFunction(definition.id, definition.entry, definition.description, environment, Duration.minutes(5));
+      const { statements, wildcardReasons } = statementsForCalls(definition.id, definition.calls, scopeContext);
+      for (const statement of statements) fn.addToRolePolicy(statement);
+      acknowledgeWildcardResources(fn.role!, wildcardReasons);
+      if (definition.usesAzure) azureCredential.grantRead(fn);
+      if (definition.substitution) substitutions[definition.substitution] = fn.functionArn;
+    }
+
+    // --- The state machine. ---
+    const aslPath = props.aslPath ?? path.join(this.projectRoot, 'statemachine', 'provision.asl.json');
+    const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      // Step Functions requires the /aws/vendedlogs/ prefix to avoid the resource-policy size limit.
+      logGroupName: `/aws/vendedlogs/states/${this.stackName}-provision`,
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Provision', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: 'Provisions a private path from an AWS VPC to an Azure OpenAI account over a site-to-site VPN.',
+      definitionBody: sfn.DefinitionBody.fromString(loadDefinition(aslPath, Object.keys(substitutions))),
+      definitionSubstitutions: substitutions,
+      // Execution data stays out of the logs: the console history shows it to those allowed to read it.
+      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+      // Stated explicitly: AWS-owned key, so people reading history in the console need no KMS grant.
+      encryptionConfiguration: new sfn.AwsOwnedEncryptionConfiguration(),
+    });
+    const invokeReasons = new Map<string, string>([
+      ['*', 'X-Ray tracing (PutTraceSegments, GetSampling*) and CloudWatch Logs delivery (CreateLogDelivery etc.) accept no resource scope; added by CDK for tracing and logging.'],
+    ]);
+    for (const definition of lambdas) {
+      if (!definition.substitution) continue;
+      const fn = this.functions[definition.id];
+      fn.grantInvoke(this.stateMachine);
+      invokeReasons.set(`${fn.functionArn}:*`, 'Versions and aliases of one of the workflow\'s own functions (added by grantInvoke).');
+    }
+    acknowledgeWildcardResources(this.stateMachine.role, invokeReasons);
+
+    // --- Webhook intake, status, notifier. ---
+    const stateMachineArn = this.stateMachine.stateMachineArn;
+    const executionsArn = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${this.stateMachine.stateMachineName}:*`;
+    const intake = this.nodeFunction(
+      'Intake',
+      'functions/intake/handler.ts',
+      'POST /environments: checks the signature and the request, starts the provisioning execution.',
+      { STATE_MACHINE_ARN: stateMachineArn, SIGNING_SECRET_ARN: signingSecret.secretArn },
+      Duration.seconds(29),
+    );
+    intake.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: [stateMachineArn] }),
+    );
+    intake.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+    signingSecret.grantRead(intake);
+
+    const status = this.nodeFunction(
+      'EnvironmentStatus',
+      'functions/environment-status/handler.ts',
+      "GET /environments/{environmentId}: the latest execution's status and summary.",
+      { STATE_MACHINE_ARN: stateMachineArn },
+      Duration.seconds(29),
+    );
+    status.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachineArn] }));
+    status.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+
+    const notifier = this.nodeFunction(
+      'NotifyTicket',
+      'functions/notify-ticket/handler.ts',
+      "Posts a signed status to the ticket's callbackUrl when a provisioning execution ends.",
+      { SIGNING_SECRET_ARN: signingSecret.secretArn },
+      Duration.minutes(2),
+    );
+    notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+    signingSecret.grantRead(notifier);
+    this.notifyOnExecutionEnd(notifier);
+    for (const fn of [intake, status, notifier]) {
+      acknowledgeWildcardResources(fn.role!, {
+        [executionsArn]: "Execution names are chosen at run time; the scope is this state machine's executions only.",
+      });
+    }
+
+    this.api = this.webhookApi(intake, status, props.webhookRateLimit ?? 5);
+
+    for (const secret of [signingSecret, azureCredential]) {
+      if (secret instanceof secretsmanager.Secret) {
+        acknowledge(
+          secret,
+          'AwsSolutions-SMG4',
+          'No rotation Lambda: the value is issued outside AWS (the ticket system holds the same webhook key; the Azure ' +
+            'service principal secret is rotated in Entra ID) and is replaced with put-secret-value; the functions read ' +
+            'the current value on cold start.',
+        );
+      }
+    }
+    for (const fn of Object.values(this.functions)) {
+      acknowledge(
+        fn,
+        'AwsSolutions-L1',
+        `Pinned to ${FUNCTION_RUNTIME.name}, a supported LTS runtime, on purpose: bundles are built with esbuild target ` +
+          `${ESBUILD_TARGET} and tested on that Node line; moving to a newer runtime is a deliberate change, not a drift.`,
+      );
+    }
+
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachineArn });
+    new CfnOutput(this, 'WebhookUrl', { value: this.api.urlForPath('/environments') });
+    new CfnOutput(this, 'WebhookSigningSecretArn', { value: signingSecret.secretArn });
+    new CfnOutput(this, 'AzureCredentialSecretArn', { value: azureCredential.secretArn });
+  }
+
+  private azureCredentialSecret(arn: string | undefined): secretsmanager.ISecret {
+    if (arn) {
+      // A complete ARN ends with the 6-character suffix Secrets Manager adds; grants differ for the two forms.
+      return /-[A-Za-z0-9]{6}$/.test(arn)
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'AzureCredential', arn)
+        : secretsmanager.Secret.fromSecretPartialArn(this, 'AzureCredential', arn);
+    }
+    return new secretsmanager.Secret(this, 'AzureCredential', {
+      description:
+        'aoai-link: Azure service principal for Azure Resource Manager. Replace the placeholder with JSON ' +
+        '{"tenantId":"<guid>","clientId":"<guid>","clientSecret":"<secret>"} or ' +
+        '{"tenantId":"<guid>","clientId":"<guid>","certificate":"<PEM with private key>"} ' +
+        '(aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string file://sp.json). ' +
+        'Roles needed: see docs/deploying.md.',
+      // The generated value only fills an unused key; the empty fields make the functions say "not configured".
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ tenantId: '', clientId: '', clientSecret: '' }),
+        generateStringKey: 'placeholder',
+        excludePunctuation: true,
+      },
+    });
+  }
+
+  private probeRole(): iam.Role {
+    const role = new iam.Role(this, 'ProbeRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'aoai-link: execution role of the per-environment probe functions that run inside the VPC.',
+    });
+    // What a Lambda function in a VPC needs for its network interfaces (the content of
+    // AWSLambdaVPCAccessExecutionRole, inline so the grant is reviewable here).
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [
+          `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/lambda/${PROBE_FUNCTION_NAME_PREFIX}*`,
+        ],
+      }),
+    );
+    acknowledgeWildcardResources(role, {
+      '*': 'Lambda manages the network interfaces of a function in a VPC; these EC2 actions accept no resource scope (same as the AWSLambdaVPCAccessExecutionRole managed policy).',
+      [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/lambda/${PROBE_FUNCTION_NAME_PREFIX}*`]:
+        'Log groups of the probe functions created per environment at run time, and nothing else.',
+    });
+    return role;
+  }
+
+  /** A bundled function with its own role and log group (no managed policies, bounded retention). */
+  private nodeFunction(
+    id: string,
+    entry: string,
+    description: string,
+    environment: Record<string, string>,
+    timeout: Duration,
+  ): NodejsFunction {
+    const entryPath = this.resolveEntry(entry);
+    if (!fs.existsSync(entryPath)) throw new Error(`Function ${id}: entry ${entryPath} does not exist.`);
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `aoai-link ${id}`,
+    });
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, id, {
+      entry: entryPath,
+      handler: 'handler',
+      description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout,
+      role,
+      logGroup,
+      environment,
+      projectRoot: this.projectRoot,
+      depsLockFilePath: path.join(this.projectRoot, 'package-lock.json'),
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        target: ESBUILD_TARGET,
+        minify: true,
+        sourceMap: true,
+        // Bundle the AWS SDK too: the versions tested here are the versions that run.
+        externalModules: [],
+      },
+    });
+    this.functions[id] = fn;
+    return fn;
+  }
+
+  private notifyOnExecutionEnd(notifier: NodejsFunction): void {
+    const deadLetters = new sqs.Queue(this, 'NotifyDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // Failures of the function itself (after its own bounded HTTP retries) land here too.
+    notifier.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(1) });
+    const fnResource = notifier.node.defaultChild as lambda.CfnFunction;
+    fnResource.deadLetterConfig = { targetArn: deadLetters.queueArn };
+    deadLetters.grantSendMessages(notifier);
+
+    new events.Rule(this, 'ExecutionEnded', {
+      description: 'aoai-link: a provisioning execution ended; tell its ticket.',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(notifier, {
+          deadLetterQueue: deadLetters,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+  }
+
+  private webhookApi(intake: NodejsFunction, status: NodejsFunction, rateLimit: number): apigw.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'WebhookAccessLogs', {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const api = new apigw.RestApi(this, 'WebhookApi', {
+      description: 'aoai-link: ticket webhook (POST /environments) and status (GET /environments/{environmentId}).',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // Execution logging (ERROR) needs the account-level API Gateway logging role.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: rateLimit,
+        throttlingBurstLimit: rateLimit * 2,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    const validator = api.addRequestValidator('Validator', {
+      validateRequestBody: false, // the body is checked by the intake against the request schema
+      validateRequestParameters: true,
+    });
+    acknowledge(
+      api,
+      'AwsSolutions-APIG2',
+      'Bodies are validated by the intake function with the same schema as the workflow, which answers 400 listing every ' +
+        'problem; a gateway model would stop at the first problem and answer in a different shape. Parameters are validated here.',
+    );
+    acknowledge(
+      api,
+      'AwsSolutions-APIG3',
+      'The stage is throttled and POST requires an HMAC signature checked before any work; attach a WAF web ACL at the ' +
+        "organisation's edge if policy requires one (docs/webhook.md).",
+    );
+    acknowledge(
+      api,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      "The account-level role API Gateway uses to write execution logs; AWS's managed policy is the documented one for it.",
+    );
+    const environments = api.root.addResource('environments');
+    const post = environments.addMethod('POST', new apigw.LambdaIntegration(intake), {
+      requestValidator: validator,
+      requestParameters: {
+        // Declared, not required: a missing signature must reach the intake and get its 401, not a gateway 400.
+        'method.request.header.X-Signature': false,
+        'method.request.header.X-Signature-Timestamp': false,
+      },
+    });
+    const one = environments.addResource('{environmentId}');
+    const get = one.addMethod('GET', new apigw.LambdaIntegration(status), {
+      authorizationType: apigw.AuthorizationType.IAM,
+      requestValidator: validator,
+      requestParameters: { 'method.request.path.environmentId': true },
+    });
+    acknowledge(
+      post,
+      'AwsSolutions-APIG4',
+      'Ticket systems cannot sign AWS SigV4; every POST must carry an HMAC-SHA256 signature over timestamp and body with ' +
+        'the shared signing secret (5-minute window), checked by the intake before anything starts (401 otherwise).',
+    );
+    acknowledge(post, 'AwsSolutions-COG4', 'Machine-to-machine webhook authenticated by HMAC signature; there are no end users to pool.');
+    acknowledge(get, 'AwsSolutions-COG4', 'Authorized with AWS IAM (SigV4): callers are operators and automation with AWS credentials.');
+    return api;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The AWS side of the site-to-site VPN: customer gateway (the Azure gateway's public IP, static routing),
+ * virtual private gateway attached to the VPC, route propagation, and the VPN connection with a static route
+ * to the VNet and pinned IKEv2/AES256/SHA2-256/DH14 tunnels. The tunnels' pre-shared keys are generated here,
+ * stored in Secrets Manager before the connection is created, and only their ARNs leave the task.
+ */
+import {
+  AttachVpnGatewayCommand,
+  CreateCustomerGatewayCommand,
+  CreateVpnConnectionCommand,
+  CreateVpnConnectionRouteCommand,
+  CreateVpnGatewayCommand,
+  DescribeCustomerGatewaysCommand,
+  DescribeRouteTablesCommand,
+  DescribeVpnConnectionsCommand,
+  DescribeVpnGatewaysCommand,
+  EnableVgwRoutePropagationCommand,
+  type EC2Client,
+  type VpnConnection,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { createHash } from 'node:crypto';
+import { rememberSecret } from '../commons/cloud-errors';
+import { isNotFound } from '../commons/cloud-errors';
+import { lookUpThenCreateOnce } from '../commons/ec2';
+import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
+import { ec2TagFilters, ec2TagSpecifications, ec2Tags, resourceNames } from '../commons/naming';
+import { generatePreSharedKey } from '../commons/psk';
+import type { EnvironmentRequest } from '../commons/request';
+import type { EnvironmentFacts } from '../validate-request/validate';
+
+export interface StepInput {
+  request: EnvironmentRequest;
+  facts: EnvironmentFacts;
+}
+
+const LIVE_STATES = { Name: 'state', Values: ['pending', 'available'] };
+
+export async function createCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, input: StepInput & { publicIp: string }) {
+  const env = input.request.environmentId;
+  const name = resourceNames(input.request).aws.customerGateway;
+  const { resource } = await lookUpThenCreateOnce(
+    'CreateCustomerGateway',
+    async () => (await ec2.send(new DescribeCustomerGatewaysCommand({ Filters: [...ec2TagFilters(env, name), LIVE_STATES] }))).CustomerGateways?.[0],
+    async () =>
+      (
+        await ec2Once.send(
+          new CreateCustomerGatewayCommand({
+            Type: 'ipsec.1',
+            IpAddress: input.publicIp,
+            BgpAsn: 65000, // required by the API, unused with static routing
+            DeviceName: `Azure VPN gateway for ${env}`,
+            TagSpecifications: ec2TagSpecifications('customer-gateway', env, name),
+          }),
+        )
+      ).CustomerGateway!,
+  );
+  // A customer gateway's IP cannot change; one with another IP means the Azure address changed under us.
+  if (resource.IpAddress !== input.publicIp) {
+    throw new ResourceConflict(
+      `Customer gateway ${resource.CustomerGatewayId} (${name}) points at ${resource.IpAddress}, but the Azure gateway's public IP is ${input.publicIp}. Delete the old customer gateway and its VPN connection, then re-run.`,
+    );
+  }
+  return { customerGatewayId: resource.CustomerGatewayId! };
+}
+
+export async function createVpnGateway(ec2: EC2Client, ec2Once: EC2Client, input: StepInput) {
+  const env = input.request.environmentId;
+  const name = resourceNames(input.request).aws.vpnGateway;
+  const { resource } = await lookUpThenCreateOnce(
+    'CreateVpnGateway',
+    async () => (await ec2.send(new DescribeVpnGatewaysCommand({ Filters: [...ec2TagFilters(env, name), LIVE_STATES] }))).VpnGateways?.[0],
+    async () =>
+      (
+        await ec2Once.send(
+          new CreateVpnGatewayCommand({ Type: 'ipsec.1', AmazonSideAsn: 64512, TagSpecifications: ec2TagSpecifications('vpn-gateway', env, name) }),
+        )
+      ).VpnGateway!,
+  );
+  return { vpnGatewayId: resource.VpnGatewayId! };
+}
+
+async function describeVpnGateway(ec2: EC2Client, vpnGatewayId: string) {
+  const gateway = (await ec2.send(new DescribeVpnGatewaysCommand({ VpnGatewayIds: [vpnGatewayId] }))).VpnGateways?.[0];
+  if (!gateway) throw new ResourceFailed(`Virtual private gateway ${vpnGatewayId} no longer exists`);
+  return gateway;
+}
+
+export async function attachVpnGateway(ec2: EC2Client, input: StepInput & { vpnGatewayId: string }) {
+  const gateway = await describeVpnGateway(ec2, input.vpnGatewayId);
+  if (gateway.State !== 'available') throw new ResourceNotReady(`Virtual private gateway ${input.vpnGatewayId} is ${gateway.State}`);
+  const attachment = gateway.VpcAttachments?.find((a) => a.VpcId === input.request.aws.vpcId && a.State !== 'detached');
+  if (!attachment) {
+    await ec2.send(new AttachVpnGatewayCommand({ VpcId: input.request.aws.vpcId, VpnGatewayId: input.vpnGatewayId }));
+  }
+  return { attachment: attachment?.State ?? 'attaching' };
+}
+
+/** With static routing the VGW propagates the VPN connection's static routes (the VNet) into these tables. */
+export async function enableRoutePropagation(ec2: EC2Client, input: StepInput & { vpnGatewayId: string }) {
+  const gateway = await describeVpnGateway(ec2, input.vpnGatewayId);
+  const attachment = gateway.VpcAttachments?.find((a) => a.VpcId === input.request.aws.vpcId);
+  if (attachment?.State !== 'attached') {
+    throw new ResourceNotReady(`Virtual private gateway ${input.vpnGatewayId} is ${attachment?.State ?? 'not attached'} to ${input.request.aws.vpcId}`);
+  }
+  const enabled: string[] = [];
+  for (const routeTableId of input.request.aws.routeTableIds) {
+    const table = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }))).RouteTables?.[0];
+    if (!table?.PropagatingVgws?.some((p) => p.GatewayId === input.vpnGatewayId)) {
+      await ec2.send(new EnableVgwRoutePropagationCommand({ GatewayId: input.vpnGatewayId, RouteTableId: routeTableId }));
+    }
+    enabled.push(routeTableId);
+  }
+  return { routeTableIds: enabled };
+}
+
+/** A deterministic idempotency token per secret, so a retried CreateSecret is recognised by Secrets Manager. */
+function clientRequestToken(secretName: string): string {
+  return createHash('sha256').update(`create:${secretName}`).digest('hex').slice(0, 64);
+}
+
+/**
+ * The tunnel's key: the stored one if the secret exists (a re-run or retry keeps the key the tunnel was built
+ * with), else a new one stored before anything uses it.
+ */
+export async function ensureTunnelKey(secrets: SecretsManagerClient, environmentId: string, secretName: string): Promise<{ arn: string; key: string }> {
+  const read = async () => {
+    const value = await secrets.send(new GetSecretValueCommand({ SecretId: secretName }));
+    rememberSecret(value.SecretString);
+    return { arn: value.ARN!, key: value.SecretString! };
+  };
+  try {
+    await secrets.send(new DescribeSecretCommand({ SecretId: secretName }));
+    return await read();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  const key = generatePreSharedKey();
+  rememberSecret(key);
+  try {
+    const created = await secrets.send(
+      new CreateSecretCommand({
+        Name: secretName,
+        Description: `Pre-shared key of an AWS-Azure VPN tunnel for environment ${environmentId}`,
+        SecretString: key,
+        ClientRequestToken: clientRequestToken(secretName),
+        KmsKeyId: process.env.TUNNEL_KEY_KMS_KEY_ID || undefined,
+        Tags: ec2Tags(environmentId),
+      }),
+    );
+    return { arn: created.ARN!, key };
+  } catch (error) {
+    // Another attempt stored its key first: use that one, never two different keys.
+    if ((error as { name?: string }).name === 'ResourceExistsException') return read();
+    throw error;
+  }
+}
+
+function tunnelOptions(key: string) {
+  return {
+    PreSharedKey: key,
+    IKEVersions: [{ Value: 'ikev2' }],
+    Phase1EncryptionAlgorithms: [{ Value: 'AES256' }],
+    Phase2EncryptionAlgorithms: [{ Value: 'AES256' }],
+    Phase1IntegrityAlgorithms: [{ Value: 'SHA2-256' }],
+    Phase2IntegrityAlgorithms: [{ Value: 'SHA2-256' }],
+    Phase1DHGroupNumbers: [{ Value: 14 }],
+    Phase2DHGroupNumbers: [{ Value: 14 }],
+    // Azure initiates (connectionMode Default); AWS restarts the tunnel itself after a dead-peer timeout.
+    DPDTimeoutAction: 'restart',
+  };
+}
+
+async function findVpnConnection(ec2: EC2Client, environmentId: string, name: string): Promise<VpnConnection | undefined> {
+  const found = await ec2.send(new DescribeVpnConnectionsCommand({ Filters: [...ec2TagFilters(environmentId, name), LIVE_STATES] }));
+  return found.VpnConnections?.[0];
+}
+
+export async function createVpnConnection(
+  ec2: EC2Client,
+  ec2Once: EC2Client,
+  secrets: SecretsManagerClient,
+  input: StepInput & { customerGatewayId: string; vpnGatewayId: string },
+) {
+  const env = input.request.environmentId;
+  const names = resourceNames(input.request).aws;
+  const keys = [await ensureTunnelKey(secrets, env, names.pskSecretNames[0]), await ensureTunnelKey(secrets, env, names.pskSecretNames[1])];
+  const { resource } = await lookUpThenCreateOnce(
+    'CreateVpnConnection',
+    () => findVpnConnection(ec2, env, names.vpnConnection),
+    async () =>
+      (
+        await ec2Once.send(
+          new CreateVpnConnectionCommand({
+            Type: 'ipsec.1',
+            CustomerGatewayId: input.customerGatewayId,
+            VpnGatewayId: input.vpnGatewayId,
+            Options: { StaticRoutesOnly: true, TunnelInsideIpVersion: 'ipv4', TunnelOptions: keys.map((k) => tunnelOptions(k.key)) },
+            TagSpecifications: ec2TagSpecifications('vpn-connection', env, names.vpnConnection),
+          }),
+        )
+      ).VpnConnection!,
+  );
+  return { vpnConnectionId: resource.VpnConnectionId!, pskSecretArns: keys.map((k) => k.arn) };
+}
+
+/** Once the connection is available: the static route to the VNet, and the tunnels' outside addresses. */
+export async function completeVpnConnection(ec2: EC2Client, input: StepInput & { vpnConnectionId: string }) {
+  const connection = (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [input.vpnConnectionId] }))).VpnConnections?.[0];
+  if (!connection) throw new ResourceFailed(`VPN connection ${input.vpnConnectionId} no longer exists`);
+  if (connection.State === 'pending') throw new ResourceNotReady(`VPN connection ${input.vpnConnectionId} is still pending`);
+  if (connection.State !== 'available') throw new ResourceFailed(`VPN connection ${input.vpnConnectionId} is ${connection.State}`);
+  for (const prefix of input.facts.vnetAddressPrefixes) {
+    const has = connection.Routes?.some((r) => r.DestinationCidrBlock === prefix && r.State !== 'deleted' && r.State !== 'deleting');
+    if (!has) {
+      await ec2.send(new CreateVpnConnectionRouteCommand({ VpnConnectionId: input.vpnConnectionId, DestinationCidrBlock: prefix }));
+    }
+  }
+  const tunnels = (connection.Options?.TunnelOptions ?? []).map((t, index) => ({ tunnel: index + 1, outsideIp: t.OutsideIpAddress! }));
+  if (tunnels.length < 2) throw new ResourceNotReady(`VPN connection ${input.vpnConnectionId} reports ${tunnels.length} tunnels`);
+  return { vpnConnectionId: input.vpnConnectionId, tunnels };
+}

@@ -1,0 +1,139 @@
+/**
+ * Azure Resource Manager, the way a Step Functions task needs it: start a PUT and return at once (the state
+ * machine does the waiting), read a resource's state, and stay idempotent: a PUT is only sent from a terminal
+ * state, so a retry or a redrive never collides with an operation in flight.
+ */
+import type { ResourceManagementClient } from '@azure/arm-resources';
+import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { ResourceFailed, ResourceNotReady } from './errors';
+import { cloudErrorCode, httpStatusOf, isNotFound } from './cloud-errors';
+
+/** api-versions: stable ones the SDK and the docs agree on (see the README on why not the newest). */
+export const API_VERSIONS = {
+  network: '2024-05-01',
+  privateDns: '2024-06-01',
+  dnsResolver: '2022-07-01',
+  cognitiveServices: '2024-10-01',
+} as const;
+
+export interface ArmBody {
+  location?: string;
+  tags?: Record<string, string>;
+  sku?: Record<string, unknown>;
+  kind?: string;
+  zones?: string[];
+  properties?: Record<string, any>;
+}
+
+export interface ArmResourceView extends ArmBody {
+  id: string;
+  name?: string;
+  type?: string;
+  properties: Record<string, any>;
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Canceled']);
+
+export function provisioningStateOf(resource: ArmResourceView | undefined): string {
+  return resource?.properties?.provisioningState ?? 'Succeeded';
+}
+
+export async function getArmResource(arm: ResourceManagementClient, id: string, apiVersion: string): Promise<ArmResourceView | undefined> {
+  try {
+    return (await arm.resources.getById(id, apiVersion)) as ArmResourceView;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Sends the PUT as raw JSON through the client's own pipeline (auth, retries, TLS). Needed where the generic
+ * resource model drops fields, e.g. the public IP's top-level `zones`.
+ */
+async function putRaw(arm: ResourceManagementClient, id: string, apiVersion: string, body: ArmBody): Promise<void> {
+  const host = ((arm as unknown as { $host?: string }).$host ?? 'https://management.azure.com').replace(/\/+$/, '');
+  const response = await arm.sendRequest(
+    createPipelineRequest({
+      url: `${host}${id}?api-version=${apiVersion}`,
+      method: 'PUT',
+      body: JSON.stringify(body),
+      headers: createHttpHeaders({ 'content-type': 'application/json' }),
+    }),
+  );
+  if (response.status >= 400) {
+    let code = 'ArmError';
+    let message = response.bodyAsText ?? '';
+    try {
+      const parsed = JSON.parse(response.bodyAsText ?? '{}');
+      code = parsed.error?.code ?? code;
+      message = parsed.error?.message ?? message;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw Object.assign(new Error(message), { code, statusCode: response.status });
+  }
+}
+
+export interface EnsureOptions {
+  /** Send the body as raw JSON (fields the generic model does not know, such as `zones`). */
+  raw?: boolean;
+  /** A Succeeded resource is re-PUT only when this says its configuration differs from the body. */
+  needsUpdate?: (current: ArmResourceView) => boolean;
+}
+
+export interface EnsureResult {
+  provisioningState: string;
+  /** True when this call sent a PUT. */
+  wrote: boolean;
+}
+
+/**
+ * Makes the resource exist with this body. Absent, Failed or Canceled, or Succeeded but different: PUT
+ * (without waiting). In progress: leave it alone. Returns the state it is in now.
+ */
+export async function ensureArmResource(
+  arm: ResourceManagementClient,
+  id: string,
+  apiVersion: string,
+  body: ArmBody,
+  options: EnsureOptions = {},
+): Promise<EnsureResult> {
+  const current = await getArmResource(arm, id, apiVersion);
+  if (current) {
+    const state = provisioningStateOf(current);
+    if (!TERMINAL.has(state)) return { provisioningState: state, wrote: false };
+    if (state === 'Succeeded' && !(options.needsUpdate?.(current) ?? false)) return { provisioningState: state, wrote: false };
+  }
+  try {
+    if (options.raw) {
+      await putRaw(arm, id, apiVersion, body);
+    } else {
+      await arm.resources.beginCreateOrUpdateById(id, apiVersion, body as any);
+    }
+  } catch (error) {
+    // A PUT whose answer was lost, retried by the SDK, meets its own operation in flight: that is success.
+    if (cloudErrorCode(error) === 'AnotherOperationInProgress' || httpStatusOf(error) === 409) {
+      const after = await getArmResource(arm, id, apiVersion);
+      if (after) return { provisioningState: provisioningStateOf(after), wrote: true };
+    }
+    throw error;
+  }
+  const after = await getArmResource(arm, id, apiVersion);
+  return { provisioningState: provisioningStateOf(after), wrote: true };
+}
+
+/** Reads the resource and demands it be Succeeded: not yet → ResourceNotReady (the state retries), Failed → ResourceFailed. */
+export async function requireSucceeded(
+  arm: ResourceManagementClient,
+  id: string,
+  apiVersion: string,
+  what: string,
+): Promise<ArmResourceView> {
+  const resource = await getArmResource(arm, id, apiVersion);
+  if (!resource) throw new ResourceNotReady(`${what} ${id} does not exist yet`);
+  const state = provisioningStateOf(resource);
+  if (state === 'Succeeded') return resource;
+  if (state === 'Failed' || state === 'Canceled') throw new ResourceFailed(`${what} ${id} ended in provisioningState ${state}`);
+  throw new ResourceNotReady(`${what} ${id} is still ${state}`);
+}

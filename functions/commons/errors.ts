@@ -1,0 +1,50 @@
+/**
+ * Named errors. The error's `name` is what Step Functions matches in Retry/Catch and shows as the execution's
+ * Error; the message is the Cause a network engineer reads: it names the resource and what it last reported.
+ * No message ever carries a secret.
+ */
+
+export class WorkflowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The request is refused before anything is created; the message lists every problem, one per line. */
+export class RequestRefused extends WorkflowError {}
+
+/** A resource this step depends on is not ready yet; the state's Retry waits and tries again. */
+export class ResourceNotReady extends WorkflowError {}
+
+/** Throttling, 5xx, a dropped connection: safe to retry (every task is idempotent). */
+export class TransientCloudError extends WorkflowError {}
+
+/** The Azure VPN gateway build ended Failed. */
+export class GatewayBuildFailed extends WorkflowError {}
+
+/** A bounded wait ran out; the message says what the resource last reported. */
+export class WaitTimedOut extends WorkflowError {}
+
+/** The tunnels did not come up within the bounded wait. */
+export class TunnelsDown extends WorkflowError {}
+
+/** An Azure or AWS resource ended in a failed state. */
+export class ResourceFailed extends WorkflowError {}
+
+/** The probe from inside the VPC did not prove the private path; the message names what is missing. */
+export class ProbeFailed extends WorkflowError {}
+
+/** A resource exists with our name but a configuration we did not ask for; we do not overwrite it silently. */
+export class ResourceConflict extends WorkflowError {}
+
+/** Errors that no retry can fix: the ASL lists them with MaxAttempts 0 before its States.ALL retrier. */
+export const TERMINAL_ERRORS = [
+  'RequestRefused',
+  'GatewayBuildFailed',
+  'WaitTimedOut',
+  'TunnelsDown',
+  'ResourceFailed',
+  'ProbeFailed',
+  'ResourceConflict',
+];

@@ -1,0 +1,250 @@
+/**
+ * Deterministic names, ids and tags for everything the workflow creates, derived from the request alone.
+ *
+ * Determinism is what makes the Lambdas idempotent: a retried or redriven task computes the same names, finds
+ * what an earlier attempt created (by name on Azure, by tag on AWS) and carries on instead of creating twins.
+ * Every name stays within its service's length limit for the longest environmentId (31 characters); the
+ * tests check that.
+ */
+import { createHash } from 'crypto';
+import { GATEWAY_SUBNET_NAME, parseOpenAiAccountId, type EnvironmentRequest, type SubnetPrefixField } from './request';
+
+export const NAME_PREFIX = 'aoai-link';
+export const MANAGED_BY = 'aoai-private-link';
+export const OPENAI_DOMAIN = 'openai.azure.com';
+export const OPENAI_PRIVATE_DNS_ZONE = 'privatelink.openai.azure.com';
+/** Longest environmentId the request schema allows. */
+export const MAX_ENVIRONMENT_ID_LENGTH = 31;
+
+export interface AzureResourceName {
+  name: string;
+  /** Full ARM id. */
+  id: string;
+}
+
+/** Names for one of the two AWS tunnels (index 0 = tunnel 1). */
+export interface TunnelNames {
+  tunnel: 1 | 2;
+  localNetworkGateway: AzureResourceName;
+  connection: AzureResourceName;
+  /** Secrets Manager secret holding the tunnel's pre-shared key. */
+  pskSecretName: string;
+}
+
+export interface ResourceNames {
+  environmentId: string;
+  /** `aoai-link-<env>`: the stem of the AWS names. */
+  prefix: string;
+  azure: {
+    subscriptionId: string;
+    resourceGroup: string;
+    resourceGroupId: string;
+    virtualNetwork: AzureResourceName;
+    gatewaySubnet: AzureResourceName;
+    privateEndpointSubnet: AzureResourceName;
+    dnsInboundSubnet: AzureResourceName;
+    /** Subnet name per request prefix field: the `ownSubnetNames` argument of crossCheckRequest. */
+    subnetNamesByPrefixField: Record<SubnetPrefixField, string>;
+    publicIp: AzureResourceName;
+    vpnGateway: AzureResourceName;
+    /** The gateway's single IP configuration (`default`), referenced by BGP settings. */
+    vpnGatewayIpConfigurationId: string;
+    tunnels: [TunnelNames, TunnelNames];
+    privateEndpointNsg: AzureResourceName;
+    dnsInboundNsg: AzureResourceName;
+    privateEndpoint: AzureResourceName;
+    privateEndpointNicName: string;
+    privateLinkServiceConnectionName: string;
+    privateDnsZoneGroup: AzureResourceName;
+    privateDnsZone: AzureResourceName;
+    virtualNetworkLink: AzureResourceName;
+    dnsResolver: AzureResourceName;
+    inboundEndpoint: AzureResourceName;
+    openAiAccount: { id: string; name: string; subscriptionId: string; resourceGroup: string };
+  };
+  aws: {
+    region: string;
+    customerGateway: string;
+    vpnGateway: string;
+    vpnConnection: string;
+    dnsOutboundSecurityGroup: string;
+    probeSecurityGroup: string;
+    resolverEndpoint: string;
+    resolverRule: string;
+    resolverRuleAssociation: string;
+    /** Route 53 Resolver idempotency keys (≤ 255 characters). */
+    creatorRequestIds: { resolverEndpoint: string; resolverRule: string };
+    /** PSK secret names, tunnel 1 then tunnel 2. */
+    pskSecretNames: [string, string];
+    probeFunction: string;
+  };
+}
+
+/** Every name and id the workflow uses for this request's environment. */
+export function resourceNames(request: EnvironmentRequest): ResourceNames {
+  const env = request.environmentId;
+  const { subscriptionId, resourceGroup, virtualNetworkName, openAiAccountId } = request.azure;
+  const resourceGroupId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+  const network = (type: string, name: string): AzureResourceName => ({
+    name,
+    id: `${resourceGroupId}/providers/Microsoft.Network/${type}/${name}`,
+  });
+  const child = (parent: AzureResourceName, type: string, name: string): AzureResourceName => ({ name, id: `${parent.id}/${type}/${name}` });
+
+  const virtualNetwork = network('virtualNetworks', virtualNetworkName);
+  const vpnGateway = network('virtualNetworkGateways', `vpngw-${env}`);
+  const privateEndpoint = network('privateEndpoints', `pe-${env}-openai`);
+  const privateDnsZone = network('privateDnsZones', OPENAI_PRIVATE_DNS_ZONE);
+  const dnsResolver = network('dnsResolvers', `dnspr-${env}`);
+  const subnetNames = subnetNamesByPrefixField(env);
+  const pskSecretNames: [string, string] = [pskSecretName(env, 1), pskSecretName(env, 2)];
+  const tunnel = (n: 1 | 2): TunnelNames => ({
+    tunnel: n,
+    localNetworkGateway: network('localNetworkGateways', `lng-${env}-aws-tunnel-${n}`),
+    connection: network('connections', `cn-${env}-aws-tunnel-${n}`),
+    pskSecretName: pskSecretNames[n - 1],
+  });
+  const account = parseOpenAiAccountId(openAiAccountId);
+  const prefix = `${NAME_PREFIX}-${env}`;
+
+  return {
+    environmentId: env,
+    prefix,
+    azure: {
+      subscriptionId,
+      resourceGroup,
+      resourceGroupId,
+      virtualNetwork,
+      gatewaySubnet: child(virtualNetwork, 'subnets', subnetNames.gatewaySubnetPrefix),
+      privateEndpointSubnet: child(virtualNetwork, 'subnets', subnetNames.privateEndpointSubnetPrefix),
+      dnsInboundSubnet: child(virtualNetwork, 'subnets', subnetNames.dnsResolverSubnetPrefix),
+      subnetNamesByPrefixField: subnetNames,
+      publicIp: network('publicIPAddresses', `pip-${env}-vpngw`),
+      vpnGateway,
+      vpnGatewayIpConfigurationId: `${vpnGateway.id}/ipConfigurations/default`,
+      tunnels: [tunnel(1), tunnel(2)],
+      privateEndpointNsg: network('networkSecurityGroups', `nsg-${env}-private-endpoint`),
+      dnsInboundNsg: network('networkSecurityGroups', `nsg-${env}-dns-inbound`),
+      privateEndpoint,
+      privateEndpointNicName: `pe-${env}-openai-nic`,
+      privateLinkServiceConnectionName: `plsc-${env}-openai`,
+      privateDnsZoneGroup: child(privateEndpoint, 'privateDnsZoneGroups', 'default'),
+      privateDnsZone,
+      virtualNetworkLink: child(privateDnsZone, 'virtualNetworkLinks', `link-${env}`),
+      dnsResolver,
+      inboundEndpoint: child(dnsResolver, 'inboundEndpoints', `in-${env}`),
+      openAiAccount: {
+        id: openAiAccountId,
+        // The request was validated, so the id parses; the fallback only keeps the type total.
+        name: account?.accountName ?? openAiAccountId.split('/').pop() ?? '',
+        subscriptionId: account?.subscriptionId ?? subscriptionId,
+        resourceGroup: account?.resourceGroup ?? '',
+      },
+    },
+    aws: {
+      region: request.aws.region,
+      customerGateway: `${prefix}-cgw`,
+      vpnGateway: `${prefix}-vgw`,
+      vpnConnection: `${prefix}-vpn`,
+      dnsOutboundSecurityGroup: `${prefix}-dns-outbound`,
+      probeSecurityGroup: `${prefix}-probe`,
+      resolverEndpoint: `${prefix}-outbound`,
+      resolverRule: `${prefix}-openai`,
+      resolverRuleAssociation: `${prefix}-openai`,
+      // Keyed by environment and VPC: a retry reuses the key (Route 53 Resolver returns the first result),
+      // while the same environment id pointed at another VPC gets its own endpoint and rule.
+      creatorRequestIds: {
+        resolverEndpoint: `${prefix}-${request.aws.vpcId}-outbound-endpoint`,
+        resolverRule: `${prefix}-${request.aws.vpcId}-forward-openai`,
+      },
+      pskSecretNames,
+      probeFunction: `${NAME_PREFIX}-probe-${env}`,
+    },
+  };
+}
+
+/** The subnet name for each request prefix field; GatewaySubnet's name is fixed by Azure. */
+export function subnetNamesByPrefixField(environmentId: string): Record<SubnetPrefixField, string> {
+  return {
+    gatewaySubnetPrefix: GATEWAY_SUBNET_NAME,
+    privateEndpointSubnetPrefix: `snet-${environmentId}-private-endpoint`,
+    dnsResolverSubnetPrefix: `snet-${environmentId}-dns-inbound`,
+  };
+}
+
+export function pskSecretName(environmentId: string, tunnel: 1 | 2): string {
+  return `${NAME_PREFIX}/${environmentId}/tunnel-${tunnel}-psk`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tags
+// ---------------------------------------------------------------------------------------------------------
+
+export const TAG_ENVIRONMENT = 'environment';
+export const TAG_MANAGED_BY = 'managed-by';
+
+export function standardTags(environmentId: string): Record<string, string> {
+  return { [TAG_ENVIRONMENT]: environmentId, [TAG_MANAGED_BY]: MANAGED_BY };
+}
+
+/** EC2 / Route 53 Resolver / Secrets Manager shape: `[{Key, Value}]`, with `Name` first when given. */
+export function ec2Tags(environmentId: string, name?: string, extra: Record<string, string> = {}): { Key: string; Value: string }[] {
+  const tags: Record<string, string> = { ...(name ? { Name: name } : {}), ...standardTags(environmentId), ...extra };
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** `TagSpecifications` for an EC2 create call (resource type such as "vpn-connection", "security-group"). */
+// Generic so the literal type survives: the SDK's TagSpecification.ResourceType is a union of literals.
+export function ec2TagSpecifications<T extends string>(
+  resourceType: T,
+  environmentId: string,
+  name?: string,
+  extra: Record<string, string> = {},
+): { ResourceType: T; Tags: { Key: string; Value: string }[] }[] {
+  return [{ ResourceType: resourceType, Tags: ec2Tags(environmentId, name, extra) }];
+}
+
+/** Describe* filters that find what this product created for the environment. */
+export function ec2TagFilters(environmentId: string, name?: string): { Name: string; Values: string[] }[] {
+  const filters = Object.entries(standardTags(environmentId)).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }));
+  return name ? [{ Name: 'tag:Name', Values: [name] }, ...filters] : filters;
+}
+
+/** ARM shape (and Lambda's): a plain `{key: value}` object. */
+export function armTags(environmentId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...standardTags(environmentId), ...extra };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Execution identity
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Step Functions execution name: 1–80 characters of [A-Za-z0-9-_]. Names are unique per state machine for
+ * 90 days, so the same request started twice maps to the same execution. `attempt` (2, 3, …) gives a
+ * deliberate re-run of an identical request its own name.
+ */
+export function executionName(environmentId: string, requestHash: string, attempt?: number): string {
+  const suffix = attempt !== undefined && attempt > 1 ? `-r${Math.floor(attempt)}` : '';
+  const name = `${environmentId}-${requestHash}${suffix}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (name.length > 80) throw new RangeError(`execution name would be ${name.length} characters; the limit is 80`);
+  return name;
+}
+
+/** First 8 hex digits of the SHA-256 of the request's canonical JSON (keys sorted, no whitespace). */
+export function requestHash(request: EnvironmentRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex').slice(0, 8);
+}
+
+/** JSON with object keys sorted at every level, so field order in the submitted document does not matter. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

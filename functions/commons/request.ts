@@ -1,0 +1,727 @@
+/**
+ * The environment request (contract: shared/contracts/environment-request.md, version 1): its type, the one
+ * static validator every entry point uses (webhook, command line, StartExecution), and the pure cross-check
+ * against facts read from both clouds.
+ *
+ * Hand-rolled rather than a schema library: the product wants every problem at once, each with its field path
+ * and a plain-words message ("did you mean …?", "the network address is …"), and no runtime dependencies.
+ */
+import { cidrContains, cidrOverlaps, formatCidr, parseCidr, type Cidr } from './cidr';
+
+export const REQUEST_VERSION = 1;
+export const MAX_REQUEST_BYTES = 16 * 1024;
+
+export type PublicNetworkAccessOption = 'disable-after-probe' | 'disable-first' | 'keep';
+export type TunnelsOption = 'both' | 'one';
+
+export interface EnvironmentRequest {
+  version: 1;
+  environmentId: string;
+  ticket?: { id?: string; callbackUrl?: string };
+  aws: {
+    region: string;
+    vpcId: string;
+    routeTableIds: string[];
+    resolverSubnetIds: string[];
+    probeSubnetIds: string[];
+  };
+  azure: {
+    subscriptionId: string;
+    resourceGroup: string;
+    virtualNetworkName: string;
+    gatewaySubnetPrefix: string;
+    privateEndpointSubnetPrefix: string;
+    dnsResolverSubnetPrefix: string;
+    gatewaySku: string;
+    openAiAccountId: string;
+    openAiDeployment: string;
+  };
+  options: { publicNetworkAccess: PublicNetworkAccessOption; tunnels: TunnelsOption };
+}
+
+/** `path` is a field path like "azure.gatewaySubnetPrefix" or "aws.resolverSubnetIds[1]", or "(document)". */
+export interface RequestProblem {
+  path: string;
+  message: string;
+}
+
+export type RequestValidation = { ok: true; request: EnvironmentRequest } | { ok: false; problems: RequestProblem[] };
+
+export const DOCUMENT_PATH = '(document)';
+export const PUBLIC_NETWORK_ACCESS_OPTIONS: readonly PublicNetworkAccessOption[] = ['disable-after-probe', 'disable-first', 'keep'];
+export const TUNNELS_OPTIONS: readonly TunnelsOption[] = ['both', 'one'];
+export const DEFAULT_OPTIONS: EnvironmentRequest['options'] = { publicNetworkAccess: 'disable-after-probe', tunnels: 'both' };
+export const GATEWAY_SKUS = ['VpnGw1AZ', 'VpnGw2AZ', 'VpnGw3AZ', 'VpnGw4AZ', 'VpnGw5AZ'] as const;
+export const DEFAULT_GATEWAY_SKU = 'VpnGw1AZ';
+export const GATEWAY_SUBNET_NAME = 'GatewaySubnet';
+
+/** The three Azure subnet prefix fields, in the order problems about them are reported. */
+export const SUBNET_PREFIX_FIELDS = ['gatewaySubnetPrefix', 'privateEndpointSubnetPrefix', 'dnsResolverSubnetPrefix'] as const;
+export type SubnetPrefixField = (typeof SUBNET_PREFIX_FIELDS)[number];
+
+// ---------------------------------------------------------------------------------------------------------
+// Field syntax. Each check returns a plain-words message, or undefined when the value is fine.
+// ---------------------------------------------------------------------------------------------------------
+
+type Check = (value: string) => string | undefined;
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+// Partition prefix (aws, gov, iso*) + geography + direction + number: ap-northeast-1, us-gov-west-1,
+// cn-north-1, us-isob-east-1. Listing the directions catches typos such as "ap-northest-1".
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$/;
+
+const checkEnvironmentId: Check = (value) => {
+  if (!/^[a-z][a-z0-9-]{2,30}$/.test(value)) {
+    return 'must be 3 to 31 characters: a lowercase letter first, then lowercase letters, digits or hyphens';
+  }
+  if (value.endsWith('-')) return 'must not end with a hyphen';
+  return undefined;
+};
+
+const checkTicketId: Check = (value) =>
+  value.length >= 1 && value.length <= 128 && !/[\u0000-\u001f\u007f]/.test(value)
+    ? undefined
+    : 'must be 1 to 128 characters without control characters';
+
+const checkCallbackUrl: Check = (value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be an absolute https URL; "${value}" is not a URL`;
+  }
+  if (url.protocol !== 'https:') return `must be an https URL; got ${url.protocol.replace(':', '')}`;
+  // Credentials in the URL would end up in logs and execution history.
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (value.length > 2048) return 'must be at most 2048 characters';
+  return undefined;
+};
+
+const checkRegion: Check = (value) =>
+  AWS_REGION.test(value) ? undefined : `must be an AWS region name such as ap-northeast-1 or us-gov-west-1; got "${value}"`;
+
+/** AWS resource ids: a type prefix and 8 (older) or 17 lowercase hex digits. */
+function awsIdCheck(prefix: string): Check {
+  const pattern = new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
+  return (value) =>
+    pattern.test(value) ? undefined : `must be an id like ${prefix}-0a1b2c3d4e5f60001 ("${prefix}-" and 8 or 17 hex digits); got "${value}"`;
+}
+
+const checkGuid: Check = (value) =>
+  GUID.test(value) ? undefined : `must be a GUID like 11111111-2222-3333-4444-555555555555; got "${value}"`;
+
+const checkResourceGroup: Check = (value) => {
+  if (value.length < 1 || value.length > 90) return 'must be 1 to 90 characters';
+  if (!/^[\p{L}\p{N}_\-.()]+$/u.test(value)) return 'may contain only letters, digits, underscores, hyphens, periods and parentheses';
+  if (value.endsWith('.')) return 'must not end with a period';
+  return undefined;
+};
+
+const checkVirtualNetworkName: Check = (value) => {
+  if (value.length < 2 || value.length > 64) return 'must be 2 to 64 characters';
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]$/.test(value)) {
+    return 'must start with a letter or digit, end with a letter, digit or underscore, and contain only letters, digits, underscores, periods and hyphens';
+  }
+  return undefined;
+};
+
+const checkDeployment: Check = (value) =>
+  /^[A-Za-z0-9_.-]{1,64}$/.test(value) ? undefined : 'must be 1 to 64 characters of letters, digits, hyphens, underscores and periods';
+
+const checkGatewaySku: Check = (value) => {
+  if ((GATEWAY_SKUS as readonly string[]).includes(value)) return undefined;
+  const sameIgnoringCase = GATEWAY_SKUS.find((sku) => sku.toLowerCase() === value.toLowerCase());
+  if (sameIgnoringCase) return `must be spelled "${sameIgnoringCase}"`;
+  const nonAz = /^VpnGw([1-5])$/i.exec(value);
+  if (nonAz) {
+    return `${value} is a non-AZ SKU, and Azure refuses non-AZ SKUs for new VPN gateways (NonAzSkusNotAllowedForVPNGateway); use VpnGw${nonAz[1]}AZ`;
+  }
+  if (/^(Basic|Standard|HighPerformance|UltraPerformance)$/i.test(value)) {
+    return `${value} is a legacy SKU that Azure no longer creates; use one of ${GATEWAY_SKUS.join(', ')}`;
+  }
+  return `must be one of ${GATEWAY_SKUS.join(', ')}; got "${value}"`;
+};
+
+export interface OpenAiAccountRef {
+  subscriptionId: string;
+  resourceGroup: string;
+  accountName: string;
+}
+
+/** Splits an ARM id of a Microsoft.CognitiveServices account; undefined when it is not one. */
+export function parseOpenAiAccountId(id: string): OpenAiAccountRef | undefined {
+  return checkOpenAiAccountId(id) === undefined ? splitAccountId(id) : undefined;
+}
+
+function splitAccountId(id: string): OpenAiAccountRef {
+  const parts = id.split('/');
+  return { subscriptionId: parts[2], resourceGroup: parts[4], accountName: parts[8] };
+}
+
+const checkOpenAiAccountId: Check = (value) => {
+  const example = '/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.CognitiveServices/accounts/<name>';
+  const parts = value.split('/');
+  // ARM ids start with "/" (so parts[0] is empty) and have exactly 9 parts for a top-level resource.
+  const shapeOk =
+    parts.length === 9 &&
+    parts[0] === '' &&
+    parts[1].toLowerCase() === 'subscriptions' &&
+    parts[3].toLowerCase() === 'resourcegroups' &&
+    parts[5].toLowerCase() === 'providers';
+  if (!shapeOk) return `must be an Azure resource id of the form ${example}`;
+  const [, , subscription, , group, , namespace, type, name] = parts;
+  if (namespace.toLowerCase() !== 'microsoft.cognitiveservices' || type.toLowerCase() !== 'accounts') {
+    return `must be the id of a Microsoft.CognitiveServices/accounts resource; this is a ${namespace}/${type} id`;
+  }
+  if (!GUID.test(subscription)) return `the subscription segment must be a GUID; got "${subscription}"`;
+  const groupProblem = checkResourceGroup(group);
+  if (groupProblem) return `the resource group segment ${groupProblem}`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{1,63}$/.test(name)) {
+    return 'the account name segment must be 2 to 64 letters, digits or hyphens, starting with a letter or digit';
+  }
+  return undefined;
+};
+
+/** Size rules per subnet (shared/reference/cloud-apis.md §4). */
+const SUBNET_RULES: Record<SubnetPrefixField, { label: string; sizeProblem: (prefixLength: number) => string | undefined }> = {
+  gatewaySubnetPrefix: {
+    label: 'GatewaySubnet',
+    sizeProblem: (n) => (n <= 27 ? undefined : `GatewaySubnet must be /27 or larger (a prefix length of 27 or less); /${n} is too small`),
+  },
+  privateEndpointSubnetPrefix: {
+    label: 'private endpoint subnet',
+    sizeProblem: (n) => (n <= 29 ? undefined : `the private endpoint subnet must be /29 or larger (a prefix length of 29 or less); /${n} is too small`),
+  },
+  dnsResolverSubnetPrefix: {
+    label: 'DNS resolver inbound subnet',
+    sizeProblem: (n) =>
+      n >= 24 && n <= 28 ? undefined : `the DNS resolver inbound subnet must be from /28 to /24 (Azure DNS Private Resolver's limits); got /${n}`,
+  },
+};
+
+function subnetPrefixCheck(field: SubnetPrefixField): Check {
+  return (value) => {
+    const cidr = parseCidr(value);
+    if (!cidr) return `must be an IPv4 CIDR block like 192.168.1.0/27; got "${value}"`;
+    if (cidr.address !== cidr.network) {
+      return `host bits are set in ${value}; the network address for /${cidr.prefixLength} is ${formatCidr(cidr)}`;
+    }
+    return SUBNET_RULES[field].sizeProblem(cidr.prefixLength);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The walker: records every problem and keeps going.
+// ---------------------------------------------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+const KNOWN_FIELDS = {
+  '': ['version', 'environmentId', 'ticket', 'aws', 'azure', 'options'],
+  ticket: ['id', 'callbackUrl'],
+  aws: ['region', 'vpcId', 'routeTableIds', 'resolverSubnetIds', 'probeSubnetIds'],
+  azure: [
+    'subscriptionId',
+    'resourceGroup',
+    'virtualNetworkName',
+    'gatewaySubnetPrefix',
+    'privateEndpointSubnetPrefix',
+    'dnsResolverSubnetPrefix',
+    'gatewaySku',
+    'openAiAccountId',
+    'openAiDeployment',
+  ],
+  options: ['publicNetworkAccess', 'tunnels'],
+} as const;
+
+class Collector {
+  readonly problems: RequestProblem[] = [];
+  add(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+}
+
+function join(parent: string, key: string): string {
+  return parent ? `${parent}.${key}` : key;
+}
+
+function has(object: Json, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(object, key);
+}
+
+/** "a string", "null", "an array"… for "expected X, got Y" messages. */
+export function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : 'a number';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'boolean') return `${value}`;
+  return typeof value;
+}
+
+function isPlainObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks that `value` is an object and reports fields that are not in `known`, with a suggestion when one is close. */
+function objectAt(value: unknown, path: string, section: keyof typeof KNOWN_FIELDS, out: Collector): Json | undefined {
+  if (!isPlainObject(value)) {
+    out.add(path || DOCUMENT_PATH, `expected ${path ? 'an object' : 'a JSON object'}, got ${describeJsonType(value)}`);
+    return undefined;
+  }
+  const known: readonly string[] = KNOWN_FIELDS[section];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) out.add(join(path, key), unknownFieldMessage(key, section));
+  }
+  return value;
+}
+
+function unknownFieldMessage(key: string, section: keyof typeof KNOWN_FIELDS): string {
+  const close = closestName(key, KNOWN_FIELDS[section]);
+  if (close) return `unknown field; did you mean "${close}"?`;
+  // A field put in the wrong section (say azure.region) is a common slip: point at where it belongs.
+  for (const [other, fields] of Object.entries(KNOWN_FIELDS)) {
+    if (other !== section && (fields as readonly string[]).includes(key)) {
+      return `unknown field here; did you mean ${join(other, key)}?`;
+    }
+  }
+  const where = section === '' ? 'at the top level' : `in ${section}`;
+  return `unknown field; the fields allowed ${where} are ${KNOWN_FIELDS[section].join(', ')}`;
+}
+
+/** The known name closest to `key` (case-insensitive Levenshtein distance of at most 2), if any. */
+export function closestName(key: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of names) {
+    const distance = levenshtein(key.toLowerCase(), name.toLowerCase());
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+export function levenshtein(a: string, b: string): number {
+  // One row of the classic dynamic-programming table is enough.
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** A required (or, with `fallback`, optional) string field. Returns the value only when it passed `check`. */
+function stringField(
+  object: Json,
+  key: string,
+  path: string,
+  out: Collector,
+  check: Check,
+  options: { optional?: boolean } = {},
+): string | undefined {
+  const fieldPath = join(path, key);
+  if (!has(object, key)) {
+    if (!options.optional) out.add(fieldPath, 'required field is missing (expected a string)');
+    return undefined;
+  }
+  const value = object[key];
+  if (typeof value !== 'string') {
+    out.add(fieldPath, `expected a string, got ${describeJsonType(value)}`);
+    return undefined;
+  }
+  const problem = value === '' ? 'must not be empty' : check(value);
+  if (problem) {
+    out.add(fieldPath, problem);
+    return undefined;
+  }
+  return value;
+}
+
+/** A required, non-empty array of distinct strings, each passing `check`. */
+function stringArrayField(
+  object: Json,
+  key: string,
+  path: string,
+  out: Collector,
+  check: Check,
+  minItems: number,
+  minReason: string,
+): string[] | undefined {
+  const fieldPath = join(path, key);
+  if (!has(object, key)) {
+    out.add(fieldPath, 'required field is missing (expected an array of strings)');
+    return undefined;
+  }
+  const value = object[key];
+  if (!Array.isArray(value)) {
+    out.add(fieldPath, `expected an array of strings, got ${describeJsonType(value)}`);
+    return undefined;
+  }
+  const before = out.problems.length;
+  if (value.length < minItems) out.add(fieldPath, minReason);
+  const seen = new Map<string, number>();
+  value.forEach((item, index) => {
+    const itemPath = `${fieldPath}[${index}]`;
+    if (typeof item !== 'string') {
+      out.add(itemPath, `expected a string, got ${describeJsonType(item)}`);
+      return;
+    }
+    const problem = check(item);
+    if (problem) out.add(itemPath, problem);
+    const first = seen.get(item);
+    if (first !== undefined) out.add(itemPath, `duplicate of ${fieldPath}[${first}] (${item})`);
+    else seen.set(item, index);
+  });
+  return out.problems.length === before ? (value as string[]) : undefined;
+}
+
+function enumField<T extends string>(object: Json, key: string, path: string, out: Collector, allowed: readonly T[], fallback: T): T | undefined {
+  const check: Check = (value) => {
+    if ((allowed as readonly string[]).includes(value)) return undefined;
+    const close = closestName(value, allowed);
+    return `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}; got "${value}"${close ? ` (did you mean "${close}"?)` : ''}`;
+  };
+  if (!has(object, key)) return fallback;
+  return stringField(object, key, path, out, check) as T | undefined;
+}
+
+/** An optional object section: absent is fine, anything but an object is a problem. */
+function optionalSection(document: Json, key: keyof typeof KNOWN_FIELDS & string, out: Collector): Json | undefined | null {
+  if (!has(document, key)) return null;
+  return objectAt(document[key], key, key, out);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Static validation
+// ---------------------------------------------------------------------------------------------------------
+
+/** Static validation (no cloud reads): types, syntax, every rule of the contract checkable offline, defaults applied. */
+export function validateRequestDocument(document: unknown): RequestValidation {
+  const out = new Collector();
+  const root = objectAt(document, '', '', out);
+  if (!root) return { ok: false, problems: out.problems };
+
+  const version = validateVersion(root, out);
+  const environmentId = stringField(root, 'environmentId', '', out, checkEnvironmentId);
+  const ticket = validateTicket(root, out);
+  const aws = validateAws(root, out);
+  const azure = validateAzure(root, out);
+  const options = validateOptions(root, out);
+
+  if (out.problems.length > 0 || version === undefined || !environmentId || ticket === undefined || !aws || !azure || !options) {
+    return { ok: false, problems: out.problems };
+  }
+  const request: EnvironmentRequest = { version, environmentId, aws, azure, options };
+  if (ticket !== null) request.ticket = ticket;
+  return { ok: true, request };
+}
+
+function validateVersion(root: Json, out: Collector): 1 | undefined {
+  if (!has(root, 'version')) {
+    out.add('version', `required field is missing (expected the number ${REQUEST_VERSION})`);
+    return undefined;
+  }
+  const value = root.version;
+  if (value === REQUEST_VERSION) return REQUEST_VERSION;
+  if (typeof value === 'number') {
+    out.add('version', `unsupported version ${value}; this service understands version ${REQUEST_VERSION}`);
+  } else {
+    out.add('version', `expected the number ${REQUEST_VERSION}, got ${describeJsonType(value)}`);
+  }
+  return undefined;
+}
+
+/** null = no ticket (fine); undefined = a broken ticket (already reported). */
+function validateTicket(root: Json, out: Collector): EnvironmentRequest['ticket'] | null | undefined {
+  const section = optionalSection(root, 'ticket', out);
+  if (section === null || section === undefined) return section;
+  const before = out.problems.length;
+  const id = stringField(section, 'id', 'ticket', out, checkTicketId, { optional: true });
+  const callbackUrl = stringField(section, 'callbackUrl', 'ticket', out, checkCallbackUrl, { optional: true });
+  if (out.problems.length > before) return undefined;
+  const ticket: NonNullable<EnvironmentRequest['ticket']> = {};
+  if (id !== undefined) ticket.id = id;
+  if (callbackUrl !== undefined) ticket.callbackUrl = callbackUrl;
+  return ticket;
+}
+
+function requiredSection(root: Json, key: 'aws' | 'azure', out: Collector): Json | undefined {
+  if (!has(root, key)) {
+    out.add(key, 'required field is missing (expected an object)');
+    return undefined;
+  }
+  return objectAt(root[key], key, key, out);
+}
+
+function validateAws(root: Json, out: Collector): EnvironmentRequest['aws'] | undefined {
+  const aws = requiredSection(root, 'aws', out);
+  if (!aws) return undefined;
+  const region = stringField(aws, 'region', 'aws', out, checkRegion);
+  const vpcId = stringField(aws, 'vpcId', 'aws', out, awsIdCheck('vpc'));
+  const routeTableIds = stringArrayField(aws, 'routeTableIds', 'aws', out, awsIdCheck('rtb'), 1, 'must list at least one route table');
+  const resolverSubnetIds = stringArrayField(
+    aws,
+    'resolverSubnetIds',
+    'aws',
+    out,
+    awsIdCheck('subnet'),
+    2,
+    'must list at least 2 subnets (in 2 different availability zones) for the Route 53 Resolver outbound endpoint',
+  );
+  const probeSubnetIds = stringArrayField(aws, 'probeSubnetIds', 'aws', out, awsIdCheck('subnet'), 1, 'must list at least one subnet');
+  if (!region || !vpcId || !routeTableIds || !resolverSubnetIds || !probeSubnetIds) return undefined;
+  return { region, vpcId, routeTableIds, resolverSubnetIds, probeSubnetIds };
+}
+
+function validateAzure(root: Json, out: Collector): EnvironmentRequest['azure'] | undefined {
+  const azure = requiredSection(root, 'azure', out);
+  if (!azure) return undefined;
+  const subscriptionId = stringField(azure, 'subscriptionId', 'azure', out, checkGuid);
+  const resourceGroup = stringField(azure, 'resourceGroup', 'azure', out, checkResourceGroup);
+  const virtualNetworkName = stringField(azure, 'virtualNetworkName', 'azure', out, checkVirtualNetworkName);
+  const prefixes: Partial<Record<SubnetPrefixField, string>> = {};
+  for (const field of SUBNET_PREFIX_FIELDS) prefixes[field] = stringField(azure, field, 'azure', out, subnetPrefixCheck(field));
+  checkPrefixesApart(prefixes, out);
+  const gatewaySku = has(azure, 'gatewaySku') ? stringField(azure, 'gatewaySku', 'azure', out, checkGatewaySku) : DEFAULT_GATEWAY_SKU;
+  const openAiAccountId = stringField(azure, 'openAiAccountId', 'azure', out, checkOpenAiAccountId);
+  const openAiDeployment = stringField(azure, 'openAiDeployment', 'azure', out, checkDeployment);
+  const { gatewaySubnetPrefix, privateEndpointSubnetPrefix, dnsResolverSubnetPrefix } = prefixes;
+  if (
+    !subscriptionId ||
+    !resourceGroup ||
+    !virtualNetworkName ||
+    !gatewaySubnetPrefix ||
+    !privateEndpointSubnetPrefix ||
+    !dnsResolverSubnetPrefix ||
+    !gatewaySku ||
+    !openAiAccountId ||
+    !openAiDeployment
+  ) {
+    return undefined;
+  }
+  return {
+    subscriptionId,
+    resourceGroup,
+    virtualNetworkName,
+    gatewaySubnetPrefix,
+    privateEndpointSubnetPrefix,
+    dnsResolverSubnetPrefix,
+    gatewaySku,
+    openAiAccountId,
+    openAiDeployment,
+  };
+}
+
+/** The three new subnets must not overlap each other; reported on the later field, naming the earlier one. */
+function checkPrefixesApart(prefixes: Partial<Record<SubnetPrefixField, string>>, out: Collector): void {
+  const valid = SUBNET_PREFIX_FIELDS.filter((field) => prefixes[field] !== undefined);
+  valid.forEach((field, i) => {
+    for (const earlier of valid.slice(0, i)) {
+      if (cidrOverlaps(prefixes[field]!, prefixes[earlier]!)) {
+        out.add(`azure.${field}`, `${prefixes[field]} overlaps azure.${earlier} (${prefixes[earlier]}); the three subnets must not overlap`);
+      }
+    }
+  });
+}
+
+function validateOptions(root: Json, out: Collector): EnvironmentRequest['options'] | undefined {
+  const section = optionalSection(root, 'options', out);
+  if (section === undefined) return undefined;
+  if (section === null) return { ...DEFAULT_OPTIONS };
+  const publicNetworkAccess = enumField(section, 'publicNetworkAccess', 'options', out, PUBLIC_NETWORK_ACCESS_OPTIONS, DEFAULT_OPTIONS.publicNetworkAccess);
+  const tunnels = enumField(section, 'tunnels', 'options', out, TUNNELS_OPTIONS, DEFAULT_OPTIONS.tunnels);
+  if (!publicNetworkAccess || !tunnels) return undefined;
+  return { publicNetworkAccess, tunnels };
+}
+
+/** Parses raw text (bytes or a string): size limit 16 KiB, UTF-8, JSON syntax, then validateRequestDocument. */
+export function parseRequestText(text: string | Buffer): RequestValidation {
+  const size = typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text.length;
+  if (size > MAX_REQUEST_BYTES) {
+    return refuse(`the request is ${size} bytes; the limit is ${MAX_REQUEST_BYTES} bytes (16 KiB)`);
+  }
+  let source: string;
+  if (typeof text === 'string') {
+    source = text;
+  } else {
+    try {
+      source = new TextDecoder('utf-8', { fatal: true }).decode(text);
+    } catch {
+      return refuse('the request is not valid UTF-8 text');
+    }
+  }
+  // A byte-order mark is invisible in editors; JSON.parse would refuse it with a confusing message.
+  if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
+  if (source.trim() === '') return refuse('the request is empty; expected a JSON object');
+  let document: unknown;
+  try {
+    document = JSON.parse(source);
+  } catch (error) {
+    return refuse(`the request is not valid JSON: ${(error as Error).message}`);
+  }
+  return validateRequestDocument(document);
+}
+
+function refuse(message: string): RequestValidation {
+  return { ok: false, problems: [{ path: DOCUMENT_PATH, message }] };
+}
+
+/** One line per problem: "path: message". */
+export function formatProblems(problems: RequestProblem[]): string {
+  return problems.map((problem) => `${problem.path}: ${problem.message}`).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cross-check against cloud facts
+// ---------------------------------------------------------------------------------------------------------
+
+export interface CloudFacts {
+  vpc?: { cidrBlocks: string[] };
+  subnets: Record<string, { vpcId: string; availabilityZone: string; cidrBlock: string } | undefined>;
+  routeTables: Record<string, { vpcId: string } | undefined>;
+  vnet?: { location: string; addressPrefixes: string[]; subnets: { name: string; addressPrefix: string }[] };
+  openAiAccount?: { kind: string; customSubDomainName?: string; location: string; deployments?: string[] };
+}
+
+/** Account kinds that serve the OpenAI endpoint through a private endpoint with group id "account". */
+export const OPENAI_ACCOUNT_KINDS = ['OpenAI', 'AIServices'] as const;
+
+/**
+ * Contradictions between the request and what the clouds report. `undefined` facts mean "not found".
+ * `ownSubnetNames` maps each subnet prefix field (gatewaySubnetPrefix, privateEndpointSubnetPrefix,
+ * dnsResolverSubnetPrefix) to the subnet name the workflow gives it (GatewaySubnet when absent): an existing
+ * subnet with that name and the same prefix was created by an earlier run and is not a conflict.
+ */
+export function crossCheckRequest(request: EnvironmentRequest, facts: CloudFacts, ownSubnetNames: Record<string, string>): RequestProblem[] {
+  const out = new Collector();
+  checkVpc(request, facts, out);
+  checkSubnets(request, facts, out);
+  checkRouteTables(request, facts, out);
+  checkVnet(request, facts, ownSubnetNames, out);
+  checkAccount(request, facts, out);
+  return out.problems;
+}
+
+function checkVpc(request: EnvironmentRequest, facts: CloudFacts, out: Collector): void {
+  if (!facts.vpc) out.add('aws.vpcId', `VPC ${request.aws.vpcId} was not found in ${request.aws.region}`);
+}
+
+function checkSubnets(request: EnvironmentRequest, facts: CloudFacts, out: Collector): void {
+  const { vpcId, region } = request.aws;
+  const zones = new Set<string>();
+  let resolverSubnetsFound = 0;
+  for (const field of ['resolverSubnetIds', 'probeSubnetIds'] as const) {
+    request.aws[field].forEach((subnetId, index) => {
+      const path = `aws.${field}[${index}]`;
+      const subnet = facts.subnets[subnetId];
+      if (!subnet) {
+        out.add(path, `subnet ${subnetId} was not found in ${region}`);
+        return;
+      }
+      if (subnet.vpcId !== vpcId) {
+        out.add(path, `subnet ${subnetId} belongs to ${subnet.vpcId}, not to aws.vpcId (${vpcId})`);
+        return;
+      }
+      if (field === 'resolverSubnetIds') {
+        resolverSubnetsFound++;
+        zones.add(subnet.availabilityZone);
+      }
+    });
+  }
+  // Only meaningful once at least two subnets are usable; missing ones were reported above.
+  if (resolverSubnetsFound >= 2 && zones.size < 2) {
+    out.add(
+      'aws.resolverSubnetIds',
+      `the resolver subnets must be in at least 2 different availability zones; all are in ${[...zones][0]}`,
+    );
+  }
+}
+
+function checkRouteTables(request: EnvironmentRequest, facts: CloudFacts, out: Collector): void {
+  const { vpcId, region } = request.aws;
+  request.aws.routeTableIds.forEach((routeTableId, index) => {
+    const path = `aws.routeTableIds[${index}]`;
+    const table = facts.routeTables[routeTableId];
+    if (!table) out.add(path, `route table ${routeTableId} was not found in ${region}`);
+    else if (table.vpcId !== vpcId) out.add(path, `route table ${routeTableId} belongs to ${table.vpcId}, not to aws.vpcId (${vpcId})`);
+  });
+}
+
+function checkVnet(request: EnvironmentRequest, facts: CloudFacts, ownSubnetNames: Record<string, string>, out: Collector): void {
+  const { virtualNetworkName, resourceGroup } = request.azure;
+  const vnet = facts.vnet;
+  if (!vnet) {
+    out.add('azure.virtualNetworkName', `virtual network ${virtualNetworkName} was not found in resource group ${resourceGroup}`);
+    return;
+  }
+  const space = validBlocks(vnet.addressPrefixes);
+  const spaceText = vnet.addressPrefixes.join(', ') || 'none';
+  for (const field of SUBNET_PREFIX_FIELDS) {
+    const path = `azure.${field}`;
+    const prefix = request.azure[field];
+    const ownName = ownSubnetNames[field] ?? (field === 'gatewaySubnetPrefix' ? GATEWAY_SUBNET_NAME : undefined);
+    if (!space.some((block) => cidrContains(block, prefix))) {
+      out.add(path, `${prefix} is outside the address space of ${virtualNetworkName} (${spaceText})`);
+    }
+    for (const existing of vnet.subnets) {
+      const existingBlock = parseCidr(existing.addressPrefix);
+      const isOurName = ownName !== undefined && existing.name.toLowerCase() === ownName.toLowerCase();
+      if (isOurName && existingBlock && sameBlock(existingBlock, prefix)) continue; // ours, from an earlier run
+      if (isOurName) {
+        // The name is taken with another prefix: creating ours would change (or fail on) that subnet.
+        out.add(path, `subnet ${existing.name} already exists in ${virtualNetworkName} with prefix ${existing.addressPrefix}, not ${prefix}`);
+      } else if (existingBlock && cidrOverlaps(existingBlock, prefix)) {
+        out.add(path, `${prefix} overlaps the existing subnet ${existing.name} (${existing.addressPrefix})`);
+      }
+    }
+  }
+  if (facts.vpc) {
+    for (const vpcBlock of validBlocks(facts.vpc.cidrBlocks)) {
+      for (const vnetBlock of space) {
+        if (cidrOverlaps(vpcBlock, vnetBlock)) {
+          out.add(
+            'aws.vpcId',
+            `the VPC CIDR ${formatCidr(vpcBlock)} overlaps the address space of ${virtualNetworkName} (${formatCidr(vnetBlock)}); the VPN cannot route between overlapping ranges`,
+          );
+        }
+      }
+    }
+  }
+}
+
+function checkAccount(request: EnvironmentRequest, facts: CloudFacts, out: Collector): void {
+  const account = facts.openAiAccount;
+  const path = 'azure.openAiAccountId';
+  if (!account) {
+    out.add(path, `the account ${request.azure.openAiAccountId} was not found`);
+    return;
+  }
+  if (!OPENAI_ACCOUNT_KINDS.some((kind) => kind.toLowerCase() === account.kind.toLowerCase())) {
+    out.add(path, `the account is of kind ${account.kind}; expected ${OPENAI_ACCOUNT_KINDS.join(' or ')}`);
+  }
+  if (!account.customSubDomainName) {
+    out.add(path, 'the account has no custom subdomain; private endpoints need one (set it on the account once: it cannot be changed later)');
+  }
+  if (account.deployments && !account.deployments.includes(request.azure.openAiDeployment)) {
+    // The full list is more helpful than a guess: deployment names differ by digits (gpt-4o vs gpt-35).
+    const list = account.deployments.length ? `it has ${account.deployments.join(', ')}` : 'it has none';
+    out.add('azure.openAiDeployment', `deployment ${request.azure.openAiDeployment} was not found on the account (${list})`);
+  }
+}
+
+function validBlocks(texts: string[]): Cidr[] {
+  return texts.map((text) => parseCidr(text)).filter((block): block is Cidr => block !== undefined);
+}
+
+function sameBlock(block: Cidr, text: string): boolean {
+  const other = parseCidr(text);
+  return other !== undefined && block.network === other.network && block.prefixLength === other.prefixLength;
+}

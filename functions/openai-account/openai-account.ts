@@ -1,0 +1,39 @@
+/**
+ * Locking the account (seed 000, step 3.2): public network access Disabled and the network ACL's default
+ * action Deny, so only the private endpoint reaches it. When depends on `options.publicNetworkAccess`.
+ */
+import type { ResourceManagementClient } from '@azure/arm-resources';
+import { API_VERSIONS, getArmResource, provisioningStateOf } from '../commons/arm';
+import { ResourceFailed, ResourceNotReady } from '../commons/errors';
+import type { EnvironmentRequest } from '../commons/request';
+
+const API = API_VERSIONS.cognitiveServices;
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Canceled']);
+
+export async function lockPublicAccess(arm: ResourceManagementClient, input: { request: EnvironmentRequest }) {
+  const id = input.request.azure.openAiAccountId;
+  const account = await getArmResource(arm, id, API);
+  if (!account) throw new ResourceFailed(`The OpenAI account ${id} no longer exists`);
+  const state = provisioningStateOf(account);
+  if (!TERMINAL.has(state)) return { provisioningState: state };
+  if (account.properties.publicNetworkAccess === 'Disabled' && state === 'Succeeded') return { provisioningState: state };
+  // PATCH, not PUT: only the network settings change; the account's other properties stay as they are.
+  await arm.resources.beginUpdateById(id, API, {
+    properties: {
+      publicNetworkAccess: 'Disabled',
+      networkAcls: { ...(account.properties.networkAcls ?? {}), defaultAction: 'Deny' },
+    },
+  } as any);
+  return { provisioningState: 'Accepted' };
+}
+
+export async function checkAccountLocked(arm: ResourceManagementClient, input: { request: EnvironmentRequest }) {
+  const id = input.request.azure.openAiAccountId;
+  const account = await getArmResource(arm, id, API);
+  const state = provisioningStateOf(account);
+  if (state === 'Failed' || state === 'Canceled') throw new ResourceFailed(`The OpenAI account update ended ${state}`);
+  if (state !== 'Succeeded' || account?.properties.publicNetworkAccess !== 'Disabled') {
+    throw new ResourceNotReady(`The OpenAI account is ${state} with publicNetworkAccess ${account?.properties.publicNetworkAccess}`);
+  }
+  return { publicNetworkAccess: 'Disabled' };
+}

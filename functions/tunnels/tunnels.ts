@@ -1,0 +1,142 @@
+/**
+ * Joining the tunnels: an Azure local network gateway and an IPsec connection per AWS tunnel, the key read from
+ * Secrets Manager inside the task (it never enters the state), then a bounded wait until Azure says Connected
+ * and AWS says UP for every tunnel in use.
+ */
+import { DescribeVpnConnectionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ResourceManagementClient } from '@azure/arm-resources';
+import { API_VERSIONS, ensureArmResource, getArmResource, requireSucceeded } from '../commons/arm';
+import { rememberSecret } from '../commons/cloud-errors';
+import { TunnelsDown } from '../commons/errors';
+import { armTags, resourceNames, type TunnelNames } from '../commons/naming';
+import type { EnvironmentRequest } from '../commons/request';
+import type { EnvironmentFacts } from '../validate-request/validate';
+
+const NET = API_VERSIONS.network;
+
+export interface AwsTunnel {
+  tunnel: number;
+  outsideIp: string;
+}
+
+export interface TunnelInput {
+  request: EnvironmentRequest;
+  facts: EnvironmentFacts;
+  vpnConnectionId: string;
+  tunnels: AwsTunnel[];
+  pskSecretArns: string[];
+}
+
+/** `options.tunnels`: both AWS tunnels (default) or tunnel 1 only, as seed 004 does. */
+export function tunnelsInUse(input: { request: EnvironmentRequest; tunnels: AwsTunnel[] }): { aws: AwsTunnel; names: TunnelNames }[] {
+  const names = resourceNames(input.request).azure.tunnels;
+  const count = input.request.options.tunnels === 'one' ? 1 : 2;
+  return input.tunnels.slice(0, count).map((aws, index) => ({ aws, names: names[index] }));
+}
+
+export async function createLocalNetworkGateways(arm: ResourceManagementClient, input: TunnelInput) {
+  const states: string[] = [];
+  for (const { aws, names } of tunnelsInUse(input)) {
+    const result = await ensureArmResource(
+      arm,
+      names.localNetworkGateway.id,
+      NET,
+      {
+        location: input.facts.location,
+        tags: armTags(input.request.environmentId, { 'aws-tunnel': String(aws.tunnel) }),
+        properties: { gatewayIpAddress: aws.outsideIp, localNetworkAddressSpace: { addressPrefixes: input.facts.vpcCidrs } },
+      },
+      {
+        needsUpdate: (current) =>
+          current.properties.gatewayIpAddress !== aws.outsideIp ||
+          JSON.stringify(current.properties.localNetworkAddressSpace?.addressPrefixes ?? []) !== JSON.stringify(input.facts.vpcCidrs),
+      },
+    );
+    states.push(result.provisioningState);
+  }
+  return { localNetworkGateways: states };
+}
+
+/** Azure's side of the pinned proposal, matching the AWS tunnel options (PFS2048 is DH group 14). */
+export const IPSEC_POLICY = {
+  saLifeTimeSeconds: 3600,
+  saDataSizeKilobytes: 102400000,
+  ipsecEncryption: 'AES256',
+  ipsecIntegrity: 'SHA256',
+  ikeEncryption: 'AES256',
+  ikeIntegrity: 'SHA256',
+  dhGroup: 'DHGroup14',
+  pfsGroup: 'PFS2048',
+};
+
+export async function connectTunnels(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput) {
+  const n = resourceNames(input.request);
+  await requireSucceeded(arm, n.azure.vpnGateway.id, NET, 'The Azure VPN gateway');
+  const states: string[] = [];
+  for (const [index, { names }] of tunnelsInUse(input).entries()) {
+    await requireSucceeded(arm, names.localNetworkGateway.id, NET, `The local network gateway for AWS tunnel ${index + 1}`);
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: input.pskSecretArns[index] }));
+    rememberSecret(secret.SecretString);
+    const result = await ensureArmResource(arm, names.connection.id, NET, {
+      location: input.facts.location,
+      tags: armTags(input.request.environmentId, { 'aws-tunnel': String(index + 1) }),
+      properties: {
+        connectionType: 'IPsec',
+        connectionProtocol: 'IKEv2',
+        virtualNetworkGateway1: { id: n.azure.vpnGateway.id },
+        localNetworkGateway2: { id: names.localNetworkGateway.id },
+        sharedKey: secret.SecretString,
+        enableBgp: false,
+        usePolicyBasedTrafficSelectors: false,
+        connectionMode: 'Default',
+        dpdTimeoutSeconds: 45,
+        ipsecPolicies: [IPSEC_POLICY],
+      },
+    });
+    states.push(result.provisioningState);
+  }
+  return { connections: states, attempt: 0 };
+}
+
+export interface TunnelState {
+  tunnel: number;
+  outsideIp: string;
+  aws: string;
+  awsMessage?: string;
+  azure: string;
+}
+
+/** One look at both ends of every tunnel in use. Bounded: after maxAttempts it names each tunnel and what each side reports. */
+export async function checkTunnels(arm: ResourceManagementClient, ec2: EC2Client, input: TunnelInput & { attempt?: number; maxAttempts: number }) {
+  const attempt = (input.attempt ?? 0) + 1;
+  const connection = (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [input.vpnConnectionId] }))).VpnConnections?.[0];
+  const telemetry = connection?.VgwTelemetry ?? [];
+  const tunnels: TunnelState[] = [];
+  for (const { aws, names } of tunnelsInUse(input)) {
+    const azure = await getArmResource(arm, names.connection.id, NET);
+    const awsSide = telemetry.find((t) => t.OutsideIpAddress === aws.outsideIp);
+    tunnels.push({
+      tunnel: aws.tunnel,
+      outsideIp: aws.outsideIp,
+      aws: awsSide?.Status ?? 'UNKNOWN',
+      awsMessage: awsSide?.StatusMessage || undefined,
+      azure: azure?.properties.connectionStatus ?? (azure ? 'Unknown' : 'NotFound'),
+    });
+  }
+  const up = tunnels.every((t) => t.aws === 'UP' && t.azure === 'Connected');
+  if (up) return { ready: true, attempt, tunnels };
+  if (attempt >= input.maxAttempts) {
+    const report = tunnels
+      .map(
+        (t) =>
+          `tunnel ${t.tunnel} (AWS outside IP ${t.outsideIp}): AWS reports ${t.aws}${t.awsMessage ? ` (${t.awsMessage})` : ''}, Azure connection reports ${t.azure}`,
+      )
+      .join('; ');
+    throw new TunnelsDown(
+      `The tunnels of VPN connection ${input.vpnConnectionId} did not come up within 30 minutes: ${report}. ` +
+        'Check that both sides hold the same pre-shared key (Secrets Manager vs the Azure connection) and the same IKE proposal.',
+    );
+  }
+  return { ready: false, attempt, tunnels };
+}

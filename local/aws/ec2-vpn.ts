@@ -1,0 +1,304 @@
+/**
+ * EC2 site-to-site VPN actions: customer gateways, virtual private gateways (and their VPC attachment) and
+ * VPN connections with their tunnels and static routes.
+ */
+import type { EmulatorContext } from '../cloud/context';
+import type { CustomerGateway, VpnConnection, VpnGateway, VpnTunnel } from '../cloud/state';
+import { AwsServiceError, ec2Errors } from './errors';
+import { findVpc, lifecycleState, recordCreate, type Ec2Handler } from './ec2-common';
+import { tagSet, type XmlObject, type XmlValue } from './ec2-xml';
+import { isoTime, newId } from './ids';
+import { checkFilterNames, matchesFilters } from './query';
+import { allocateTunnels, customerGatewayConfiguration, parseTunnelOptions, tunnelOptionsXml, validateTunnelOptions } from './ec2-tunnels';
+
+// ---- customer gateways ----------------------------------------------------------------------------------
+
+function customerGatewayXml(cgw: CustomerGateway, now: number): XmlObject {
+  return {
+    customerGatewayId: cgw.CustomerGatewayId,
+    state: lifecycleState(cgw, now),
+    type: cgw.Type,
+    ipAddress: cgw.IpAddress,
+    bgpAsn: cgw.BgpAsn,
+    deviceName: cgw.DeviceName,
+    tagSet: tagSet(cgw.Tags),
+  };
+}
+
+export function findCustomerGateway(ctx: EmulatorContext, id: string): CustomerGateway {
+  const cgw = ctx.state.aws.customerGateways.find((c) => c.CustomerGatewayId === id);
+  if (!cgw) throw ec2Errors.notFound('InvalidCustomerGatewayID.NotFound', 'customerGateway', id);
+  return cgw;
+}
+
+export const createCustomerGateway: Ec2Handler = (ctx, p) => {
+  const aws = ctx.state.aws;
+  const type = p.require('Type');
+  if (type !== 'ipsec.1') throw ec2Errors.invalidValue(`Value (${type}) for parameter type is invalid. Valid values: ipsec.1`);
+  const ipAddress = p.get('IpAddress') ?? p.get('PublicIp');
+  if (!ipAddress) throw ec2Errors.missing('IpAddress');
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ipAddress)) throw ec2Errors.invalidValue(`Value (${ipAddress}) for parameter ipAddress is invalid.`);
+  const bgpAsn = p.get('BgpAsn') ?? p.get('BgpAsnExtended') ?? '65000';
+  const tags = p.tagSpecifications('customer-gateway');
+  const now = ctx.clock.now();
+  // Real EC2 answers an identical request with the existing gateway instead of creating a second one.
+  const existing = aws.customerGateways.find(
+    (c) => c.deletedAt === undefined && c.IpAddress === ipAddress && c.BgpAsn === bgpAsn && c.Type === type,
+  );
+  if (existing) return { customerGateway: customerGatewayXml(existing, now) };
+  const id = newId(aws, 'cgw');
+  const readyAt = now + ctx.latencies.of('aws.customerGateway.create', id);
+  const cgw: CustomerGateway = { CustomerGatewayId: id, IpAddress: ipAddress, BgpAsn: bgpAsn, Type: type, DeviceName: p.get('DeviceName'), Tags: tags, createdAt: now, readyAt };
+  aws.customerGateways.push(cgw);
+  recordCreate(ctx, id, now, readyAt);
+  return { customerGateway: customerGatewayXml(cgw, now) };
+};
+
+export const describeCustomerGateways: Ec2Handler = (ctx, p) => {
+  const now = ctx.clock.now();
+  const ids = p.list('CustomerGatewayId');
+  const filters = p.filters();
+  checkFilterNames(filters, ['customer-gateway-id', 'state', 'type', 'ip-address', 'bgp-asn', 'device-name']);
+  for (const id of ids) findCustomerGateway(ctx, id);
+  const found = ctx.state.aws.customerGateways.filter(
+    (c) =>
+      (ids.length === 0 || ids.includes(c.CustomerGatewayId)) &&
+      matchesFilters(filters, c.Tags, (name) =>
+        ({
+          'customer-gateway-id': [c.CustomerGatewayId],
+          state: [lifecycleState(c, now)],
+          type: [c.Type],
+          'ip-address': [c.IpAddress],
+          'bgp-asn': [c.BgpAsn],
+          'device-name': [c.DeviceName],
+        })[name],
+      ),
+  );
+  return { customerGatewaySet: found.map((c) => customerGatewayXml(c, now)) };
+};
+
+// ---- virtual private gateways ---------------------------------------------------------------------------
+
+function attachmentState(a: VpnGateway['Attachments'][number], now: number): string {
+  if (a.deletedAt !== undefined) return now < a.deletedAt ? 'detaching' : 'detached';
+  return now < a.readyAt ? 'attaching' : 'attached';
+}
+
+function vpnGatewayXml(vgw: VpnGateway, now: number): XmlObject {
+  return {
+    vpnGatewayId: vgw.VpnGatewayId,
+    state: lifecycleState(vgw, now),
+    type: vgw.Type,
+    attachments: vgw.Attachments.map((a) => ({ vpcId: a.VpcId, state: attachmentState(a, now) })),
+    amazonSideAsn: vgw.AmazonSideAsn,
+    tagSet: tagSet(vgw.Tags),
+  };
+}
+
+export function findVpnGateway(ctx: EmulatorContext, id: string): VpnGateway {
+  const vgw = ctx.state.aws.vpnGateways.find((g) => g.VpnGatewayId === id);
+  if (!vgw) throw ec2Errors.notFound('InvalidVpnGatewayID.NotFound', 'vpnGateway', id);
+  return vgw;
+}
+
+export const createVpnGateway: Ec2Handler = (ctx, p) => {
+  const aws = ctx.state.aws;
+  const type = p.require('Type');
+  if (type !== 'ipsec.1') throw ec2Errors.invalidValue(`Value (${type}) for parameter type is invalid. Valid values: ipsec.1`);
+  const asn = p.int('AmazonSideAsn') ?? 64512;
+  const tags = p.tagSpecifications('vpn-gateway');
+  const now = ctx.clock.now();
+  // No client token exists for this call: every request (an SDK retry included) makes a new gateway, as on AWS.
+  const id = newId(aws, 'vgw');
+  const readyAt = now + ctx.latencies.of('aws.vpnGateway.create', id);
+  const vgw: VpnGateway = { VpnGatewayId: id, Type: type, AmazonSideAsn: asn, Attachments: [], Tags: tags, createdAt: now, readyAt };
+  aws.vpnGateways.push(vgw);
+  recordCreate(ctx, id, now, readyAt);
+  return { vpnGateway: vpnGatewayXml(vgw, now) };
+};
+
+export const describeVpnGateways: Ec2Handler = (ctx, p) => {
+  const now = ctx.clock.now();
+  const ids = p.list('VpnGatewayId');
+  const filters = p.filters();
+  checkFilterNames(filters, ['vpn-gateway-id', 'state', 'type', 'attachment.vpc-id', 'attachment.state', 'amazon-side-asn', 'availability-zone']);
+  for (const id of ids) findVpnGateway(ctx, id);
+  const found = ctx.state.aws.vpnGateways.filter(
+    (g) =>
+      (ids.length === 0 || ids.includes(g.VpnGatewayId)) &&
+      matchesFilters(filters, g.Tags, (name) =>
+        ({
+          'vpn-gateway-id': [g.VpnGatewayId],
+          state: [lifecycleState(g, now)],
+          type: [g.Type],
+          'attachment.vpc-id': g.Attachments.map((a) => a.VpcId),
+          'attachment.state': g.Attachments.map((a) => attachmentState(a, now)),
+          'amazon-side-asn': [String(g.AmazonSideAsn)],
+          'availability-zone': [],
+        })[name],
+      ),
+  );
+  return { vpnGatewaySet: found.map((g) => vpnGatewayXml(g, now)) };
+};
+
+export const attachVpnGateway: Ec2Handler = (ctx, p) => {
+  const aws = ctx.state.aws;
+  const vgwId = p.require('VpnGatewayId');
+  const vpcId = p.require('VpcId');
+  const vgw = findVpnGateway(ctx, vgwId);
+  findVpc(aws, vpcId);
+  if (vgw.deletedAt !== undefined) throw new AwsServiceError('IncorrectState', `The vpnGateway '${vgwId}' is in an incorrect state: deleted`);
+  const current = vgw.Attachments.find((a) => a.deletedAt === undefined);
+  if (current) {
+    throw new AwsServiceError('Resource.AlreadyAssociated', `resource ${vgwId} is already attached to network ${current.VpcId}`);
+  }
+  const other = aws.vpnGateways.find(
+    (g) => g !== vgw && g.deletedAt === undefined && g.Attachments.some((a) => a.deletedAt === undefined && a.VpcId === vpcId),
+  );
+  if (other) throw new AwsServiceError('Resource.AlreadyAssociated', `network ${vpcId} already has a VPN gateway attached (${other.VpnGatewayId})`);
+  const now = ctx.clock.now();
+  // An attachment made while the gateway is still pending completes only after the gateway is available.
+  const readyAt = Math.max(now, vgw.readyAt) + ctx.latencies.of('aws.vpnGateway.attach', `${vgwId}/${vpcId}`);
+  const attachment = { VpcId: vpcId, createdAt: now, readyAt };
+  vgw.Attachments.push(attachment);
+  recordCreate(ctx, vgwId, now, readyAt, 'attach');
+  return { attachment: { vpcId, state: attachmentState(attachment, now) } };
+};
+
+// ---- VPN connections ------------------------------------------------------------------------------------
+
+export function findVpnConnection(ctx: EmulatorContext, id: string): VpnConnection {
+  const vpn = ctx.state.aws.vpnConnections.find((v) => v.VpnConnectionId === id);
+  if (!vpn) throw ec2Errors.notFound('InvalidVpnConnectionID.NotFound', 'vpnConnection', id);
+  return vpn;
+}
+
+function vpnConnectionXml(ctx: EmulatorContext, vpn: VpnConnection): XmlObject {
+  const now = ctx.clock.now();
+  const state = lifecycleState(vpn, now);
+  const telemetry = state === 'deleted' ? [] : ctx.network.awsTunnelTelemetry(vpn.VpnConnectionId);
+  return {
+    vpnConnectionId: vpn.VpnConnectionId,
+    state,
+    // Real EC2 hands out the device configuration only while the connection is pending or available.
+    customerGatewayConfiguration: state === 'deleted' ? undefined : customerGatewayConfiguration(ctx, vpn),
+    type: vpn.Type,
+    customerGatewayId: vpn.CustomerGatewayId,
+    vpnGatewayId: vpn.VpnGatewayId,
+    category: 'VPN',
+    tagSet: tagSet(vpn.Tags),
+    vgwTelemetry: telemetry.map((t): XmlValue => ({
+      outsideIpAddress: t.OutsideIpAddress,
+      status: t.Status,
+      lastStatusChange: isoTime(t.LastStatusChange),
+      statusMessage: t.StatusMessage,
+      acceptedRouteCount: 0,
+    })),
+    options: {
+      enableAcceleration: false,
+      staticRoutesOnly: vpn.StaticRoutesOnly,
+      localIpv4NetworkCidr: vpn.LocalIpv4NetworkCidr ?? '0.0.0.0/0',
+      remoteIpv4NetworkCidr: vpn.RemoteIpv4NetworkCidr ?? '0.0.0.0/0',
+      outsideIpAddressType: 'PublicIpv4',
+      tunnelInsideIpVersion: 'ipv4',
+      tunnelOptionSet: vpn.Tunnels.map(tunnelOptionsXml),
+    },
+    routes: vpn.Routes.map((r) => ({
+      destinationCidrBlock: r.DestinationCidrBlock,
+      source: 'Static',
+      state: state === 'deleted' ? 'deleted' : state === 'available' ? 'available' : 'pending',
+    })),
+  };
+}
+
+export const createVpnConnection: Ec2Handler = (ctx, p) => {
+  const aws = ctx.state.aws;
+  const type = p.require('Type');
+  if (type !== 'ipsec.1') throw ec2Errors.invalidValue(`Value (${type}) for parameter type is invalid. Valid values: ipsec.1`);
+  const cgwId = p.require('CustomerGatewayId');
+  const tgwId = p.get('TransitGatewayId');
+  if (tgwId) throw new AwsServiceError('InvalidTransitGatewayID.NotFound', `Transit Gateway ${tgwId} was deleted or does not exist.`);
+  const vgwId = p.get('VpnGatewayId');
+  if (!vgwId) throw ec2Errors.missing('VpnGatewayId');
+  const cgw = findCustomerGateway(ctx, cgwId);
+  const vgw = findVpnGateway(ctx, vgwId);
+  if (cgw.deletedAt !== undefined) throw new AwsServiceError('IncorrectState', `The customer gateway ${cgwId} is not available`);
+  if (vgw.deletedAt !== undefined) throw new AwsServiceError('IncorrectState', `The vpn gateway ${vgwId} is not available`);
+  if (p.get('Options.TunnelInsideIpVersion') === 'ipv6') {
+    throw ec2Errors.invalidValue('IPv6 inside tunnel addresses are supported only on transit gateway VPN connections');
+  }
+  const requested = parseTunnelOptions(p);
+  const tags = p.tagSpecifications('vpn-connection');
+
+  // The API reference calls this operation idempotent: a connection between the same two gateways is answered
+  // with the existing one rather than a second connection.
+  const existing = aws.vpnConnections.find((v) => v.deletedAt === undefined && v.CustomerGatewayId === cgwId && v.VpnGatewayId === vgwId);
+  if (existing) return { vpnConnection: vpnConnectionXml(ctx, existing) };
+
+  validateTunnelOptions(ctx, vgwId, requested);
+  const now = ctx.clock.now();
+  const id = newId(aws, 'vpn');
+  const tunnels: VpnTunnel[] = allocateTunnels(ctx, id, vgwId, requested);
+  const readyAt = now + ctx.latencies.of('aws.vpnConnection.create', id);
+  const vpn: VpnConnection = {
+    VpnConnectionId: id,
+    CustomerGatewayId: cgwId,
+    VpnGatewayId: vgwId,
+    Type: type,
+    StaticRoutesOnly: p.bool('Options.StaticRoutesOnly') ?? false,
+    LocalIpv4NetworkCidr: p.get('Options.LocalIpv4NetworkCidr'),
+    RemoteIpv4NetworkCidr: p.get('Options.RemoteIpv4NetworkCidr'),
+    Tunnels: tunnels,
+    Routes: [],
+    Tags: tags,
+    createdAt: now,
+    readyAt,
+  };
+  aws.vpnConnections.push(vpn);
+  recordCreate(ctx, id, now, readyAt);
+  return { vpnConnection: vpnConnectionXml(ctx, vpn) };
+};
+
+export const createVpnConnectionRoute: Ec2Handler = (ctx, p) => {
+  const id = p.require('VpnConnectionId');
+  const cidr = p.require('DestinationCidrBlock');
+  const vpn = findVpnConnection(ctx, id);
+  if (vpn.deletedAt !== undefined) throw new AwsServiceError('IncorrectState', `The vpnConnection '${id}' is in an incorrect state: deleted`);
+  if (!vpn.StaticRoutesOnly) throw ec2Errors.invalidValue(`The VPN connection ${id} is not configured for static routes`);
+  if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) throw ec2Errors.invalidValue(`Value (${cidr}) for parameter destinationCidrBlock is invalid.`);
+  if (vpn.Routes.some((r) => r.DestinationCidrBlock === cidr)) {
+    throw new AwsServiceError('InvalidRoute.Duplicate', `The route ${cidr} already exists for VPN connection ${id}`);
+  }
+  vpn.Routes.push({ DestinationCidrBlock: cidr, createdAt: ctx.clock.now() });
+  return { return: true };
+};
+
+export const describeVpnConnections: Ec2Handler = (ctx, p) => {
+  const now = ctx.clock.now();
+  const ids = p.list('VpnConnectionId');
+  const filters = p.filters();
+  checkFilterNames(filters, [
+    'vpn-connection-id', 'state', 'type', 'customer-gateway-id', 'vpn-gateway-id', 'transit-gateway-id',
+    'option.static-routes-only', 'route.destination-cidr-block', 'customer-gateway-configuration', 'category',
+  ]);
+  for (const id of ids) findVpnConnection(ctx, id);
+  const found = ctx.state.aws.vpnConnections.filter(
+    (v) =>
+      (ids.length === 0 || ids.includes(v.VpnConnectionId)) &&
+      matchesFilters(filters, v.Tags, (name) =>
+        ({
+          'vpn-connection-id': [v.VpnConnectionId],
+          state: [lifecycleState(v, now)],
+          type: [v.Type],
+          'customer-gateway-id': [v.CustomerGatewayId],
+          'vpn-gateway-id': [v.VpnGatewayId],
+          'transit-gateway-id': [],
+          'option.static-routes-only': [String(v.StaticRoutesOnly)],
+          'route.destination-cidr-block': v.Routes.map((r) => r.DestinationCidrBlock),
+          'customer-gateway-configuration': [],
+          category: ['VPN'],
+        })[name],
+      ),
+  );
+  return { vpnConnectionSet: found.map((v) => vpnConnectionXml(ctx, v)) };
+};

@@ -1,0 +1,375 @@
+/**
+ * Route 53 Resolver (JSON 1.1): outbound endpoints, forwarding rules and their VPC associations.
+ * CreatorRequestId is the service's idempotency key: a retried create answers the resource it already made.
+ */
+import type { EmulatorContext } from '../cloud/context';
+import type { ResolverEndpoint, ResolverRule, ResolverRuleAssociation, Subnet, Tag } from '../cloud/state';
+import { AwsServiceError } from './errors';
+import { recordCreate } from './ec2-common';
+import { cidrContains, intToIp, isoTime, newId, parseCidr } from './ids';
+import { matchesJsonFilters, type JsonAction, type JsonHandler } from './json-protocol';
+import { mergeTags } from './query';
+
+const notFound = (message: string) => new AwsServiceError('ResourceNotFoundException', message);
+const invalidParameter = (message: string) => new AwsServiceError('InvalidParameterException', message);
+const invalidRequest = (message: string) => new AwsServiceError('InvalidRequestException', message);
+
+function arn(ctx: EmulatorContext, kind: string, id: string): string {
+  return `arn:aws:route53resolver:${ctx.state.aws.region}:${ctx.state.aws.accountId}:${kind}/${id}`;
+}
+
+/** Domain names compare without the trailing dot the service appends. */
+function sameDomain(a: string, b: string): boolean {
+  return a.replace(/\.$/, '').toLowerCase() === b.replace(/\.$/, '').toLowerCase();
+}
+
+// ---- endpoints ------------------------------------------------------------------------------------------
+
+function endpointStatus(e: ResolverEndpoint, now: number): string {
+  if (e.deletedAt !== undefined) return 'DELETING';
+  return now < e.readyAt ? 'CREATING' : 'OPERATIONAL';
+}
+
+function endpointJson(ctx: EmulatorContext, e: ResolverEndpoint) {
+  const status = endpointStatus(e, ctx.clock.now());
+  return {
+    Id: e.Id,
+    CreatorRequestId: e.CreatorRequestId,
+    Arn: e.Arn,
+    Name: e.Name,
+    SecurityGroupIds: e.SecurityGroupIds,
+    Direction: e.Direction,
+    IpAddressCount: e.IpAddresses.length,
+    HostVPCId: e.HostVPCId,
+    Status: status,
+    StatusMessage: status === 'OPERATIONAL' ? 'This Resolver Endpoint is operational.' : 'Creating the Resolver Endpoint',
+    CreationTime: isoTime(e.createdAt),
+    ModificationTime: isoTime(e.createdAt),
+    ResolverEndpointType: 'IPV4',
+    Protocols: ['Do53'],
+  };
+}
+
+function findEndpoint(ctx: EmulatorContext, id: string | undefined): ResolverEndpoint {
+  const endpoint = ctx.state.aws.resolverEndpoints.find((e) => e.Id === id && e.deletedAt === undefined);
+  if (!endpoint) throw notFound(`[RSLVR-00500] Can't find the resolver endpoint with ID "${id}". Trace Id: "emulated"`);
+  return endpoint;
+}
+
+/** The next free address in the subnet: AWS keeps the first four and the last one for itself. */
+function allocateIp(ctx: EmulatorContext, subnet: Subnet, taken: Set<string>): string {
+  const range = parseCidr(subnet.CidrBlock);
+  if (!range) throw invalidParameter(`Subnet ${subnet.SubnetId} has no usable CIDR`);
+  const size = 2 ** (32 - range.prefix);
+  for (let offset = 4; offset < size - 1; offset++) {
+    const ip = intToIp(range.base + offset);
+    if (!taken.has(ip)) return ip;
+  }
+  throw invalidRequest(`[RSLVR-00208] There are no free IP addresses in subnet ${subnet.SubnetId}`);
+}
+
+const createResolverEndpoint: JsonHandler = (ctx, input) => {
+  const aws = ctx.state.aws;
+  const creatorRequestId = input.CreatorRequestId as string | undefined;
+  if (!creatorRequestId) throw invalidParameter('1 validation error detected: CreatorRequestId must not be null');
+  const existing = aws.resolverEndpoints.find((e) => e.CreatorRequestId === creatorRequestId && e.deletedAt === undefined);
+  if (existing) return { ResolverEndpoint: endpointJson(ctx, existing) };
+
+  const direction = input.Direction;
+  if (direction !== 'INBOUND' && direction !== 'OUTBOUND') throw invalidParameter(`Direction must be INBOUND or OUTBOUND (got ${direction})`);
+  const requestedIps = (input.IpAddresses ?? []) as { SubnetId?: string; Ip?: string }[];
+  if (requestedIps.length < 2) throw invalidRequest('[RSLVR-00203] An endpoint needs at least 2 IP addresses, ideally in 2 Availability Zones');
+  if (requestedIps.length > 6) throw invalidRequest('[RSLVR-00203] An endpoint can have at most 6 IP addresses');
+  const groupIds = (input.SecurityGroupIds ?? []) as string[];
+  if (groupIds.length === 0) throw invalidParameter('1 validation error detected: SecurityGroupIds must not be empty');
+
+  const subnets = requestedIps.map((req) => {
+    const subnet = aws.subnets.find((s) => s.SubnetId === req.SubnetId);
+    if (!subnet) throw invalidParameter(`[RSLVR-00102] Subnet ${req.SubnetId ?? '(none)'} does not exist`);
+    return subnet;
+  });
+  const vpcId = subnets[0].VpcId;
+  if (subnets.some((s) => s.VpcId !== vpcId)) throw invalidRequest('[RSLVR-00202] All subnets of an endpoint must be in the same VPC');
+  for (const groupId of groupIds) {
+    const group = aws.securityGroups.find((g) => g.GroupId === groupId);
+    if (!group) throw invalidParameter(`[RSLVR-00102] Security group ${groupId} does not exist`);
+    if (group.VpcId !== vpcId) throw invalidRequest(`[RSLVR-00202] Security group ${groupId} is not in VPC ${vpcId}`);
+  }
+
+  const taken = new Set(aws.resolverEndpoints.filter((e) => e.deletedAt === undefined).flatMap((e) => e.IpAddresses.map((a) => a.Ip)));
+  const ipAddresses = requestedIps.map((req, i) => {
+    const subnet = subnets[i];
+    let ip = req.Ip;
+    if (ip !== undefined) {
+      if (!cidrContains(subnet.CidrBlock, ip)) throw invalidRequest(`[RSLVR-00204] IP ${ip} is not in subnet ${subnet.SubnetId} (${subnet.CidrBlock})`);
+      if (taken.has(ip)) throw new AwsServiceError('ResourceInUseException', `[RSLVR-00205] IP ${ip} is already in use`);
+    } else {
+      ip = allocateIp(ctx, subnet, taken);
+    }
+    taken.add(ip);
+    return { SubnetId: subnet.SubnetId, Ip: ip, IpId: newId(aws, 'rni') };
+  });
+
+  const now = ctx.clock.now();
+  const id = newId(aws, direction === 'OUTBOUND' ? 'rslvr-out' : 'rslvr-in');
+  const readyAt = now + ctx.latencies.of('aws.resolverEndpoint.create', id);
+  const endpoint: ResolverEndpoint = {
+    Id: id,
+    Arn: arn(ctx, 'resolver-endpoint', id),
+    CreatorRequestId: creatorRequestId,
+    Name: input.Name,
+    Direction: direction,
+    SecurityGroupIds: groupIds,
+    IpAddresses: ipAddresses,
+    HostVPCId: vpcId,
+    Tags: (input.Tags ?? []) as Tag[],
+    createdAt: now,
+    readyAt,
+  };
+  aws.resolverEndpoints.push(endpoint);
+  recordCreate(ctx, id, now, readyAt);
+  return { ResolverEndpoint: endpointJson(ctx, endpoint) };
+};
+
+const getResolverEndpoint: JsonHandler = (ctx, input) => ({ ResolverEndpoint: endpointJson(ctx, findEndpoint(ctx, input.ResolverEndpointId)) });
+
+const listResolverEndpoints: JsonHandler = (ctx, input) => {
+  const now = ctx.clock.now();
+  const found = ctx.state.aws.resolverEndpoints.filter(
+    (e) =>
+      e.deletedAt === undefined &&
+      matchesJsonFilters(input.Filters, {
+        CreatorRequestId: [e.CreatorRequestId],
+        Direction: [e.Direction],
+        HostVPCId: [e.HostVPCId],
+        IpAddressCount: [e.IpAddresses.length],
+        Name: [e.Name],
+        SecurityGroupIds: e.SecurityGroupIds,
+        Status: [endpointStatus(e, now)],
+      }),
+  );
+  return { MaxResults: input.MaxResults ?? 10, ResolverEndpoints: found.map((e) => endpointJson(ctx, e)) };
+};
+
+const listResolverEndpointIpAddresses: JsonHandler = (ctx, input) => {
+  const endpoint = findEndpoint(ctx, input.ResolverEndpointId);
+  const attached = endpointStatus(endpoint, ctx.clock.now()) === 'OPERATIONAL';
+  return {
+    MaxResults: input.MaxResults ?? 10,
+    IpAddresses: endpoint.IpAddresses.map((a) => ({
+      IpId: a.IpId,
+      SubnetId: a.SubnetId,
+      Ip: a.Ip,
+      Status: attached ? 'ATTACHED' : 'CREATING',
+      StatusMessage: attached ? 'This IP address is operational.' : 'Creating the IP address',
+      CreationTime: isoTime(endpoint.createdAt),
+      ModificationTime: isoTime(endpoint.createdAt),
+    })),
+  };
+};
+
+// ---- rules ----------------------------------------------------------------------------------------------
+
+function ruleStatus(r: ResolverRule, now: number): string {
+  if (r.deletedAt !== undefined) return 'DELETING';
+  return now < r.readyAt ? 'UPDATING' : 'COMPLETE';
+}
+
+function ruleJson(ctx: EmulatorContext, r: ResolverRule) {
+  const status = ruleStatus(r, ctx.clock.now());
+  return {
+    Id: r.Id,
+    CreatorRequestId: r.CreatorRequestId,
+    Arn: r.Arn,
+    DomainName: r.DomainName,
+    Status: status,
+    StatusMessage: status === 'COMPLETE' ? 'Successfully created Resolver Rule.' : 'Creating the Resolver Rule.',
+    RuleType: r.RuleType,
+    Name: r.Name,
+    TargetIps: r.TargetIps,
+    ResolverEndpointId: r.ResolverEndpointId,
+    OwnerId: ctx.state.aws.accountId,
+    ShareStatus: 'NOT_SHARED',
+    CreationTime: isoTime(r.createdAt),
+    ModificationTime: isoTime(r.createdAt),
+  };
+}
+
+function findRule(ctx: EmulatorContext, id: string | undefined): ResolverRule {
+  const rule = ctx.state.aws.resolverRules.find((r) => r.Id === id && r.deletedAt === undefined);
+  if (!rule) throw notFound(`[RSLVR-00703] Resolver rule with ID "${id}" does not exist.`);
+  return rule;
+}
+
+const createResolverRule: JsonHandler = (ctx, input) => {
+  const aws = ctx.state.aws;
+  const creatorRequestId = input.CreatorRequestId as string | undefined;
+  if (!creatorRequestId) throw invalidParameter('1 validation error detected: CreatorRequestId must not be null');
+  const existing = aws.resolverRules.find((r) => r.CreatorRequestId === creatorRequestId && r.deletedAt === undefined);
+  if (existing) return { ResolverRule: ruleJson(ctx, existing) };
+
+  const ruleType = input.RuleType;
+  if (!['FORWARD', 'SYSTEM', 'RECURSIVE'].includes(ruleType)) throw invalidParameter(`RuleType must be FORWARD, SYSTEM or RECURSIVE (got ${ruleType})`);
+  const domainName = input.DomainName as string | undefined;
+  if (!domainName) throw invalidParameter('1 validation error detected: DomainName must not be null');
+  const targetIps = ((input.TargetIps ?? []) as { Ip?: string; Port?: number }[]).map((t) => {
+    if (!t.Ip || !/^\d+\.\d+\.\d+\.\d+$/.test(t.Ip)) throw invalidParameter(`[RSLVR-00400] Invalid target IP ${t.Ip ?? '(none)'}`);
+    return { Ip: t.Ip, Port: t.Port ?? 53 };
+  });
+  if (ruleType === 'FORWARD') {
+    if (targetIps.length === 0) throw invalidRequest('[RSLVR-00400] A FORWARD rule needs at least one target IP');
+    if (!input.ResolverEndpointId) throw invalidRequest('[RSLVR-00400] A FORWARD rule needs an outbound ResolverEndpointId');
+    const endpoint = findEndpoint(ctx, input.ResolverEndpointId);
+    if (endpoint.Direction !== 'OUTBOUND') throw invalidRequest(`[RSLVR-00401] Endpoint ${endpoint.Id} is not an outbound endpoint`);
+  }
+  const now = ctx.clock.now();
+  const id = newId(aws, 'rslvr-rr');
+  const readyAt = now + ctx.latencies.of('aws.resolverRule.create', id);
+  const rule: ResolverRule = {
+    Id: id,
+    Arn: arn(ctx, 'resolver-rule', id),
+    CreatorRequestId: creatorRequestId,
+    Name: input.Name,
+    RuleType: ruleType,
+    DomainName: domainName,
+    TargetIps: targetIps,
+    ResolverEndpointId: input.ResolverEndpointId,
+    Tags: (input.Tags ?? []) as Tag[],
+    createdAt: now,
+    readyAt,
+  };
+  aws.resolverRules.push(rule);
+  recordCreate(ctx, id, now, readyAt);
+  return { ResolverRule: ruleJson(ctx, rule) };
+};
+
+const getResolverRule: JsonHandler = (ctx, input) => ({ ResolverRule: ruleJson(ctx, findRule(ctx, input.ResolverRuleId)) });
+
+const listResolverRules: JsonHandler = (ctx, input) => {
+  const now = ctx.clock.now();
+  const filters = ((input.Filters ?? []) as { Name?: string; Values?: string[] }[]).map((f) =>
+    // DomainName filters match with or without the trailing dot.
+    f.Name === 'DomainName' ? { ...f, Values: (f.Values ?? []).flatMap((v) => [v.replace(/\.$/, ''), v.replace(/\.$/, '') + '.']) } : f,
+  );
+  const found = ctx.state.aws.resolverRules.filter(
+    (r) =>
+      r.deletedAt === undefined &&
+      matchesJsonFilters(filters, {
+        CreatorRequestId: [r.CreatorRequestId],
+        DomainName: [r.DomainName],
+        Name: [r.Name],
+        ResolverEndpointId: [r.ResolverEndpointId],
+        Status: [ruleStatus(r, now)],
+        Type: [r.RuleType],
+      }),
+  );
+  return { MaxResults: input.MaxResults ?? 10, ResolverRules: found.map((r) => ruleJson(ctx, r)) };
+};
+
+// ---- rule associations ----------------------------------------------------------------------------------
+
+function associationStatus(a: ResolverRuleAssociation, now: number): string {
+  if (a.deletedAt !== undefined) return 'DELETING';
+  return now < a.readyAt ? 'CREATING' : 'COMPLETE';
+}
+
+function associationJson(ctx: EmulatorContext, a: ResolverRuleAssociation) {
+  const status = associationStatus(a, ctx.clock.now());
+  return {
+    Id: a.Id,
+    ResolverRuleId: a.ResolverRuleId,
+    Name: a.Name,
+    VPCId: a.VPCId,
+    Status: status,
+    StatusMessage: status === 'COMPLETE' ? 'The association is complete.' : 'Creating the association.',
+  };
+}
+
+const associateResolverRule: JsonHandler = (ctx, input) => {
+  const aws = ctx.state.aws;
+  const rule = findRule(ctx, input.ResolverRuleId);
+  const vpcId = input.VPCId as string | undefined;
+  if (!vpcId) throw invalidParameter('1 validation error detected: VPCId must not be null');
+  if (!aws.vpcs.some((v) => v.VpcId === vpcId)) throw invalidParameter(`[RSLVR-00102] VPC ${vpcId} does not exist`);
+  const live = aws.resolverRuleAssociations.filter((a) => a.deletedAt === undefined && a.VPCId === vpcId);
+  // No request id on this call: a repeat is refused, and callers treat that as "already done" after a lookup.
+  if (live.some((a) => a.ResolverRuleId === rule.Id)) {
+    throw new AwsServiceError('ResourceExistsException', `[RSLVR-00803] The resolver rule with ID "${rule.Id}" is already associated with VPC "${vpcId}".`);
+  }
+  const sameDomainRule = live.map((a) => aws.resolverRules.find((r) => r.Id === a.ResolverRuleId)).find((r) => r && sameDomain(r.DomainName, rule.DomainName));
+  if (sameDomainRule) throw invalidRequest('[RSLVR-00802] Cannot associate rules with same domain name with same VPC.');
+  const now = ctx.clock.now();
+  const id = newId(aws, 'rslvr-rrassoc');
+  const readyAt = now + ctx.latencies.of('aws.resolverRuleAssociation.create', id);
+  const association: ResolverRuleAssociation = { Id: id, ResolverRuleId: rule.Id, VPCId: vpcId, Name: input.Name, createdAt: now, readyAt };
+  aws.resolverRuleAssociations.push(association);
+  recordCreate(ctx, id, now, readyAt);
+  return { ResolverRuleAssociation: associationJson(ctx, association) };
+};
+
+const getResolverRuleAssociation: JsonHandler = (ctx, input) => {
+  const id = input.ResolverRuleAssociationId;
+  const association = ctx.state.aws.resolverRuleAssociations.find((a) => a.Id === id && a.deletedAt === undefined);
+  if (!association) throw notFound(`[RSLVR-00800] Resolver rule association with ID "${id}" does not exist.`);
+  return { ResolverRuleAssociation: associationJson(ctx, association) };
+};
+
+const listResolverRuleAssociations: JsonHandler = (ctx, input) => {
+  const now = ctx.clock.now();
+  const found = ctx.state.aws.resolverRuleAssociations.filter(
+    (a) =>
+      a.deletedAt === undefined &&
+      matchesJsonFilters(input.Filters, {
+        Name: [a.Name],
+        ResolverRuleId: [a.ResolverRuleId],
+        Status: [associationStatus(a, now)],
+        VPCId: [a.VPCId],
+      }),
+  );
+  return { MaxResults: input.MaxResults ?? 10, ResolverRuleAssociations: found.map((a) => associationJson(ctx, a)) };
+};
+
+// ---- tags -----------------------------------------------------------------------------------------------
+
+function taggable(ctx: EmulatorContext, resourceArn: string | undefined): { Tags: Tag[] } {
+  const aws = ctx.state.aws;
+  const found = [...aws.resolverEndpoints, ...aws.resolverRules].find((r) => r.Arn === resourceArn && r.deletedAt === undefined);
+  if (!found) throw notFound(`[RSLVR-01101] The resource with ARN "${resourceArn}" does not exist.`);
+  return found;
+}
+
+const tagResource: JsonHandler = (ctx, input) => {
+  mergeTags(taggable(ctx, input.ResourceArn).Tags, (input.Tags ?? []) as Tag[]);
+  return {};
+};
+
+const untagResource: JsonHandler = (ctx, input) => {
+  const target = taggable(ctx, input.ResourceArn);
+  const keys = (input.TagKeys ?? []) as string[];
+  target.Tags = target.Tags.filter((t) => !keys.includes(t.Key));
+  return {};
+};
+
+const listTagsForResource: JsonHandler = (ctx, input) => ({ Tags: taggable(ctx, input.ResourceArn).Tags });
+
+export const RESOLVER_ACTIONS: Record<string, JsonAction> = {
+  CreateResolverEndpoint: { handler: createResolverEndpoint, mutating: true, target: 'CreatorRequestId' },
+  GetResolverEndpoint: { handler: getResolverEndpoint, mutating: false, target: 'ResolverEndpointId' },
+  ListResolverEndpoints: { handler: listResolverEndpoints, mutating: false },
+  ListResolverEndpointIpAddresses: { handler: listResolverEndpointIpAddresses, mutating: false, target: 'ResolverEndpointId' },
+  CreateResolverRule: { handler: createResolverRule, mutating: true, target: 'CreatorRequestId' },
+  GetResolverRule: { handler: getResolverRule, mutating: false, target: 'ResolverRuleId' },
+  ListResolverRules: { handler: listResolverRules, mutating: false },
+  AssociateResolverRule: { handler: associateResolverRule, mutating: true, target: 'ResolverRuleId' },
+  GetResolverRuleAssociation: { handler: getResolverRuleAssociation, mutating: false, target: 'ResolverRuleAssociationId' },
+  ListResolverRuleAssociations: { handler: listResolverRuleAssociations, mutating: false },
+  TagResource: { handler: tagResource, mutating: true, target: 'ResourceArn' },
+  UntagResource: { handler: untagResource, mutating: true, target: 'ResourceArn' },
+  ListTagsForResource: { handler: listTagsForResource, mutating: false, target: 'ResourceArn' },
+};
+
+export function resolverFault(kind: 'throttle' | 'error5xx'): AwsServiceError {
+  return kind === 'throttle'
+    ? new AwsServiceError('ThrottlingException', 'Rate exceeded', 400)
+    : new AwsServiceError('InternalServiceErrorException', 'An internal error occurred. Try again.', 500);
+}

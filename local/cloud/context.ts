@@ -1,0 +1,64 @@
+/**
+ * What every emulated service shares: the cloud state, the simulated clock, latencies, faults, the network
+ * model (tunnel status) and the recorder behind report.json.
+ */
+import type { SimulatedClock } from '../clock';
+import type { FaultInjector } from '../faults';
+import type { Latencies } from '../latency';
+import type { CloudState } from './state';
+
+export interface OperationRecord {
+  cloud: 'aws' | 'azure';
+  /** Resource id (AWS id or ARM id). */
+  resource: string;
+  operation: string;
+  startedAt: number;
+  readyAt: number;
+}
+
+/** Counts API calls per cloud and operation, and logs the operations the clouds carried out. */
+export class Recorder {
+  readonly apiCalls: { aws: Record<string, number>; azure: Record<string, number> } = { aws: {}, azure: {} };
+  readonly operations: OperationRecord[] = [];
+
+  /** One API call: AWS action name (`CreateVpnGateway`) or ARM `METHOD resource type` (`PUT Microsoft.Network/connections`). */
+  call(cloud: 'aws' | 'azure', name: string): void {
+    const calls = this.apiCalls[cloud];
+    calls[name] = (calls[name] ?? 0) + 1;
+  }
+
+  operation(record: OperationRecord): void {
+    this.operations.push(record);
+  }
+}
+
+/** Tunnel status as the network model sees it; both clouds report from it. */
+export interface TunnelTelemetry {
+  OutsideIpAddress: string;
+  Status: 'UP' | 'DOWN';
+  StatusMessage: string;
+  /** Simulated seconds of the last change. */
+  LastStatusChange: number;
+}
+
+export interface AzureConnectionView {
+  connectionStatus: 'Unknown' | 'Connecting' | 'Connected' | 'NotConnected';
+  tunnelConnectionStatus: { tunnel: string; connectionStatus: string }[];
+}
+
+/** The part of the network model the emulated control planes read. */
+export interface NetworkView {
+  /** VgwTelemetry for the AWS VPN connection, one entry per tunnel. */
+  awsTunnelTelemetry(vpnConnectionId: string): TunnelTelemetry[];
+  /** connectionStatus for the Azure connection (`Microsoft.Network/connections`) with that id. */
+  azureConnectionStatus(connectionId: string): AzureConnectionView;
+}
+
+export interface EmulatorContext {
+  state: CloudState;
+  clock: SimulatedClock;
+  latencies: Latencies;
+  faults: FaultInjector;
+  recorder: Recorder;
+  network: NetworkView;
+}

@@ -1,0 +1,123 @@
+/**
+ * Starts the emulated clouds of local mode on 127.0.0.1, around one shared cloud state and simulated clock:
+ * the network model, the Azure endpoints (ARM over https, the OpenAI data plane), and the AWS endpoint
+ * (EC2, Route 53 Resolver, Secrets Manager, Lambda) whose Lambda runs the probe in-process from the
+ * function's VPC subnet.
+ */
+import { runProbe, type ProbeInput } from '../../functions/probe/probe';
+import { startAwsEmulator } from '../aws/server';
+import { startAzureEmulator } from '../azure/server';
+import { SimulatedClock } from '../clock';
+import { FaultInjector, type FaultSpec } from '../faults';
+import { Latencies } from '../latency';
+import { LocalNetwork } from '../network';
+import { localProbeNetwork } from '../network/probe-network';
+import { Recorder, type EmulatorContext } from './context';
+import type { CloudState, LambdaFunction, Secret } from './state';
+
+/** The Secrets Manager secret the workflow reads the Azure service principal from. */
+export const AZURE_CREDENTIAL_SECRET_NAME = 'aoai-link/azure-credential';
+
+export interface LocalCloudOptions {
+  state: CloudState;
+  faults: FaultSpec;
+  /** Seed of the fault draws. */
+  seed: number;
+  /** Given only with `--jitter`: latencies are then drawn within ±25% of the table. */
+  jitterSeed?: number;
+  /** Simulated second the clock starts at (after everything a loaded state file already holds). */
+  clockStart?: number;
+}
+
+export interface LocalClouds {
+  /** AWS endpoint (http://127.0.0.1:port), for AWS_ENDPOINT_URL. */
+  awsEndpoint: string;
+  /** Azure Resource Manager endpoint (https://127.0.0.1:port), for AZURE_ARM_ENDPOINT. */
+  azureEndpoint: string;
+  /** The CA that signed the emulated Azure endpoints' certificates. */
+  caPem: string;
+  /** ARN of the seeded Azure credential secret, for AZURE_CREDENTIAL_SECRET_ARN. */
+  azureCredentialSecretArn: string;
+  clock: SimulatedClock;
+  recorder: Recorder;
+  state: CloudState;
+  network: LocalNetwork;
+  context: EmulatorContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Puts the Azure service principal secret in emulated Secrets Manager, as an operator would before deploying.
+ * Dummy values: the emulated ARM accepts any token. Kept if a loaded state already has it.
+ */
+export function seedAzureCredentialSecret(state: CloudState): string {
+  const existing = state.aws.secrets.find((s) => s.Name === AZURE_CREDENTIAL_SECRET_NAME && s.DeletedDate === undefined);
+  if (existing) return existing.ARN;
+  const secret: Secret = {
+    // Secrets Manager appends six random characters; fixed here so runs are reproducible.
+    ARN: `arn:aws:secretsmanager:${state.aws.region}:${state.aws.accountId}:secret:${AZURE_CREDENTIAL_SECRET_NAME}-Lc4lMd`,
+    Name: AZURE_CREDENTIAL_SECRET_NAME,
+    Description: 'Azure service principal for aoai-link (local mode: dummy values)',
+    SecretString: JSON.stringify({
+      tenantId: '00000000-0000-0000-0000-00000000000a',
+      clientId: '00000000-0000-0000-0000-00000000000b',
+      clientSecret: 'local-mode-dummy-client-secret',
+    }),
+    VersionId: '00000000-0000-0000-0000-000000000001',
+    ClientRequestTokens: [],
+    Tags: [{ Key: 'managed-by', Value: 'aoai-link-local' }],
+    CreatedDate: 0,
+  };
+  state.aws.secrets.push(secret);
+  return secret.ARN;
+}
+
+export async function startLocalClouds(options: LocalCloudOptions): Promise<LocalClouds> {
+  const state = options.state;
+  const clock = new SimulatedClock(options.clockStart ?? 0);
+  const latencies = new Latencies(options.jitterSeed);
+  const faults = new FaultInjector(options.faults, options.seed);
+  const recorder = new Recorder();
+  const azureCredentialSecretArn = seedAzureCredentialSecret(state);
+
+  // The network model exists from the start; the OpenAI data plane ports are given once Azure listens.
+  const network = LocalNetwork.start({ state: () => state, clock, latencies });
+  const context: EmulatorContext = { state, clock, latencies, faults, recorder, network: network.model };
+
+  const closers: (() => Promise<void>)[] = [() => network.close()];
+  const closeAll = async () => {
+    // Reverse order of start; one failing close must not leave the others open.
+    const results = await Promise.allSettled(closers.reverse().map((close) => close()));
+    closers.length = 0;
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  };
+
+  try {
+    const azure = await startAzureEmulator(context);
+    closers.push(() => azure.close());
+    network.setOpenAi(azure.openAi);
+
+    const invokeFunction = (fn: LambdaFunction, payload: unknown) =>
+      // The probe Lambda runs in its first subnet, trusting the emulated Azure CA as the real one trusts Azure's.
+      runProbe(payload as ProbeInput, localProbeNetwork(network, fn.VpcConfig.SubnetIds[0], azure.caPem));
+    const aws = await startAwsEmulator(context, { invokeFunction });
+    closers.push(() => aws.close());
+
+    return {
+      awsEndpoint: aws.endpoint,
+      azureEndpoint: azure.endpoint,
+      caPem: azure.caPem,
+      azureCredentialSecretArn,
+      clock,
+      recorder,
+      state,
+      network,
+      context,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
+}

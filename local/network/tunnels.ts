@@ -1,0 +1,218 @@
+/**
+ * When an AWS VPN tunnel and an Azure connection come up (contract: local-cloud.md, "What the emulated network
+ * demands"). A tunnel is evaluated against each Azure connection that could be its other end; it is UP only when
+ * every condition holds, and only `tunnel.up` seconds after the last of them became true, because IKE needs both
+ * sides configured before it can negotiate. Each unmet condition becomes a reason an engineer can act on; the
+ * pre-shared key never appears in one.
+ */
+import type { Latencies } from '../latency';
+import type { ArmResource, AwsState, VpnConnection } from '../cloud/state';
+import { isReady } from '../cloud/state';
+import { AzureView, armParentOf, sameArmId } from './azure-view';
+import { cidrCovers } from './cidr';
+
+export type TunnelPhase = 'up' | 'negotiating' | 'down';
+
+export interface TunnelEvaluation {
+  vpnConnectionId: string;
+  /** 0-based index into the VPN connection's tunnels. */
+  tunnelIndex: number;
+  outsideIp: string;
+  phase: TunnelPhase;
+  /** What keeps the tunnel down; empty when configured consistently. */
+  reasons: string[];
+  vpcId?: string;
+  vpcCidr?: string;
+  vpnGatewayId?: string;
+  /** Azure side, as found (ids as stored). */
+  azureGatewayId?: string;
+  vnetId?: string;
+  vnetPrefixes?: string[];
+  localNetworkGatewayId?: string;
+  connectionId?: string;
+  /** Simulated second at which the last condition became true (when reasons is empty). */
+  configuredAt?: number;
+  /** Simulated second at which the tunnel is (or will be) UP (when reasons is empty). */
+  upAt?: number;
+  /** Simulated second of the last status change, for telemetry. */
+  lastChange: number;
+}
+
+export interface TunnelContext {
+  aws: AwsState;
+  azure: AzureView;
+  now: number;
+  latencies: Latencies;
+}
+
+/** The latency key of a tunnel, shared by both clouds' views so they agree on the instant it comes up. */
+export function tunnelKey(vpnConnectionId: string, outsideIp: string): string {
+  return `${vpnConnectionId}/${outsideIp}`;
+}
+
+/** Public IPs of an Azure virtual network gateway (one per ip configuration). */
+export function gatewayPublicIps(azure: AzureView, gateway: ArmResource): { ip: string; pip: ArmResource }[] {
+  const configs: any[] = azure.props(gateway).ipConfigurations ?? [];
+  const out: { ip: string; pip: ArmResource }[] = [];
+  for (const config of configs) {
+    const pip = azure.get(config?.properties?.publicIPAddress?.id);
+    const ip = azure.props(pip).ipAddress;
+    if (pip && typeof ip === 'string') out.push({ ip, pip });
+  }
+  return out;
+}
+
+/** The VNet of a gateway: the parent of its GatewaySubnet. */
+export function gatewayVnetId(azure: AzureView, gateway: ArmResource): string | undefined {
+  const subnetId: string | undefined = azure.props(gateway).ipConfigurations?.[0]?.properties?.subnet?.id;
+  return subnetId ? armParentOf(subnetId) : undefined;
+}
+
+interface Side {
+  reasons: string[];
+  times: number[];
+}
+
+/** Evaluates one tunnel of a VPN connection; `onlyConnection` restricts the Azure candidates to one connection. */
+export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelIndex: number, onlyConnection?: string): TunnelEvaluation {
+  const { aws, azure, now } = ctx;
+  const tunnel = vpn.Tunnels[tunnelIndex];
+  const outsideIp = tunnel.OutsideIpAddress;
+  const label = `tunnel ${tunnelIndex + 1} (${outsideIp})`;
+  const base: Side = { reasons: [], times: [vpn.readyAt] };
+  const result: Omit<TunnelEvaluation, 'phase' | 'reasons' | 'lastChange'> = { vpnConnectionId: vpn.VpnConnectionId, tunnelIndex, outsideIp };
+
+  // AWS: the VPN connection itself.
+  if (vpn.deletedAt !== undefined) base.reasons.push(`VPN connection ${vpn.VpnConnectionId} is deleted`);
+  else if (now < vpn.readyAt) base.reasons.push(`VPN connection ${vpn.VpnConnectionId} is pending (available at t=${vpn.readyAt}s)`);
+  if (!vpn.StaticRoutesOnly) base.reasons.push(`VPN connection ${vpn.VpnConnectionId} is not StaticRoutesOnly; Azure's side is configured with static address spaces`);
+
+  // AWS: the VPN gateway and its attachment to a VPC.
+  const vgw = aws.vpnGateways.find((g) => g.VpnGatewayId === vpn.VpnGatewayId);
+  if (!vgw || vgw.deletedAt !== undefined) base.reasons.push(`VPN gateway ${vpn.VpnGatewayId} does not exist`);
+  else {
+    result.vpnGatewayId = vgw.VpnGatewayId;
+    base.times.push(vgw.readyAt);
+    if (now < vgw.readyAt) base.reasons.push(`VPN gateway ${vgw.VpnGatewayId} is pending (available at t=${vgw.readyAt}s)`);
+    const attachment = vgw.Attachments.find((a) => a.deletedAt === undefined);
+    if (!attachment) base.reasons.push(`VPN gateway ${vgw.VpnGatewayId} is not attached to a VPC`);
+    else {
+      base.times.push(attachment.readyAt);
+      if (!isReady(attachment, now)) base.reasons.push(`VPN gateway ${vgw.VpnGatewayId} is still attaching to ${attachment.VpcId} (attached at t=${attachment.readyAt}s)`);
+      const vpc = aws.vpcs.find((v) => v.VpcId === attachment.VpcId);
+      if (!vpc) base.reasons.push(`VPN gateway ${vgw.VpnGatewayId} is attached to ${attachment.VpcId}, which does not exist`);
+      else {
+        result.vpcId = vpc.VpcId;
+        result.vpcCidr = vpc.CidrBlock;
+      }
+    }
+  }
+
+  // AWS customer gateway ↔ Azure VPN gateway: the customer gateway IP must be the Azure gateway's public IP.
+  const cgw = aws.customerGateways.find((c) => c.CustomerGatewayId === vpn.CustomerGatewayId);
+  let gateway: ArmResource | undefined;
+  if (!cgw || cgw.deletedAt !== undefined) base.reasons.push(`customer gateway ${vpn.CustomerGatewayId} does not exist`);
+  else {
+    base.times.push(cgw.readyAt);
+    if (now < cgw.readyAt) base.reasons.push(`customer gateway ${cgw.CustomerGatewayId} is pending`);
+    const gateways = azure.ofType('Microsoft.Network/virtualNetworkGateways');
+    const withIp = gateways.map((g) => ({ g, ips: gatewayPublicIps(azure, g) }));
+    const match = withIp.find((x) => x.ips.some((p) => p.ip === cgw.IpAddress));
+    if (!match) {
+      const known = withIp.flatMap((x) => x.ips.map((p) => p.ip));
+      base.reasons.push(
+        `customer gateway ${cgw.CustomerGatewayId} has IP ${cgw.IpAddress}, which is not the public IP of any Azure VPN gateway` +
+          (known.length ? ` (Azure gateway public IPs: ${known.join(', ')})` : ' (no Azure VPN gateway has a public IP)'),
+      );
+    } else {
+      gateway = match.g;
+      const pip = match.ips.find((p) => p.ip === cgw.IpAddress)!.pip;
+      result.azureGatewayId = gateway.id;
+      base.times.push(azure.readyAt(gateway), azure.readyAt(pip));
+      if (!azure.provisioned(gateway)) base.reasons.push(`Azure VPN gateway ${azure.short(gateway)} is ${azure.provisioningState(gateway)}, not Succeeded`);
+      if (!azure.provisioned(pip)) base.reasons.push(`public IP ${azure.short(pip)} of the Azure VPN gateway is ${azure.provisioningState(pip)}`);
+      const vnetId = gatewayVnetId(azure, gateway);
+      const vnet = azure.get(vnetId);
+      if (!vnet) base.reasons.push(`Azure VPN gateway ${azure.short(gateway)} is not in an existing virtual network`);
+      else {
+        result.vnetId = vnet.id;
+        result.vnetPrefixes = [...(azure.props(vnet).addressSpace?.addressPrefixes ?? [])];
+      }
+    }
+  }
+
+  // AWS: a static route for the VNet address space, or AWS will not send VNet traffic into the tunnel.
+  for (const prefix of result.vnetPrefixes ?? []) {
+    const covering = vpn.Routes.filter((r) => cidrCovers(r.DestinationCidrBlock, prefix));
+    if (covering.length === 0) {
+      const routes = vpn.Routes.map((r) => r.DestinationCidrBlock);
+      base.reasons.push(
+        `VPN connection ${vpn.VpnConnectionId} has no static route for the VNet address space ${prefix} (static routes: ${routes.length ? routes.join(', ') : 'none'})`,
+      );
+    } else base.times.push(Math.min(...covering.map((r) => r.createdAt)));
+  }
+
+  // Azure: a local network gateway for this tunnel's outside IP, and a connection joining it to the gateway.
+  const candidates: (Side & { lng?: ArmResource; connection?: ArmResource })[] = [];
+  const lngs = azure.ofType('Microsoft.Network/localNetworkGateways').filter((l) => azure.props(l).gatewayIpAddress === outsideIp);
+  if (lngs.length === 0) candidates.push({ reasons: [`no local network gateway has gatewayIpAddress ${outsideIp} (the outside IP of ${label})`], times: [] });
+  for (const lng of lngs) {
+    const lngSide: Side = { reasons: [], times: [azure.readyAt(lng)] };
+    if (!azure.provisioned(lng)) lngSide.reasons.push(`local network gateway ${azure.short(lng)} is ${azure.provisioningState(lng)}`);
+    const prefixes: string[] = azure.props(lng).localNetworkAddressSpace?.addressPrefixes ?? [];
+    if (result.vpcCidr && !prefixes.some((p) => cidrCovers(p, result.vpcCidr!))) {
+      lngSide.reasons.push(
+        `local network gateway ${azure.short(lng)}'s address space (${prefixes.length ? prefixes.join(', ') : 'empty'}) does not cover the VPC CIDR ${result.vpcCidr}`,
+      );
+    }
+    const connections = azure
+      .ofType('Microsoft.Network/connections')
+      .filter((c) => sameArmId(azure.props(c).localNetworkGateway2?.id, lng.id))
+      .filter((c) => !onlyConnection || sameArmId(c.id, onlyConnection));
+    if (connections.length === 0) {
+      candidates.push({ lng, reasons: [...lngSide.reasons, `no connection uses local network gateway ${azure.short(lng)}`], times: lngSide.times });
+    }
+    for (const connection of connections) {
+      const p = azure.props(connection);
+      const side: Side = { reasons: [...lngSide.reasons], times: [...lngSide.times, azure.readyAt(connection)] };
+      if (!azure.provisioned(connection)) side.reasons.push(`connection ${azure.short(connection)} is ${azure.provisioningState(connection)}`);
+      if (String(p.connectionType ?? '').toLowerCase() !== 'ipsec') side.reasons.push(`connection ${azure.short(connection)} is ${p.connectionType ?? 'untyped'}, not IPsec`);
+      if (gateway && !sameArmId(p.virtualNetworkGateway1?.id, gateway.id)) {
+        side.reasons.push(`connection ${azure.short(connection)} joins gateway ${azure.short(p.virtualNetworkGateway1?.id ?? '?')}, not ${azure.short(gateway)} whose public IP is the customer gateway IP`);
+      }
+      if (p.sharedKey !== tunnel.PreSharedKey) side.reasons.push(`connection ${azure.short(connection)}'s sharedKey does not match the pre-shared key of ${label}`);
+      candidates.push({ ...side, lng, connection });
+    }
+  }
+
+  // The candidate closest to working speaks for the tunnel.
+  candidates.sort((a, b) => a.reasons.length - b.reasons.length);
+  const best = candidates[0];
+  if (best.lng) result.localNetworkGatewayId = best.lng.id;
+  if (best.connection) result.connectionId = best.connection.id;
+  const reasons = [...base.reasons, ...best.reasons];
+  const times = [...base.times, ...best.times];
+
+  if (reasons.length > 0) {
+    const past = times.filter((t) => t <= now);
+    return { ...result, phase: 'down', reasons, lastChange: Math.max(vpn.createdAt, ...past) };
+  }
+  const configuredAt = Math.max(...times);
+  const upAt = configuredAt + ctx.latencies.of('tunnel.up', tunnelKey(vpn.VpnConnectionId, outsideIp));
+  const phase: TunnelPhase = now >= upAt ? 'up' : 'negotiating';
+  return { ...result, phase, reasons, configuredAt, upAt, lastChange: phase === 'up' ? upAt : configuredAt };
+}
+
+/** Every tunnel of every VPN connection that still exists. */
+export function evaluateAllTunnels(ctx: TunnelContext): TunnelEvaluation[] {
+  return ctx.aws.vpnConnections
+    .filter((v) => v.deletedAt === undefined)
+    .flatMap((vpn) => vpn.Tunnels.map((_, index) => evaluateTunnel(ctx, vpn, index)));
+}
+
+/** One line an engineer can read: what the tunnel is doing and, when down, why. */
+export function describeTunnel(t: TunnelEvaluation): string {
+  if (t.phase === 'up') return `UP since t=${t.upAt}s`;
+  if (t.phase === 'negotiating') return `negotiating: configured consistently at t=${t.configuredAt}s, UP at t=${t.upAt}s`;
+  return `DOWN: ${t.reasons.join('; ')}`;
+}

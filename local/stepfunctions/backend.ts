@@ -1,0 +1,117 @@
+/**
+ * What runs an execution behind the local Step Functions endpoint. The server owns names, idempotency and
+ * the API; a backend only runs one execution and reports its history events and its end.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { HistoryEvent } from '../../cli/history';
+
+export type TerminalStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface ExecutionEnd {
+  status: TerminalStatus;
+  output?: string;
+  error?: string | null;
+  cause?: string | null;
+}
+
+export interface ExecutionSink {
+  onEvent(event: HistoryEvent): void;
+  onEnd(end: ExecutionEnd): void;
+}
+
+export interface StartedExecution {
+  executionArn: string;
+  name: string;
+  /** The parsed input document. */
+  input: unknown;
+}
+
+export interface LocalExecutionBackend {
+  /** Begin running; must not throw synchronously for a run-time failure (report it through onEnd). */
+  start(execution: StartedExecution, sink: ExecutionSink): void;
+}
+
+/** The part of local/runner's runLocal options and result this backend uses (kept local: no import cycle). */
+export interface RunLocalOptionsLike {
+  request?: unknown;
+  worldFile?: string;
+  stateFile?: string;
+  outDir?: string;
+  faults?: string;
+  jitterSeed?: number;
+  definitionFile?: string;
+  handlers?: Record<string, (input: unknown, invocation: unknown) => unknown>;
+  clouds?: boolean;
+  onEvent?: (event: HistoryEvent) => void;
+  output?: NodeJS.WritableStream | null;
+}
+
+export interface RunLocalResultLike {
+  status: 'SUCCEEDED' | 'FAILED' | 'REFUSED';
+  error: string | null;
+  cause: string | null;
+  output?: unknown;
+  problems?: { path: string; message: string }[];
+}
+
+export type RunLocal = (options: RunLocalOptionsLike) => Promise<RunLocalResultLike>;
+
+export interface RunLocalBackendOptions {
+  /** Passed to every run (world, state file, faults, a toy definition and handlers in tests). */
+  runOptions?: Omit<RunLocalOptionsLike, 'request' | 'onEvent' | 'output'>;
+  /** Default: local/runner's runLocal. */
+  runLocal?: RunLocal;
+}
+
+/**
+ * Runs executions with the local runner, one at a time: runLocal sets process-wide client configuration,
+ * so two runs in one process would step on each other. Queued executions stay RUNNING, as they would be
+ * in the cloud while waiting for capacity.
+ */
+export class RunLocalBackend implements LocalExecutionBackend {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: RunLocalBackendOptions = {}) {}
+
+  start(execution: StartedExecution, sink: ExecutionSink): void {
+    this.queue = this.queue.then(() => this.run(execution, sink));
+  }
+
+  /** Resolves when every queued run has finished (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private async run(execution: StartedExecution, sink: ExecutionSink): Promise<void> {
+    // Loaded on first use: the runner pulls in the emulated clouds, which the server alone does not need.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runLocal: RunLocal = this.options.runLocal ?? (require('../runner') as { runLocal: RunLocal }).runLocal;
+    try {
+      const result = await runLocal({
+        outDir: path.join(os.tmpdir(), 'aoai-link-local-sfn', execution.name),
+        ...this.options.runOptions,
+        request: execution.input,
+        onEvent: (event) => sink.onEvent(event),
+        output: null,
+      });
+      if (result.status === 'REFUSED') {
+        // In the cloud the request would be refused by the first state: a failed execution.
+        sink.onEnd({
+          status: 'FAILED',
+          error: 'RequestRefused',
+          cause: (result.problems ?? []).map((p) => `${p.path}: ${p.message}`).join('\n') || result.cause,
+        });
+        return;
+      }
+      sink.onEnd({
+        status: result.status,
+        output: result.output === undefined ? undefined : JSON.stringify(result.output),
+        error: result.error,
+        cause: result.cause,
+      });
+    } catch (error) {
+      sink.onEnd({ status: 'FAILED', error: 'States.Runtime', cause: `Local runner failed: ${(error as Error).message}` });
+    }
+  }
+}
