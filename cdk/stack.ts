@@ -20,13 +20,7 @@ import { Construct } from 'constructs';
 import { LAMBDAS, LambdaDefinition, PROBE_FUNCTION_ENTRY } from '../functions/catalog';
 import { loadDefinition } from './asl';
 import { acknowledge, acknowledgeWildcardResources } from './nag';
-import {
-  MANAGED_BY_TAG_KEY,
-  MANAGED_BY_TAG_VALUE,
-  PROBE_FUNCTION_NAME_PREFIX,
-  WORKFLOW_SECRET_PREFIX,
-  statementsForCalls,
-} from './permissions';
+import { PROBE_FUNCTION_NAME_PREFIX, statementsForCalls } from './permissions';
 import { probeCodeAsset } from './probe-code';
 
 /** One runtime for every function; the esbuild target follows it. */
@@ -86,11 +80,7 @@ export class AoaiLinkStack extends Stack {
     };
     const substitutions: Record<string, string> = {};
     for (const definition of lambdas) {
-      const environment: Record<string, string> = {
-        MANAGED_BY_TAG_KEY,
-        MANAGED_BY_TAG_VALUE,
-        WORKFLOW_SECRET_PREFIX,
-      };
+      const environment: Record<string, string> = {};
       if (definition.usesAzure) environment.AZURE_CREDENTIAL_SECRET_ARN = azureCredential.secretArn;
       if (definition.calls.includes('lambda:CreateFunction')) {
         Object.assign(environment, {
@@ -221,7 +211,7 @@ export class AoaiLinkStack extends Stack {
       description:
         'aoai-link: Azure service principal for Azure Resource Manager. Replace the placeholder with JSON ' +
         '{"tenantId":"<guid>","clientId":"<guid>","clientSecret":"<secret>"} or ' +
-        '{"tenantId":"<guid>","clientId":"<guid>","certificate":"<PEM with private key>"} ' +
+        '{"tenantId":"<guid>","clientId":"<guid>","certificatePem":"<PEM with private key>"} ' +
         '(aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string file://sp.json). ' +
         'Roles needed: see docs/deploying.md.',
       // The generated value only fills an unused key; the empty fields make the functions say "not configured".

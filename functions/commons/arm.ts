@@ -5,6 +5,7 @@
  */
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { armEndpoint } from './clients';
 import { ResourceFailed, ResourceNotReady } from './errors';
 import { cloudErrorCode, httpStatusOf, isNotFound } from './cloud-errors';
 
@@ -52,10 +53,9 @@ export async function getArmResource(arm: ResourceManagementClient, id: string, 
  * resource model drops fields, e.g. the public IP's top-level `zones`.
  */
 async function putRaw(arm: ResourceManagementClient, id: string, apiVersion: string, body: ArmBody): Promise<void> {
-  const host = ((arm as unknown as { $host?: string }).$host ?? 'https://management.azure.com').replace(/\/+$/, '');
   const response = await arm.sendRequest(
     createPipelineRequest({
-      url: `${host}${id}?api-version=${apiVersion}`,
+      url: `${armEndpoint()}${id}?api-version=${apiVersion}`,
       method: 'PUT',
       body: JSON.stringify(body),
       headers: createHttpHeaders({ 'content-type': 'application/json' }),

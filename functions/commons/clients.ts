@@ -105,8 +105,13 @@ function azureCredential(secrets: SecretsManagerClient): TokenCredential {
   return new SecretBackedCredential(secrets, secretArn);
 }
 
+/** Azure Resource Manager's base URL (a sovereign cloud, a private link or local mode may change it). */
+export function armEndpoint(): string {
+  return (process.env.AZURE_ARM_ENDPOINT ?? 'https://management.azure.com').replace(/\/+$/, '');
+}
+
 function buildArmClient(credential: TokenCredential): ResourceManagementClient {
-  const endpoint = process.env.AZURE_ARM_ENDPOINT ?? 'https://management.azure.com';
+  const endpoint = armEndpoint();
   const extraCa = extraCaPem();
   return new ResourceManagementClient(credential, '00000000-0000-0000-0000-000000000000', {
     endpoint,

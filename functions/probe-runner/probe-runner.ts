@@ -14,6 +14,7 @@ import { ListResolverRuleAssociationsCommand, ListResolverRulesCommand, type Rou
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { API_VERSIONS } from '../commons/arm';
+import { armEndpoint } from '../commons/clients';
 import { cidrContainsIp } from '../commons/cidr';
 import { rememberSecret } from '../commons/cloud-errors';
 import { ProbeFailed, ResourceFailed, ResourceNotReady } from '../commons/errors';
@@ -94,10 +95,9 @@ export async function checkProbeFunction(lambda: LambdaClient, input: StepInput)
 
 /** The account's key, read at the moment of use; it is handed to the probe in the invocation and nowhere else. */
 async function readAccountKey(arm: ResourceManagementClient, accountId: string): Promise<string> {
-  const host = ((arm as unknown as { $host?: string }).$host ?? 'https://management.azure.com').replace(/\/+$/, '');
   const response = await arm.sendRequest(
     createPipelineRequest({
-      url: `${host}${accountId}/listKeys?api-version=${API_VERSIONS.cognitiveServices}`,
+      url: `${armEndpoint()}${accountId}/listKeys?api-version=${API_VERSIONS.cognitiveServices}`,
       method: 'POST',
       headers: createHttpHeaders({ 'content-type': 'application/json' }),
     }),

@@ -65,6 +65,10 @@ function baseBody(request: Record<string, any>, existing?: ArmResource): Body {
   if (request.sku !== undefined) body.sku = clone(request.sku);
   if (request.kind !== undefined) body.kind = request.kind;
   if (request.zones !== undefined) body.zones = clone(request.zones);
+  // Other top-level envelope fields ARM keeps as sent (managed identity, edge-zone placement).
+  for (const key of ['identity', 'extendedLocation', 'plan']) {
+    if (request[key] !== undefined) (body as Props)[key] = clone(request[key]);
+  }
   return body;
 }
 

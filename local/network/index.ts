@@ -73,7 +73,7 @@ export class LocalNetwork {
   }
 }
 
-export { NetworkModel, publicAddressOf, OPENAI_ZONE } from './model';
+export { NetworkModel, describeNetwork, publicAddressOf, OPENAI_ZONE } from './model';
 export type { AddressKind, ClockLike, DnsResolution, NetworkDescription, TcpVerdict } from './model';
 export { DnsServer } from './dns-server';
 export type { LoopbackTarget, OpenAiPorts } from './listeners';

@@ -488,3 +488,8 @@ export interface NetworkDescription {
   gatewayPublicIps: string[];
   accounts: { account: string; fromSubnet: string; dns: DnsResolution; tcp443?: TcpVerdict }[];
 }
+
+/** Diagnostics: what the network looks like from a subnet (tunnels, DNS answer, TCP 443), with reasons. */
+export function describeNetwork(model: NetworkModel, sourceSubnetId?: string): NetworkDescription {
+  return model.describe(sourceSubnetId);
+}

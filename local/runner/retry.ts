@@ -55,6 +55,7 @@ export class RetryPolicy {
     const capped = retrier.MaxDelaySeconds !== undefined ? Math.min(base, retrier.MaxDelaySeconds) : base;
     if (retrier.JitterStrategy !== 'FULL') return capped;
     // FULL jitter draws in [0, interval]; keyed by state, retrier and attempt so the draw is reproducible.
-    return capped * seededDraw(this.jitterSeed, `retry|${stateName}|${index}|${attempt}`);
+    // Whole milliseconds, so histories read cleanly.
+    return Math.round(capped * seededDraw(this.jitterSeed, `retry|${stateName}|${index}|${attempt}`) * 1000) / 1000;
   }
 }

@@ -7,7 +7,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from '@azure/core-rest-pipeline';
 import type { AzureConnectionView, EmulatorContext, NetworkView } from '../../local/cloud/context';
 import { Recorder } from '../../local/cloud/context';
-import { readWorld, stateFromWorld } from '../../local/cloud/world';
+import { readWorld, stateFromWorld, type World } from '../../local/cloud/world';
 import { SimulatedClock } from '../../local/clock';
 import { FaultInjector, parseFaults } from '../../local/faults';
 import { Latencies } from '../../local/latency';
@@ -50,11 +50,11 @@ export const credential = {
   },
 };
 
-export async function startTestAzure(faults = '', seed = 1): Promise<TestAzure> {
+export async function startTestAzure(faults = '', seed = 1, world: World = readWorld()): Promise<TestAzure> {
   const clock = new SimulatedClock();
   const network = new StubNetwork();
   const ctx: EmulatorContext = {
-    state: stateFromWorld(readWorld()),
+    state: stateFromWorld(world),
     clock,
     latencies: new Latencies(),
     faults: new FaultInjector(parseFaults(faults), seed),
