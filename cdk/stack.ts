@@ -296,7 +296,7 @@ export class AoaiLinkStack extends Stack {
         format: OutputFormat.CJS,
         target: ESBUILD_TARGET,
         minify: true,
-        sourceMap: true,
+        sourceMap: false,
         // Bundle the AWS SDK too: the versions tested here are the versions that run.
         externalModules: [],
       },

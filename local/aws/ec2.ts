@@ -47,13 +47,18 @@ export function identifyEc2(body: string): Ec2Call {
   const params = new QueryParams(body);
   const action = params.get('Action') ?? '';
   const target = TARGET_PARAMS.map((name) => params.get(name)).find((v) => v !== undefined) ?? '';
-  return { action, target, mutating: ACTIONS[action]?.mutating ?? false, params };
+  const mutating = (ACTIONS[action]?.mutating ?? false) && !params.bool('DryRun');
+  return { action, target, mutating, params };
 }
 
 export function runEc2(ctx: EmulatorContext, call: Ec2Call, requestId: string): string {
   const entry = ACTIONS[call.action];
   if (!entry) {
     throw new AwsServiceError('InvalidAction', `The action ${call.action || '(none)'} is not valid for this web service.`);
+  }
+  if (call.params.bool('DryRun')) {
+    // EC2 answers a dry run with an error even when the call would succeed; nothing is changed.
+    throw new AwsServiceError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
   }
   return ec2ResponseXml(call.action, requestId, entry.handler(ctx, call.params));
 }

@@ -351,7 +351,7 @@ export class NetworkModel implements NetworkView {
     const tunnelProblem = this.tunnelProblem(ctx, vpc.VpcId, vnetId);
     if (tunnelProblem) reasons.push(tunnelProblem);
     if (target) {
-      const vgwIds = this.vgwsToward(ctx, vpc.VpcId, vnetId, up);
+      const vgwIds = this.vgwsToward(ctx, vpc.VpcId, up);
       const probeRoute = routeProblem(lookupRoute(aws, sourceSubnetId, target.ip, now), target.ip, vgwIds, `source subnet ${sourceSubnetId}`);
       if (probeRoute) reasons.push(probeRoute);
       for (const eniSubnet of new Set((endpoint?.IpAddresses ?? []).map((a) => a.SubnetId))) {
@@ -370,12 +370,11 @@ export class NetworkModel implements NetworkView {
     return { addresses, reasons };
   }
 
-  /** VGWs attached to the VPC that carry (or would carry) traffic to the VNet. */
-  private vgwsToward(ctx: TunnelContext, vpcId: string, vnetId: string | undefined, up: TunnelEvaluation[]): string[] {
+  /** VGWs a route must point to: those carrying an up tunnel to the VNet, else (for the message) any attached to the VPC. */
+  private vgwsToward(ctx: TunnelContext, vpcId: string, up: TunnelEvaluation[]): string[] {
     const fromTunnels = up.map((t) => t.vpnGatewayId).filter((x): x is string => !!x);
     if (fromTunnels.length) return [...new Set(fromTunnels)];
     const attached = ctx.aws.vpnGateways.filter((g) => g.deletedAt === undefined && g.Attachments.some((a) => a.VpcId === vpcId && a.deletedAt === undefined));
-    void vnetId;
     return attached.map((g) => g.VpnGatewayId);
   }
 
@@ -444,7 +443,7 @@ export class NetworkModel implements NetworkView {
     const up = this.upTunnels(ctx, vpc.VpcId, vnetId);
     const tunnelProblem = this.tunnelProblem(ctx, vpc.VpcId, vnetId);
     if (tunnelProblem) reasons.push(tunnelProblem);
-    const route = routeProblem(lookupRoute(aws, sourceSubnetId, ip, now), ip, this.vgwsToward(ctx, vpc.VpcId, vnetId, up), `source subnet ${sourceSubnetId}`);
+    const route = routeProblem(lookupRoute(aws, sourceSubnetId, ip, now), ip, this.vgwsToward(ctx, vpc.VpcId, up), `source subnet ${sourceSubnetId}`);
     if (route) reasons.push(route);
 
     // The NSG only filters private endpoint traffic when the subnet's network policies are on.

@@ -35,7 +35,7 @@ test('every wildcard resource comes with a reason', () => {
     const { statements, wildcardReasons } = statementsForCalls(definition.id, definition.calls, ctx);
     for (const statement of statements) {
       for (const resource of statement.resources) {
-        if (resource.includes('*')) expect(wildcardReasons.get(resource)).toMatch(/\w{10,}/);
+        if (resource.includes('*')) expect(wildcardReasons.get(resource)?.length ?? 0).toBeGreaterThan(30);
       }
     }
   }

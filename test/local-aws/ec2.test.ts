@@ -223,3 +223,19 @@ describe('emulated EC2', () => {
     expect((await errorOf(h.ec2.send(new CreateTagsCommand({ Resources: ['vpn-0dead'], Tags: [tag('a', 'b')] })))).name).toBe('InvalidVpnConnectionID.NotFound');
   });
 });
+
+describe('emulated EC2 protocol details', () => {
+  test('DryRun answers DryRunOperation and changes nothing; an unknown action is InvalidAction', async () => {
+    const h = await startHarness();
+    try {
+      const dry = await errorOf(h.ec2.send(new CreateVpnGatewayCommand({ Type: 'ipsec.1', DryRun: true })));
+      expect(dry.name).toBe('DryRunOperation');
+      expect(h.ctx.state.aws.vpnGateways).toHaveLength(0);
+      const res = await fetch(h.endpoint + '/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=RunInstances&Version=2016-11-15' });
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('<Code>InvalidAction</Code>');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 /** The emulated ARM through the real @azure/arm-resources client, on the simulated clock. */
-import { ACCOUNT, begin, bodies, COGNITIVE_API, createAndWait, DNS_API, gatewayPrerequisites, ids, NET, NETWORK_API, rawRequest, restError, RG, startTestAzure, SUB, VNET, type TestAzure } from './support';
+import { ACCOUNT, begin, bodies, COGNITIVE_API, createAndWait, DNS_API, gatewayPrerequisites, ids, NET, NETWORK_API, rawRequest, restError, RG, startTestAzure, getById, SUB, VNET, type TestAzure } from './support';
 
 let env: TestAzure;
 
@@ -31,11 +31,11 @@ describe('ARM protocol', () => {
   });
 
   it('reads world resources through getById and answers 404 for unknown ids, groups and parents', async () => {
-    const vnet = await env.client.resources.getById(VNET, NETWORK_API);
+    const vnet = await getById(env, VNET, NETWORK_API);
     expect(vnet.properties.addressSpace.addressPrefixes).toEqual(['192.168.0.0/16']);
     expect(vnet.properties.subnets.map((s: { name: string }) => s.name)).toEqual(['apps']);
 
-    const missing = await restError(env.client.resources.getById(`${NET}/publicIPAddresses/nope`, NETWORK_API));
+    const missing = await restError(getById(env, `${NET}/publicIPAddresses/nope`, NETWORK_API));
     expect([missing.statusCode, missing.code]).toEqual([404, 'ResourceNotFound']);
 
     const noGroup = await restError(begin(env, `/subscriptions/${SUB}/resourceGroups/rg-missing/providers/Microsoft.Network/publicIPAddresses/p`, bodies.pip));
@@ -51,7 +51,7 @@ describe('subnets', () => {
   it('takes 10 s, one write per VNet at a time, and lists under the VNet', async () => {
     const poller = await begin(env, ids.gatewaySubnet, bodies.gatewaySubnet);
     expect(poller.isDone()).toBe(false);
-    const creating = await env.client.resources.getById(ids.gatewaySubnet, NETWORK_API);
+    const creating = await getById(env, ids.gatewaySubnet, NETWORK_API);
     expect(creating.properties.provisioningState).toBe('Creating');
 
     const concurrent = await restError(begin(env, ids.peSubnet, bodies.peSubnet()));
@@ -62,12 +62,12 @@ describe('subnets', () => {
     await env.clock.sleep(10);
     await poller.poll();
     expect(poller.isDone()).toBe(true);
-    expect((await env.client.resources.getById(ids.gatewaySubnet, NETWORK_API)).properties.provisioningState).toBe('Succeeded');
+    expect((await getById(env, ids.gatewaySubnet, NETWORK_API)).properties.provisioningState).toBe('Succeeded');
 
     await createAndWait(env, ids.dnsSubnet, bodies.dnsSubnet);
-    const vnet = await env.client.resources.getById(VNET, NETWORK_API);
+    const vnet = await getById(env, VNET, NETWORK_API);
     expect(vnet.properties.subnets.map((s: { name: string }) => s.name).sort()).toEqual(['GatewaySubnet', 'apps', 'snet-dns-in']);
-    const dns = await env.client.resources.getById(ids.dnsSubnet, NETWORK_API);
+    const dns = await getById(env, ids.dnsSubnet, NETWORK_API);
     expect(dns.properties.delegations[0].properties.serviceName).toBe('Microsoft.Network/dnsResolvers');
     expect(env.ctx.recorder.operations.filter((o) => o.resource === ids.gatewaySubnet)).toEqual([
       { cloud: 'azure', resource: ids.gatewaySubnet, operation: 'create', startedAt: 0, readyAt: 10 },
@@ -115,7 +115,7 @@ describe('VPN resources', () => {
 
     const done = gwPoller.pollUntilDone();
     await env.clock.sleep(2400);
-    const gateway = await done;
+    const gateway: any = await done;
     expect(gateway.properties.provisioningState).toBe('Succeeded');
     expect(gateway.properties.bgpSettings).toMatchObject({ asn: 65515, bgpPeeringAddresses: [{ tunnelIpAddresses: [expect.any(String)] }] });
     expect(gateway.properties.ipConfigurations[0].id).toBe(`${ids.gateway}/ipConfigurations/default`);
@@ -125,7 +125,7 @@ describe('VPN resources', () => {
     await createAndWait(env, ids.connection1, bodies.connection('psk.tunnel1_abc'));
     env.network.status.set(ids.connection1.toLowerCase(), { connectionStatus: 'Connected', tunnelConnectionStatus: [{ tunnel: 't1', connectionStatus: 'Connected' }] });
     await env.clock.sleep(30);
-    const cn = await env.client.resources.getById(ids.connection1, NETWORK_API);
+    const cn = await getById(env, ids.connection1, NETWORK_API);
     expect(cn.properties).toMatchObject({ connectionStatus: 'Connected', provisioningState: 'Succeeded', tunnelConnectionStatus: [{ tunnel: 't1' }] });
     expect(cn.properties.ingressBytesTransferred).toBeGreaterThan(0);
     expect(cn.properties.sharedKey).toBeUndefined(); // ARM keeps the key out of GETs ...
@@ -148,10 +148,10 @@ describe('NSG, private endpoint, DNS', () => {
     await createAndWait(env, `${ids.nsgPe}/securityRules/allow-53`, {
       properties: { protocol: '*', access: 'Allow', direction: 'Inbound', priority: 110, sourceAddressPrefix: '172.17.0.0/16', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '53' },
     });
-    const nsg = await env.client.resources.getById(ids.nsgPe, NETWORK_API);
+    const nsg = await getById(env, ids.nsgPe, NETWORK_API);
     expect(nsg.properties.securityRules.map((r: { name: string }) => r.name)).toEqual(['allow-443', 'allow-53']);
     expect(nsg.properties.defaultSecurityRules).toHaveLength(6);
-    const rule = await env.client.resources.getById(`${ids.nsgPe}/securityRules/allow-53`, NETWORK_API);
+    const rule = await getById(env, `${ids.nsgPe}/securityRules/allow-53`, NETWORK_API);
     expect(rule.properties.destinationPortRange).toBe('53');
     const bad = await restError(begin(env, `${ids.nsgPe}/securityRules/bad`, { properties: { protocol: 'Tcp', access: 'Allow', direction: 'Inbound', priority: 5 } }));
     expect(bad.code).toBe('SecurityRuleInvalidPriority');
@@ -172,7 +172,7 @@ describe('NSG, private endpoint, DNS', () => {
     });
     expect(pe.properties.privateLinkServiceConnections[0].properties.privateLinkServiceConnectionState.status).toBe('Approved');
     expect(pe.properties.customDnsConfigs).toEqual([{ fqdn: 'aoai-prod.openai.azure.com', ipAddresses: ['192.168.1.4'] }]);
-    const nic = await env.client.resources.getById(pe.properties.networkInterfaces[0].id, NETWORK_API);
+    const nic = await getById(env, pe.properties.networkInterfaces[0].id, NETWORK_API);
     expect(nic.properties.ipConfigurations[0].properties.privateIPAddress).toBe('192.168.1.4');
 
     const zonePoller = await begin(env, ids.zone, { location: 'global' }, DNS_API);
@@ -180,14 +180,14 @@ describe('NSG, private endpoint, DNS', () => {
     await env.clock.sleep(30);
     await zonePoller.pollUntilDone();
     const linkPoller = await begin(env, ids.link, { location: 'global', properties: { virtualNetwork: { id: VNET }, registrationEnabled: false } }, DNS_API);
-    expect((await env.client.resources.getById(ids.link, DNS_API)).properties.virtualNetworkLinkState).toBe('InProgress');
+    expect((await getById(env, ids.link, DNS_API)).properties.virtualNetworkLinkState).toBe('InProgress');
     await env.clock.sleep(30);
     await linkPoller.pollUntilDone();
-    expect((await env.client.resources.getById(ids.link, DNS_API)).properties.virtualNetworkLinkState).toBe('Completed');
+    expect((await getById(env, ids.link, DNS_API)).properties.virtualNetworkLinkState).toBe('Completed');
 
     const group = await createAndWait(env, ids.zoneGroup, { properties: { privateDnsZoneConfigs: [{ name: 'openai', properties: { privateDnsZoneId: ids.zone } }] } });
     expect(group.properties.privateDnsZoneConfigs[0].properties.recordSets[0]).toMatchObject({ fqdn: 'aoai-prod.privatelink.openai.azure.com', ipAddresses: ['192.168.1.4'] });
-    const record = await env.client.resources.getById(`${ids.zone}/A/aoai-prod`, DNS_API);
+    const record = await getById(env, `${ids.zone}/A/aoai-prod`, DNS_API);
     expect(record.type).toBe('Microsoft.Network/privateDnsZones/A');
     expect(record.properties).toMatchObject({ ttl: 10, aRecords: [{ ipv4Address: '192.168.1.4' }] });
 
@@ -203,7 +203,7 @@ describe('NSG, private endpoint, DNS', () => {
       properties: { ipConfigurations: [{ subnet: { id: ids.dnsSubnet }, privateIpAllocationMethod: 'Dynamic' }] },
     });
     expect(inbound.properties.ipConfigurations[0].privateIpAddress).toBe('192.168.2.4');
-    const resolver = await env.client.resources.getById(ids.resolver, NETWORK_API);
+    const resolver = await getById(env, ids.resolver, NETWORK_API);
     expect(resolver.properties.dnsResolverState).toBe('Connected');
   });
 });
@@ -217,17 +217,17 @@ describe('OpenAI account', () => {
       { updateIntervalInMs: 5 },
     );
     expect(poller.isDone()).toBe(false);
-    expect((await env.client.resources.getById(ACCOUNT, COGNITIVE_API)).properties.provisioningState).toBe('Accepted');
+    expect((await getById(env, ACCOUNT, COGNITIVE_API)).properties.provisioningState).toBe('Accepted');
     const done = poller.pollUntilDone();
     await env.clock.sleep(60);
-    const account = await done;
+    const account: any = await done;
     expect(account.properties).toMatchObject({ provisioningState: 'Succeeded', publicNetworkAccess: 'Disabled', customSubDomainName: 'aoai-prod' });
     expect(env.ctx.recorder.operations.find((o) => o.resource === ACCOUNT)).toMatchObject({ operation: 'update', startedAt: 0, readyAt: 60 });
 
     const keys = await env.send('POST', `${ACCOUNT}/listKeys`, COGNITIVE_API);
     expect(keys.status).toBe(200);
     expect(keys.json).toEqual(env.ctx.state.azure.accountKeys[ACCOUNT.toLowerCase()]);
-    const deployment = await env.client.resources.getById(`${ACCOUNT}/deployments/gpt-4o`, COGNITIVE_API);
+    const deployment = await getById(env, `${ACCOUNT}/deployments/gpt-4o`, COGNITIVE_API);
     expect(deployment.name).toBe('gpt-4o');
   });
 });
@@ -241,10 +241,10 @@ describe('deletes', () => {
 
     const poller = await env.client.resources.beginDeleteById(ids.gateway, NETWORK_API, { updateIntervalInMs: 5 });
     await poller.pollUntilDone();
-    const gone = await restError(env.client.resources.getById(ids.gateway, NETWORK_API));
+    const gone = await restError(getById(env, ids.gateway, NETWORK_API));
     expect(gone.statusCode).toBe(404);
     await (await env.client.resources.beginDeleteById(ids.pip, NETWORK_API, { updateIntervalInMs: 5 })).pollUntilDone();
-    expect((await restError(env.client.resources.getById(ids.pip, NETWORK_API))).statusCode).toBe(404);
+    expect((await restError(getById(env, ids.pip, NETWORK_API))).statusCode).toBe(404);
     expect(env.ctx.recorder.apiCalls.azure['DELETE Microsoft.Network/virtualNetworkGateways']).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 /** Faults from --faults, as the real SDK experiences them. */
 import { seededDraw } from '../../local/faults';
-import { advanceToReady, begin, bodies, createAndWait, gatewayPrerequisites, ids, NETWORK_API, restError, startTestAzure, VNET, type TestAzure } from './support';
+import { advanceToReady, begin, bodies, createAndWait, gatewayPrerequisites, ids, NETWORK_API, restError, startTestAzure, getById, VNET, type TestAzure } from './support';
 
 /** A seed whose first draw for `callKey` falls under `rate` and whose second does not: one fault, then success. */
 function seedFaultingOnce(callKey: string, rate: number): number {
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 it('throttle: 429 TooManyRequests with Retry-After 1, retried by the SDK', async () => {
   env = await startTestAzure('throttle:0.5', seedFaultingOnce(`GET ${VNET}`, 0.5));
-  const vnet = await env.client.resources.getById(VNET, NETWORK_API);
+  const vnet = await getById(env, VNET, NETWORK_API);
   expect(vnet.name).toBe('vnet-hub');
   expect(env.ctx.recorder.apiCalls.azure['GET Microsoft.Network/virtualNetworks']).toBe(2);
 });
@@ -38,7 +38,7 @@ it('drop-response on PUT Microsoft.Network/virtualNetworkGateways: committed, an
   const err = await restError(begin(env, ids.gateway, bodies.gateway));
   expect([err.statusCode, err.code]).toEqual([409, 'AnotherOperationInProgress']);
   expect(env.ctx.recorder.apiCalls.azure['PUT Microsoft.Network/virtualNetworkGateways']).toBe(2);
-  const gw = await env.client.resources.getById(ids.gateway, NETWORK_API);
+  const gw = await getById(env, ids.gateway, NETWORK_API);
   expect(gw.properties.provisioningState).toBe('Creating');
   // Only once: after the build, a re-PUT is answered normally.
   await advanceToReady(env, ids.gateway);
@@ -51,7 +51,7 @@ it('gateway-failed: the build ends Failed and the SDK poller reports it', async 
   await gatewayPrerequisites(env);
   // core-lro raises a plain Error carrying ARM's async-operation error.
   await expect(createAndWait(env, ids.gateway, bodies.gateway)).rejects.toThrow(/long-running operation has failed/);
-  const gw = await env.client.resources.getById(ids.gateway, NETWORK_API);
+  const gw = await getById(env, ids.gateway, NETWORK_API);
   expect(gw.properties.provisioningState).toBe('Failed');
   const connection = await restError(begin(env, ids.connection1, bodies.connection('psk.one_1')));
   expect(connection.code).toBe('ReferencedResourceNotProvisioned');

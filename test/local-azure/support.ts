@@ -102,11 +102,16 @@ export async function begin(env: TestAzure, id: string, body: any, apiVersion = 
  * Creates through the SDK and polls to completion (short updateIntervalInMs) while the simulated clock
  * advances exactly to the operation's readyAt, so later steps start where the cloud would be.
  */
-export async function createAndWait(env: TestAzure, id: string, body: any, apiVersion = NETWORK_API) {
+export async function createAndWait(env: TestAzure, id: string, body: any, apiVersion = NETWORK_API): Promise<any> {
   const poller = await begin(env, id, body, apiVersion);
   const done = poller.pollUntilDone();
   await advanceToReady(env, id);
   return done;
+}
+
+/** getById, typed loosely: GenericResource's `properties` is `unknown` to TypeScript. */
+export function getById(env: TestAzure, id: string, apiVersion: string): Promise<any> {
+  return env.client.resources.getById(id, apiVersion);
 }
 
 /** Sleeps on the simulated clock until the resource's current operation is ready. */
