@@ -295,7 +295,9 @@ export class AoaiLinkStack extends Stack {
         forceDockerBundling: false,
         format: OutputFormat.CJS,
         target: ESBUILD_TARGET,
-        minify: true,
+        // Readable stack traces in the function logs without shipping source maps (which double synth time).
+        minify: false,
+        keepNames: true,
         sourceMap: false,
         // Bundle the AWS SDK too: the versions tested here are the versions that run.
         externalModules: [],

@@ -20,6 +20,8 @@ const COMMANDS: Record<string, CommandInfo> = {
   validate: { summary: 'check an environment request without starting anything', module: 'validate' },
   start: { summary: 'start the workflow in AWS Step Functions for a request', module: 'start' },
   watch: { summary: 'follow a running execution in AWS Step Functions', module: 'watch' },
+  bench: { summary: 'measure local runs against the critical path (default table and jittered seeds)', module: 'bench' },
+  diagram: { summary: 'print the Mermaid diagram of the state machine (as in the README)', module: 'diagram-command' },
 };
 
 export const HELP = `Usage: aoai-link <command> [options]

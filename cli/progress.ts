@@ -87,6 +87,8 @@ export class ProgressDisplay {
   private readonly entries = new Map<string, number>();
   private readonly enteredAt = new Map<string, number>();
   private readonly lastFailure = new Map<string, boolean>();
+  /** States waiting on a dependency (ResourceNotReady retries), announced once until they finish. */
+  private readonly waitingOn = new Set<string>();
   private readonly names = new Map<number, string>();
 
   constructor(
@@ -120,8 +122,14 @@ export class ProgressDisplay {
       case 'LambdaFunctionFailed': {
         const name = this.nameOf(event);
         const details = event.taskFailedEventDetails ?? (event as { lambdaFunctionFailedEventDetails?: { error?: string; cause?: string } }).lambdaFunctionFailedEventDetails;
-        this.lastFailure.set(name, true);
         const message = readableCause(details?.cause).split('\n')[0];
+        // "Not ready yet" is the state waiting on a dependency through its Retry, not a failure: say so once.
+        if (details?.error === 'ResourceNotReady') {
+          if (!this.waitingOn.has(name)) this.line(seconds, this.paint('yellow', this.glyphs.wait), `${name}: waiting — ${message}`);
+          this.waitingOn.add(name);
+          return;
+        }
+        this.lastFailure.set(name, true);
         this.line(seconds, this.paint('red', this.glyphs.fail), `${name}: ${details?.error ?? 'error'}${message ? ` — ${message}` : ''}`);
         return;
       }
@@ -175,6 +183,7 @@ export class ProgressDisplay {
 
   private stateExited(kind: string, name: string, seconds: number): void {
     if (!SHOWN_KINDS.has(kind) || kind === 'Wait') return;
+    this.waitingOn.delete(name);
     if ((this.entries.get(name) ?? 0) > 1) return;
     const took = seconds - (this.enteredAt.get(name) ?? seconds);
     this.line(seconds, this.paint('green', this.glyphs.done), `${name} (${formatDuration(took)})`);

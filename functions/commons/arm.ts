@@ -131,9 +131,11 @@ export async function requireSucceeded(
   what: string,
 ): Promise<ArmResourceView> {
   const resource = await getArmResource(arm, id, apiVersion);
-  if (!resource) throw new ResourceNotReady(`${what} ${id} does not exist yet`);
+  const name = id.split('/').pop();
+  if (!resource) throw new ResourceNotReady(`${what} ${name} does not exist yet`);
   const state = provisioningStateOf(resource);
   if (state === 'Succeeded') return resource;
+  // Failed is final: the full id, so the engineer finds it in the portal.
   if (state === 'Failed' || state === 'Canceled') throw new ResourceFailed(`${what} ${id} ended in provisioningState ${state}`);
-  throw new ResourceNotReady(`${what} ${id} is still ${state}`);
+  throw new ResourceNotReady(`${what} ${name} is still ${state}`);
 }

@@ -48,7 +48,14 @@ export class InsecureCallbackUrl extends Error {
   }
 }
 
-const KEY_MATERIAL = /(psk|pre-?shared|password|passphrase|client-?secret|private-?key|secret-?string|secret-?value|api-?key|token)$/i;
+const KEY_MATERIAL = /(psk|sharedkey|password|passphrase|clientsecret|privatekey|secretstring|secretvalue|apikey|accesskey|token)/;
+/** References to secrets (their ARN, name or id) are not secrets. */
+const REFERENCE = /(arn|arns|name|names|id|ids)$/;
+
+function denotesKeyMaterial(key: string): boolean {
+  const normalized = key.toLowerCase().replace(/[^a-z]/g, '');
+  return KEY_MATERIAL.test(normalized) && !REFERENCE.test(normalized);
+}
 
 /** Deep copy with fields whose names denote key material replaced by "[redacted]". ARNs are kept. */
 export function redactSecrets(value: unknown): unknown {
@@ -57,7 +64,7 @@ export function redactSecrets(value: unknown): unknown {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([key, inner]) => [
         key,
-        KEY_MATERIAL.test(key.replace(/_/g, '-')) && !/arn$/i.test(key) ? '[redacted]' : redactSecrets(inner),
+        denotesKeyMaterial(key) ? '[redacted]' : redactSecrets(inner),
       ]),
     );
   }

@@ -556,7 +556,7 @@ const privateEndpoint: TypeRule = {
     props.networkInterfaces = [{ id: `${rg}/providers/Microsoft.Network/networkInterfaces/${nicName}` }];
     return body;
   },
-  afterWrite({ store, ctx }, pe) {
+  afterWrite({ store }, pe) {
     // The NIC the endpoint lives on, so `networkInterfaces[0].id` can be followed as in Azure.
     const nicId: string = pe.body.properties.networkInterfaces[0].id;
     const ip: string = pe.body.properties.customDnsConfigs[0].ipAddresses[0];
@@ -581,7 +581,6 @@ const privateEndpoint: TypeRule = {
       },
       operation: pe.operation && { ...pe.operation, operationId: store.newOperationId() },
     });
-    void ctx;
   },
   onDelete(store, pe) {
     const nicId = pe.body.properties.networkInterfaces?.[0]?.id;

@@ -38,6 +38,13 @@ export interface TaskInfo {
   retry: Retrier[];
 }
 
+/**
+ * The Parallel and Map states enclosing a state, innermost last. When one of them fails, the interpreter
+ * cancels its branches, but a cancelled branch still retries its failed task: the engine uses these scopes
+ * to stop such leftovers.
+ */
+export type Scopes = Map<string, string[]>;
+
 export interface PreparedDefinition {
   /** The rewritten definition, ready for the interpreter. */
   definition: Definition;
@@ -49,6 +56,8 @@ export interface PreparedDefinition {
   tasks: Map<string, TaskInfo>;
   /** States with a Retry field, by name: the engine zeroes their real-time retry intervals. */
   retryable: Set<string>;
+  /** Enclosing Parallel/Map states of every Task and Wait. */
+  scopes: Scopes;
 }
 
 /**
@@ -108,6 +117,7 @@ export function prepareDefinition(source: Definition, handledResources: Set<stri
   const waits = new Set<string>();
   const tasks = new Map<string, TaskInfo>();
   const retryable = new Set<string>();
+  const scopes: Scopes = new Map();
   // The interpreter keys local handlers and retry overrides by state name, across all branches.
   const kinds = new Map<string, string>();
 
@@ -121,8 +131,9 @@ export function prepareDefinition(source: Definition, handledResources: Set<stri
     kinds.set(name, signature);
   };
 
-  const walk = (machine: { States: Record<string, State> }) => {
+  const walk = (machine: { States: Record<string, State> }, enclosing: string[]) => {
     for (const [name, state] of Object.entries(machine.States)) {
+      scopes.set(name, enclosing);
       if (state.Type === 'Wait') {
         claim(name, `Wait ${JSON.stringify(state)}`);
         machine.States[name] = waitAsTask(state);
@@ -140,16 +151,16 @@ export function prepareDefinition(source: Definition, handledResources: Set<stri
         }
         tasks.set(name, { name, resource, retry: (state.Retry ?? []) as Retrier[] });
       } else if (state.Type === 'Parallel') {
-        for (const branch of state.Branches ?? []) walk(branch);
+        for (const branch of state.Branches ?? []) walk(branch, [...enclosing, name]);
       } else if (state.Type === 'Map') {
         const processor = state.ItemProcessor ?? state.Iterator;
         if (processor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
           throw new UnsupportedDefinitionError(`Map "${name}" is a Distributed Map, which local mode cannot run`);
         }
-        if (processor) walk(processor);
+        if (processor) walk(processor, [...enclosing, name]);
       }
     }
   };
-  walk(definition);
-  return { definition, timeoutSeconds, waits, tasks, retryable };
+  walk(definition, []);
+  return { definition, timeoutSeconds, waits, tasks, retryable, scopes };
 }

@@ -12,6 +12,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { HistoryEvent } from '../../cli/history';
 import { SimulatedClock } from '../clock';
+import { Cancellation } from './cancellation';
 import { prepareDefinition, type Definition, type TaskInfo } from './definition';
 import { LambdaTaskError } from './errors';
 import { HistoryBuilder, type InterpreterEvent, type LocalHistoryEvent, type TimelineEntry } from './history';
@@ -114,7 +115,15 @@ export async function runStateMachine(options: EngineOptions): Promise<EngineRes
   let taskInvocations = 0;
   const inFlight = new Set<Promise<unknown>>();
 
+  const cancellation = new Cancellation();
+  const enclosing = (name: string) => prepared.scopes.get(name) ?? [];
+  /** What a task or wait of a cancelled branch gets instead of running. */
+  const cancelled = (name: string) => new LambdaTaskError('States.BranchCancelled', `"${name}" belongs to a branch that was cancelled or an execution that ended`);
+
   const taskWrapper = (task: TaskInfo) => async (input: unknown) => {
+    const scopes = enclosing(task.name);
+    // Left over from a cancelled branch (the interpreter retries even there): do not call the clouds again.
+    if (cancellation.isCancelled(scopes)) throw cancelled(task.name);
     taskInvocations++;
     const invocation: TaskInvocation = {
       stateName: task.name,
@@ -132,7 +141,7 @@ export async function runStateMachine(options: EngineOptions): Promise<EngineRes
         // Still holding the clock: let the interpreter's pending events reach the history first, so the
         // TaskFailed event lands after this attempt's TaskScheduled/TaskStarted, at the time it happened.
         await nextTurn();
-        history.taskFailed(task.name, failure.name, failure.message);
+        if (!cancellation.isCancelled(scopes)) history.taskFailed(task.name, failure.name, failure.message);
         throw failure;
       }
     });
@@ -144,23 +153,29 @@ export async function runStateMachine(options: EngineOptions): Promise<EngineRes
     } catch {
       const error = failure ?? new LambdaTaskError('Error', 'the task failed');
       const delay = retries.onFailure(task.name, task.retry, error.name);
-      if (delay !== undefined && delay > 0) await clock.sleep(delay);
+      if (delay !== undefined && delay > 0 && !cancellation.isCancelled(scopes)) {
+        await Promise.race([clock.sleep(delay), cancellation.whenCancelled(scopes)]);
+      }
       throw error;
     } finally {
       inFlight.delete(run);
     }
   };
 
-  const waitHandler = async (parameters: unknown) => {
+  // Waits of cancelled branches would sleep forever on the stopped clock, and the interpreter's real-time
+  // task timer beside each would keep the process alive: they end when their branch or the execution does.
+  const waitHandler = (name: string) => async (parameters: unknown) => {
+    const scopes = enclosing(name);
+    if (cancellation.isCancelled(scopes)) throw cancelled(name);
     const { input, ...timing } = (parameters ?? {}) as { input?: unknown; seconds?: unknown; timestamp?: unknown };
     const seconds = waitSeconds(timing, new Date(startDate.getTime() + elapsed() * 1000));
-    await clock.sleep(seconds);
+    await Promise.race([clock.sleep(seconds), cancellation.whenCancelled(scopes)]);
     return (input ?? null) as never;
   };
 
   const taskResourceLocalHandlers: Record<string, (input: any) => Promise<any>> = {};
   for (const task of prepared.tasks.values()) taskResourceLocalHandlers[task.name] = taskWrapper(task);
-  for (const name of prepared.waits) taskResourceLocalHandlers[name] = waitHandler;
+  for (const name of prepared.waits) taskResourceLocalHandlers[name] = waitHandler(name);
   // The interpreter waits 0 real ms between attempts; the wrapper has slept the interval on the simulated clock.
   const retryIntervalOverrides = Object.fromEntries([...prepared.retryable].map((name) => [name, 0]));
 
@@ -183,12 +198,22 @@ export async function runStateMachine(options: EngineOptions): Promise<EngineRes
     void clock.sleep(limit).then(() => {
       if (finished) return;
       history.timedOut(limit);
+      cancellation.end();
       execution.abort();
     });
   }
 
   const consumed = (async () => {
-    for await (const event of execution.eventLogs) history.add(event as unknown as InterpreterEvent);
+    for await (const raw of execution.eventLogs) {
+      const event = raw as unknown as InterpreterEvent;
+      const type = event.state?.type;
+      if (type === 'Parallel' || type === 'Map') {
+        if (event.type === 'StateEntered' || event.type === 'StateRetried') cancellation.reopen(event.state!.name);
+        if (event.type === 'StateFailed') cancellation.cancel(event.state!.name);
+      }
+      if (event.type.startsWith('Execution') && event.type !== 'ExecutionStarted') cancellation.end();
+      history.add(event);
+    }
   })();
 
   try {
@@ -198,6 +223,7 @@ export async function runStateMachine(options: EngineOptions): Promise<EngineRes
   }
   finished = true;
   await consumed;
+  cancellation.end();
   history.finish();
 
   // Handlers of cancelled parallel branches may still be talking to the clouds: let them end before the

@@ -25,8 +25,11 @@ export interface TimelineEntry {
   state: string;
   /** Simulated seconds since the start. */
   enteredAt: number;
-  /** Null when the state never exited (it failed the execution, or its branch was cancelled). */
-  exitedAt: number | null;
+  /**
+   * When it exited; a state that failed the execution gets the time of its failure, one whose branch was
+   * cancelled the end of the execution.
+   */
+  exitedAt: number;
   /** The error the state failed the execution with. */
   error?: string;
   /** Map iteration index, for states inside a Map. */
@@ -175,7 +178,7 @@ export class HistoryBuilder {
     this.emit('ExecutionTimedOut', undefined, { executionFailedEventDetails: { error: this.error, cause: this.cause } });
   }
 
-  /** Closes the timeline: states that never exited get the failure that ended them, if any. */
+  /** Closes the timeline: states that never exited get the failure that ended them, or the end of the run. */
   finish(): void {
     for (const failure of this.openFailures) {
       const entry = this.openEntries.get(failure.key)?.pop();
@@ -185,6 +188,9 @@ export class HistoryBuilder {
       }
     }
     this.openFailures.length = 0;
+    const end = this.endedAt ?? this.now();
+    for (const entry of this.timeline) if (Number.isNaN(entry.exitedAt)) entry.exitedAt = end;
+    this.openEntries.clear();
   }
 
   /** The key the state's latest events were recorded under (Map iterations add their index). */
@@ -214,7 +220,8 @@ export class HistoryBuilder {
     const key = this.key(event);
     this.stateTransitions++;
     this.caught.delete(key);
-    const entry: TimelineEntry = { state: state.name, enteredAt: this.now(), exitedAt: null, ...(event.index !== undefined ? { index: event.index } : {}) };
+    // NaN marks "not exited yet" until finish() closes the timeline.
+    const entry: TimelineEntry = { state: state.name, enteredAt: this.now(), exitedAt: Number.NaN, ...(event.index !== undefined ? { index: event.index } : {}) };
     this.timeline.push(entry);
     const open = this.openEntries.get(key) ?? [];
     open.push(entry);
@@ -311,6 +318,8 @@ export class HistoryBuilder {
   }
 
   private emit(type: string, stateName: string | undefined, details: Partial<LocalHistoryEvent>, key?: string, fromLast = false): void {
+    // Nothing follows the execution's end (leftovers of cancelled branches are not part of the history).
+    if (this.events.length > 0 && this.events[this.events.length - 1].type.startsWith('Execution') && this.endedAt !== undefined) return;
     const id = this.lastId + 1;
     const previous = key !== undefined && !fromLast ? this.lastIdByKey.get(key) ?? this.lastId : this.lastId;
     const seconds = this.now();

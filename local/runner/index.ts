@@ -223,7 +223,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         AWS_EC2_METADATA_DISABLED: 'true',
         AZURE_ARM_ENDPOINT: clouds.azureEndpoint,
         AZURE_CREDENTIAL_SECRET_ARN: clouds.azureCredentialSecretArn,
+        // Where the CDK stack would have put the probe's role and code; the emulated Lambda takes them as given.
+        PROBE_ROLE_ARN: `arn:aws:iam::${accountId}:role/aoai-link-probe`,
+        PROBE_CODE_S3_BUCKET: `aoai-link-local-assets-${accountId}`,
+        PROBE_CODE_S3_KEY: 'probe/handler.zip',
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'SILENT',
+        // The in-process SDK warns about this machine's Node version; the deployed functions run Node 22+.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       });
       // The handlers' own copy of the clients module (see project.ts).
       clients = loadProjectModule<typeof ClientsModule>('functions/commons/clients.ts');

@@ -29,18 +29,29 @@ export interface Synthesized {
   milliseconds: number;
 }
 
+export interface SynthOptions {
+  /** Bundle every function (as `cdk synth` does). Off: CDK's own skip-bundling switch, for template-only tests. */
+  bundle?: boolean;
+  props?: Partial<AoaiLinkStackProps>;
+}
+
 /** App with cdk-nag's AwsSolutionsChecks, as cdk/app.ts builds it; synth throws on an unacknowledged finding. */
-export function synthesize(props: Partial<AoaiLinkStackProps> = {}): Synthesized {
+export function synthesize(options: SynthOptions = {}): Synthesized & { outdir: string } {
   const started = Date.now();
-  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-link-cdk-')) });
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-link-cdk-'));
+  const app = new App({
+    outdir,
+    // An empty list is CDK's switch for "bundle no stack" (what `cdk synth --exclusively` uses for the others).
+    ...(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } }),
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new AoaiLinkStack(app, 'AoaiPrivateLinkTest', {
     env: { account: '123456789012', region: 'ap-northeast-1' },
     aslPath: usesRealAsl() ? REAL_ASL : STAND_IN_ASL,
     resolveEntry: testEntry,
-    ...props,
+    ...options.props,
   });
   app.synth();
   const template = Template.fromStack(stack);
-  return { stack, template, json: template.toJSON(), milliseconds: Date.now() - started };
+  return { stack, template, json: template.toJSON(), milliseconds: Date.now() - started, outdir };
 }

@@ -51,7 +51,9 @@ describe('the local engine on the simulated clock', () => {
           if (flakyCalls <= 2) throw new ResourceNotReady(`not yet (${flakyCalls})`);
           return { ok: true };
         },
-        [toyArn('Refuse')]: () => ({}),
+        [toyArn('Refuse')]: () => {
+          throw new RequestRefused('no');
+        },
       },
       input: {},
     });
@@ -125,6 +127,28 @@ describe('the local engine on the simulated clock', () => {
     expect(last.executionFailedEventDetails).toEqual({ error: 'TypeError', cause: result.cause });
     expect(result.events.some((e) => e.type === 'ParallelStateFailed')).toBe(true);
     expect(timelineOf(result)['Break']).toEqual([20, 25]);
+  });
+
+  it('stops the retries of a cancelled branch when its Parallel fails', async () => {
+    let flakyCalls = 0;
+    const result = await runStateMachine({
+      definition: toyDefinition('cancel.asl.json', ['Break', 'Flaky']),
+      handlers: {
+        [toyArn('Break')]: () => {
+          throw new RequestRefused('broken');
+        },
+        [toyArn('Flaky')]: () => {
+          flakyCalls++;
+          throw new ResourceNotReady('still not ready');
+        },
+      },
+      input: {},
+    });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'RequestRefused', failedState: 'Break', simulatedSeconds: 5 });
+    expect(flakyCalls).toBe(2); // at 0 and 3 s
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(flakyCalls).toBe(2);
+    expect(result.events[result.events.length - 1].type).toBe('ExecutionFailed');
   });
 
   it('times the execution out on the simulated clock (top-level TimeoutSeconds)', async () => {

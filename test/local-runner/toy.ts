@@ -17,6 +17,10 @@ export class ResourceNotReady extends Error {
   override name = 'ResourceNotReady';
 }
 
+export class TransientCloudError extends Error {
+  override name = 'TransientCloudError';
+}
+
 export class RequestRefused extends Error {
   override name = 'RequestRefused';
 }

@@ -62,8 +62,8 @@ describe('the default request', () => {
         tags: expect.objectContaining({ environment: 'aoai-prod-01', 'managed-by': 'aoai-private-link' }),
       });
     }
-    // Subnets, zone groups and record sets are not taggable in ARM; everything else is.
-    const untaggable = /\/(subnets|privateDnsZoneGroups|A)$/;
+    // Subnets, zone groups and record sets are not taggable in ARM; the endpoint's NIC is Azure's own creation.
+    const untaggable = /\/(subnets|privateDnsZoneGroups|A|networkInterfaces)$/;
     const taggable = resources.azure.filter((r: any) => !untaggable.test(r.type));
     expect(taggable.length).toBeGreaterThanOrEqual(10);
     for (const resource of taggable) {

@@ -1,0 +1,96 @@
+/**
+ * `aoai-link bench [--seeds N]`: measures the workflow in local mode against its critical path.
+ *
+ * The critical path of a run is what the clouds made it wait for, read from that run's own operations: public IP
+ * + VPN gateway + (connection + tunnel negotiation, slowest tunnel) + account update. With `--jitter` every
+ * latency moves within ±25%, so the goal (within 5% of the critical path, under 400 transitions) is measured on
+ * the default table and on N jittered seeds. Prints a table and writes out/bench.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Latencies } from '../local/latency';
+import { tunnelKey } from '../local/network/tunnels';
+import { runLocal } from '../local/runner';
+import { tmpdir } from 'node:os';
+
+interface Operation {
+  cloud: string;
+  resource: string;
+  operation: string;
+  startedAt: number;
+  readyAt: number;
+}
+
+interface Row {
+  run: string;
+  status: string;
+  simulatedSeconds: number;
+  criticalPathSeconds: number;
+  overPercent: number;
+  stateTransitions: number;
+  taskInvocations: number;
+  realMilliseconds: number;
+}
+
+const SEQUENTIAL_SECONDS = 3835; // the seeds' strictly sequential order on the default table (issue 3)
+
+function duration(operations: Operation[], match: RegExp): number {
+  const found = operations.filter((o) => match.test(o.resource));
+  return Math.max(0, ...found.map((o) => o.readyAt - o.startedAt));
+}
+
+export function criticalPath(operations: Operation[], output: any, jitterSeed?: number): number {
+  const latencies = new Latencies(jitterSeed);
+  const publicIp = duration(operations, /\/publicIPAddresses\//i);
+  const gateway = duration(operations, /\/virtualNetworkGateways\/[^/]+$/i);
+  const account = duration(operations, /\/Microsoft\.CognitiveServices\/accounts\/[^/]+$/i);
+  const tunnels: { outsideIp: string }[] = output?.tunnels ?? [];
+  const vpnConnectionId: string = output?.created?.aws?.vpnConnection ?? '';
+  const joins = tunnels.map((t, index) => {
+    const connection = duration(operations, new RegExp(`/connections/[^/]*tunnel-${index + 1}$`, 'i'));
+    return connection + latencies.of('tunnel.up', tunnelKey(vpnConnectionId, t.outsideIp));
+  });
+  return publicIp + gateway + Math.max(0, ...joins) + account;
+}
+
+async function measure(label: string, jitterSeed?: number): Promise<Row> {
+  const outDir = path.join(tmpdir(), `aoai-bench-${process.pid}-${label}`);
+  const result = await runLocal({ output: null, outDir, ...(jitterSeed !== undefined ? { jitterSeed } : {}) });
+  const report = result.report!;
+  const critical = criticalPath(report.operations as Operation[], result.output, jitterSeed);
+  return {
+    run: label,
+    status: result.status,
+    simulatedSeconds: report.simulatedSeconds,
+    criticalPathSeconds: critical,
+    overPercent: Math.round(((report.simulatedSeconds - critical) / critical) * 1000) / 10,
+    stateTransitions: report.stateTransitions,
+    taskInvocations: report.taskInvocations,
+    realMilliseconds: result.realMilliseconds,
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const seedsAt = argv.indexOf('--seeds');
+  const seeds = seedsAt >= 0 ? Number(argv[seedsAt + 1]) : 5;
+  if (!Number.isInteger(seeds) || seeds < 0) {
+    process.stderr.write('usage: aoai-link bench [--seeds N]\n');
+    return 2;
+  }
+  const rows: Row[] = [await measure('default table')];
+  for (let seed = 1; seed <= seeds; seed++) rows.push(await measure(`--jitter ${seed}`, seed));
+
+  const header = '| run | status | simulated s | critical path s | over | transitions | task invocations | real ms |';
+  const lines = [header, '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.run} | ${r.status} | ${r.simulatedSeconds} | ${r.criticalPathSeconds} | ${r.overPercent}% | ${r.stateTransitions} | ${r.taskInvocations} | ${r.realMilliseconds} |`,
+    );
+  }
+  process.stdout.write(lines.join('\n') + `\n\nThe seeds' strictly sequential order would take about ${SEQUENTIAL_SECONDS} s on the default table.\n`);
+  mkdirSync('out', { recursive: true });
+  writeFileSync(path.join('out', 'bench.json'), JSON.stringify(rows, null, 2) + '\n');
+  const met = rows.every((r) => r.status === 'SUCCEEDED' && r.overPercent <= 5 && r.stateTransitions < 400);
+  process.stdout.write(met ? 'Goal met on every run: within 5% of the critical path, under 400 transitions.\n' : 'Goal NOT met on every run (see table).\n');
+  return met ? 0 : 1;
+}

@@ -1,0 +1,23 @@
+/**
+ * The full synth `npx cdk synth` does, offline: every function bundled by the local esbuild (no Docker),
+ * the probe bundled into its own asset, cdk-nag passing. Slow (tens of seconds), so the template
+ * assertions live in stack.test.ts on a synth that skips bundling.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LAMBDAS } from '../../functions/catalog';
+import { synthesize } from './synth';
+
+test('every function and the probe bundle offline, with cdk-nag passing', () => {
+  const synth = synthesize({ bundle: true });
+  console.log(`full synth with bundling and cdk-nag: ${synth.milliseconds} ms`);
+  const functions = Object.values(synth.json.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::Lambda::Function');
+  expect(functions).toHaveLength(LAMBDAS.length + 3);
+  const assetDir = (code: unknown) => path.join(synth.outdir, `asset.${/([0-9a-f]{64})\.zip/.exec(JSON.stringify(code))![1]}`);
+  for (const fn of functions) {
+    expect(fs.statSync(path.join(assetDir(fn.Properties.Code), 'index.js')).size).toBeGreaterThan(100);
+  }
+  const probeRunner = functions.find((fn) => fn.Properties.Environment?.Variables?.PROBE_CODE_S3_KEY)!;
+  const probeDir = assetDir(probeRunner.Properties.Environment.Variables.PROBE_CODE_S3_KEY);
+  expect(fs.statSync(path.join(probeDir, 'index.js')).size).toBeGreaterThan(100);
+}, 180_000);

@@ -1,3 +1,0 @@
-import { synthesize } from './synth';
-const s = synthesize();
-console.log('synth ms', s.milliseconds);
