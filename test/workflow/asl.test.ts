@@ -86,12 +86,12 @@ describe('provision.asl.json', () => {
   it('bounds the gateway wait at 90 minutes and the tunnel wait at 30 minutes', () => {
     const byName = Object.fromEntries(states.map((s) => [s.name, s.state]));
     const gatewayBound =
-      byName['Wait for the gateway build (about 40 minutes)'].Seconds +
+      byName['Wait 30 minutes for the gateway build'].Seconds +
       byName['Check whether the VPN gateway is ready'].Parameters.maxAttempts * byName['Wait 30 seconds more for the VPN gateway'].Seconds;
     expect(gatewayBound).toBe(90 * 60);
     const tunnelBound =
-      byName['Wait for the tunnels to come up (about 3 minutes)'].Seconds +
-      byName['Check both ends of each tunnel'].Parameters.maxAttempts * byName['Wait 20 seconds more for the tunnels'].Seconds;
+      byName['Wait for the tunnels to come up (about 2 minutes)'].Seconds +
+      byName['Check both ends of each tunnel'].Parameters.maxAttempts * byName['Wait 15 seconds more for the tunnels'].Seconds;
     expect(tunnelBound).toBeGreaterThanOrEqual(30 * 60);
     expect(tunnelBound).toBeLessThanOrEqual(31 * 60);
   });
