@@ -213,7 +213,7 @@ export class AoaiLinkStack extends Stack {
         '{"tenantId":"<guid>","clientId":"<guid>","clientSecret":"<secret>"} or ' +
         '{"tenantId":"<guid>","clientId":"<guid>","certificatePem":"<PEM with private key>"} ' +
         '(aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string file://sp.json). ' +
-        'Roles needed: see docs/deploying.md.',
+        'Roles needed: see the README, section Deploying.',
       // The generated value only fills an unused key; the empty fields make the functions say "not configured".
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ tenantId: '', clientId: '', clientSecret: '' }),
@@ -376,7 +376,7 @@ export class AoaiLinkStack extends Stack {
       api,
       'AwsSolutions-APIG3',
       'The stage is throttled and POST requires an HMAC signature checked before any work; attach a WAF web ACL at the ' +
-        "organisation's edge if policy requires one (docs/webhook.md).",
+        "organisation's edge if policy requires one (README, Triggering by webhook).",
     );
     acknowledge(
       api,
