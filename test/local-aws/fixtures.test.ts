@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import type { CloudState } from '../../local/cloud/state';
 import { readWorld, stateFromWorld } from '../../local/cloud/world';
 import { startHarness, type Harness } from './helpers';
+import { sharedPath } from '../support/shared';
 
-const FIXTURES = '/work/shared/fixtures/aws-api-examples';
+const FIXTURES = sharedPath('fixtures', 'aws-api-examples');
 const read = (file: string) => readFileSync(path.join(FIXTURES, file), 'utf8');
 
 /** A state in which the ids used by the official examples exist. */
