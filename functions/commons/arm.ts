@@ -49,30 +49,39 @@ export async function getArmResource(arm: ResourceManagementClient, id: string, 
 }
 
 /**
- * Sends the PUT as raw JSON through the client's own pipeline (auth, retries, TLS). Needed where the generic
- * resource model drops fields, e.g. the public IP's top-level `zones`.
+ * A raw JSON request through the client's own pipeline (auth, retries, TLS), for what the generic resource
+ * model cannot carry: the public IP's top-level `zones`, an account's `listKeys`, a connection's `sharedkey`.
+ * Answers the parsed body; an error status throws with ARM's error code.
  */
-async function putRaw(arm: ResourceManagementClient, id: string, apiVersion: string, body: ArmBody): Promise<void> {
+export async function armRequest(
+  arm: ResourceManagementClient,
+  method: 'GET' | 'PUT' | 'POST',
+  path: string,
+  apiVersion: string,
+  body?: unknown,
+): Promise<any> {
   const response = await arm.sendRequest(
     createPipelineRequest({
-      url: `${armEndpoint()}${id}?api-version=${apiVersion}`,
-      method: 'PUT',
-      body: JSON.stringify(body),
+      url: `${armEndpoint()}${path}?api-version=${apiVersion}`,
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
       headers: createHttpHeaders({ 'content-type': 'application/json' }),
     }),
   );
-  if (response.status >= 400) {
-    let code = 'ArmError';
-    let message = response.bodyAsText ?? '';
-    try {
-      const parsed = JSON.parse(response.bodyAsText ?? '{}');
-      code = parsed.error?.code ?? code;
-      message = parsed.error?.message ?? message;
-    } catch {
-      // not JSON: keep the text
-    }
-    throw Object.assign(new Error(message), { code, statusCode: response.status });
+  let parsed: any = {};
+  try {
+    parsed = JSON.parse(response.bodyAsText || '{}');
+  } catch {
+    parsed = { text: response.bodyAsText };
   }
+  if (response.status >= 400) {
+    // Only ARM's code and message: the request (which may hold a key) stays behind.
+    throw Object.assign(new Error(parsed.error?.message ?? `HTTP ${response.status}`), {
+      code: parsed.error?.code ?? 'ArmError',
+      statusCode: response.status,
+    });
+  }
+  return parsed;
 }
 
 export interface EnsureOptions {
@@ -107,7 +116,7 @@ export async function ensureArmResource(
   }
   try {
     if (options.raw) {
-      await putRaw(arm, id, apiVersion, body);
+      await armRequest(arm, 'PUT', id, apiVersion, body);
     } else {
       await arm.resources.beginCreateOrUpdateById(id, apiVersion, body as any);
     }

@@ -12,9 +12,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { ListResolverRuleAssociationsCommand, ListResolverRulesCommand, type Route53ResolverClient } from '@aws-sdk/client-route53resolver';
 import type { ResourceManagementClient } from '@azure/arm-resources';
-import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { API_VERSIONS } from '../commons/arm';
-import { armEndpoint } from '../commons/clients';
+import { API_VERSIONS, armRequest } from '../commons/arm';
 import { cidrContainsIp } from '../commons/cidr';
 import { rememberSecret } from '../commons/cloud-errors';
 import { ProbeFailed, ResourceFailed, ResourceNotReady } from '../commons/errors';
@@ -95,15 +93,7 @@ export async function checkProbeFunction(lambda: LambdaClient, input: StepInput)
 
 /** The account's key, read at the moment of use; it is handed to the probe in the invocation and nowhere else. */
 async function readAccountKey(arm: ResourceManagementClient, accountId: string): Promise<string> {
-  const response = await arm.sendRequest(
-    createPipelineRequest({
-      url: `${armEndpoint()}${accountId}/listKeys?api-version=${API_VERSIONS.cognitiveServices}`,
-      method: 'POST',
-      headers: createHttpHeaders({ 'content-type': 'application/json' }),
-    }),
-  );
-  if (response.status !== 200) throw Object.assign(new Error(`listKeys answered HTTP ${response.status}`), { statusCode: response.status });
-  const key = (JSON.parse(response.bodyAsText ?? '{}') as { key1?: string }).key1;
+  const key = ((await armRequest(arm, 'POST', `${accountId}/listKeys`, API_VERSIONS.cognitiveServices)) as { key1?: string }).key1;
   if (!key) throw new Error('listKeys returned no key1');
   rememberSecret(key);
   return key;

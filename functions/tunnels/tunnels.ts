@@ -6,7 +6,7 @@
 import { DescribeVpnConnectionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ResourceManagementClient } from '@azure/arm-resources';
-import { API_VERSIONS, ensureArmResource, getArmResource, requireSucceeded } from '../commons/arm';
+import { API_VERSIONS, armRequest, ensureArmResource, getArmResource, requireSucceeded } from '../commons/arm';
 import { rememberSecret } from '../commons/cloud-errors';
 import { TunnelsDown } from '../commons/errors';
 import { armTags, resourceNames, type TunnelNames } from '../commons/naming';
@@ -94,9 +94,21 @@ export async function connectTunnels(arm: ResourceManagementClient, secrets: Sec
         ipsecPolicies: [IPSEC_POLICY],
       },
     });
+    if (result.provisioningState === 'Succeeded' && !result.wrote) await repairSharedKey(arm, names.connection.id, secret.SecretString!);
     states.push(result.provisioningState);
   }
   return { connections: states, attempt: 0 };
+}
+
+/**
+ * ARM never shows a connection's key on GET, so an existing connection is checked through its `sharedkey`
+ * endpoint: a key that differs from the one in Secrets Manager (a mismatch, a rotation) is set again, so a
+ * re-run repairs the tunnel instead of timing out on it again.
+ */
+async function repairSharedKey(arm: ResourceManagementClient, connectionId: string, key: string): Promise<void> {
+  const current = (await armRequest(arm, 'GET', `${connectionId}/sharedkey`, NET)) as { value?: string };
+  rememberSecret(current.value);
+  if (current.value !== key) await armRequest(arm, 'PUT', `${connectionId}/sharedkey`, NET, { value: key });
 }
 
 export interface TunnelState {

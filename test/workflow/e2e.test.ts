@@ -196,6 +196,34 @@ describe('faults and configurations that must stop the run with a cause an engin
   });
 });
 
+describe('a re-run after a failure converges (redrive semantics: every task finds what exists)', () => {
+  it('after gateway-failed, the same request rebuilds the gateway and succeeds without duplicates', async () => {
+    const failed = await run({ faults: 'gateway-failed' });
+    expect(failed.result.error).toBe('GatewayBuildFailed');
+    const again = await run({ stateFile: failed.stateFile });
+    expect(again.result.status).toBe('SUCCEEDED');
+    expect(again.result.report!.apiCalls.azure['PUT Microsoft.Network/virtualNetworkGateways']).toBe(1);
+    expect(createdCounts(again.state())).toEqual(createdCounts(baseline.state()));
+  });
+
+  it('after wrong-psk, the same request sets the key from Secrets Manager again and the tunnels come up', async () => {
+    const failed = await run({ faults: 'wrong-psk' });
+    expect(failed.result.error).toBe('TunnelsDown');
+    const again = await run({ stateFile: failed.stateFile });
+    expect(again.result.status).toBe('SUCCEEDED');
+    expect((again.result.output as any).tunnels.every((t: any) => t.aws === 'UP' && t.azure === 'Connected')).toBe(true);
+    const state = again.state();
+    const awsKeys = state.aws.vpnConnections[0].Tunnels.map((t) => t.PreSharedKey);
+    const azureKeys = Object.values(state.azure.resources)
+      .filter((r) => r.type === 'Microsoft.Network/connections')
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((r) => r.body.properties.sharedKey);
+    expect(azureKeys).toEqual(awsKeys);
+    expect(createdCounts(state)).toEqual(createdCounts(baseline.state()));
+    for (const secret of secretsHeldBy(state)) expect(again.historyText()).not.toContain(secret);
+  });
+});
+
 describe('options', () => {
   it('tunnels "one" joins tunnel 1 only, as seed 004 does', async () => {
     const one = await run({ request: request((r) => (r.options.tunnels = 'one')) });
