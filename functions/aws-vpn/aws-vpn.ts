@@ -25,8 +25,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { createHash } from 'node:crypto';
-import { rememberSecret } from '../commons/cloud-errors';
-import { isNotFound } from '../commons/cloud-errors';
+import { isNotFound, rememberSecret } from '../commons/cloud-errors';
 import { lookUpThenCreateOnce } from '../commons/ec2';
 import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
 import { ec2TagFilters, ec2TagSpecifications, ec2Tags, resourceNames } from '../commons/naming';

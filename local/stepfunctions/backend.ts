@@ -5,6 +5,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HistoryEvent } from '../../cli/history';
+// Types only (erased at run time): the runner itself is loaded lazily below.
+import type { LocalRunOptions, LocalRunResult } from '../runner';
 
 export type TerminalStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -32,34 +34,14 @@ export interface LocalExecutionBackend {
   start(execution: StartedExecution, sink: ExecutionSink): void;
 }
 
-/** The part of local/runner's runLocal options and result this backend uses (kept local: no import cycle). */
-export interface RunLocalOptionsLike {
-  request?: unknown;
-  worldFile?: string;
-  stateFile?: string;
-  outDir?: string;
-  faults?: string;
-  jitterSeed?: number;
-  definitionFile?: string;
-  handlers?: Record<string, (input: unknown, invocation: unknown) => unknown>;
-  clouds?: boolean;
-  onEvent?: (event: HistoryEvent) => void;
-  output?: NodeJS.WritableStream | null;
-}
+/** The part of runLocal's result this backend reads; tests may pass a runLocal that answers only this. */
+export type RunLocalResultLike = Pick<LocalRunResult, 'status' | 'error' | 'cause' | 'output' | 'problems'>;
 
-export interface RunLocalResultLike {
-  status: 'SUCCEEDED' | 'FAILED' | 'REFUSED';
-  error: string | null;
-  cause: string | null;
-  output?: unknown;
-  problems?: { path: string; message: string }[];
-}
-
-export type RunLocal = (options: RunLocalOptionsLike) => Promise<RunLocalResultLike>;
+export type RunLocal = (options: LocalRunOptions) => Promise<RunLocalResultLike>;
 
 export interface RunLocalBackendOptions {
   /** Passed to every run (world, state file, faults, a toy definition and handlers in tests). */
-  runOptions?: Omit<RunLocalOptionsLike, 'request' | 'onEvent' | 'output'>;
+  runOptions?: Omit<LocalRunOptions, 'request' | 'onEvent' | 'output'>;
   /** Default: local/runner's runLocal. */
   runLocal?: RunLocal;
 }
