@@ -116,7 +116,13 @@ export const LAMBDAS: LambdaDefinition[] = [
       'ec2:CreateSecurityGroup',
       'ec2:DescribeSecurityGroups',
       'ec2:AuthorizeSecurityGroupEgress',
+      'ec2:RevokeSecurityGroupEgress',
       'ec2:CreateTags',
+      // Reads for naming what is missing when the probe fails.
+      'ec2:DescribeVpnConnections',
+      'ec2:DescribeRouteTables',
+      'route53resolver:ListResolverRules',
+      'route53resolver:ListResolverRuleAssociations',
     ],
     usesAzure: true,
   },

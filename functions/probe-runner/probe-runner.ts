@@ -19,7 +19,7 @@ import { ProbeFailed, ResourceFailed, ResourceNotReady } from '../commons/errors
 import { ec2TagFilters, OPENAI_DOMAIN, resourceNames, standardTags } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request';
 import type { ProbeResult } from '../probe/probe';
-import { ensureEgressOnlyGroup } from '../aws-dns/aws-dns';
+import { ensureEgressOnlyGroup } from '../commons/security-groups';
 import type { EnvironmentFacts } from '../validate-request/validate';
 
 export interface StepInput {

@@ -1,0 +1,69 @@
+/**
+ * Security groups the workflow owns (DNS forwarding, the probe): tagged, looked up before created, with exactly
+ * the egress they need.
+ */
+import {
+  AuthorizeSecurityGroupEgressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupEgressCommand,
+  type EC2Client,
+  type IpPermission,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import { lookUpThenCreateOnce } from './ec2';
+import { ec2TagFilters, ec2TagSpecifications } from './naming';
+import type { EnvironmentRequest } from './request';
+
+function sameRule(a: IpPermission, b: IpPermission): boolean {
+  return (
+    a.IpProtocol === b.IpProtocol &&
+    (a.FromPort ?? -1) === (b.FromPort ?? -1) &&
+    (a.ToPort ?? -1) === (b.ToPort ?? -1) &&
+    (b.IpRanges ?? []).every((range) => (a.IpRanges ?? []).some((r) => r.CidrIp === range.CidrIp))
+  );
+}
+
+/**
+ * A tagged security group in the VPC with exactly these egress rules: the default allow-all egress is
+ * removed, so the group says precisely what it is for.
+ */
+export async function ensureEgressOnlyGroup(
+  ec2: EC2Client,
+  ec2Once: EC2Client,
+  request: EnvironmentRequest,
+  name: string,
+  description: string,
+  egress: IpPermission[],
+): Promise<string> {
+  const env = request.environmentId;
+  const find = async (): Promise<SecurityGroup | undefined> =>
+    (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({ Filters: [...ec2TagFilters(env, name), { Name: 'vpc-id', Values: [request.aws.vpcId] }] }),
+      )
+    ).SecurityGroups?.[0];
+  const { resource } = await lookUpThenCreateOnce('CreateSecurityGroup', find, async () => {
+    const created = await ec2Once.send(
+      new CreateSecurityGroupCommand({
+        GroupName: name,
+        Description: description,
+        VpcId: request.aws.vpcId,
+        TagSpecifications: ec2TagSpecifications('security-group', env, name),
+      }),
+    );
+    return { GroupId: created.GroupId } as SecurityGroup;
+  });
+  const groupId = resource.GroupId!;
+  const current = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }))).SecurityGroups?.[0];
+  const existing = current?.IpPermissionsEgress ?? [];
+  const missing = egress.filter((rule) => !existing.some((e) => sameRule(e, rule)));
+  if (missing.length > 0) {
+    await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: missing }));
+  }
+  const allowAll = existing.find((e) => e.IpProtocol === '-1' && e.IpRanges?.some((r) => r.CidrIp === '0.0.0.0/0'));
+  if (allowAll) {
+    await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+  }
+  return groupId;
+}
