@@ -38,13 +38,15 @@ export class ProbeFailed extends WorkflowError {}
 /** A resource exists with our name but a configuration we did not ask for; we do not overwrite it silently. */
 export class ResourceConflict extends WorkflowError {}
 
-/** Errors that no retry can fix: the ASL lists them with MaxAttempts 0 before its States.ALL retrier. */
+/**
+ * Errors that no retry can fix: the ASL lists them with MaxAttempts 0 before its States.ALL retrier.
+ * (ProbeFailed is not among them: the probe states give it two tries 30 s apart for the path to settle.)
+ */
 export const TERMINAL_ERRORS = [
   'RequestRefused',
   'GatewayBuildFailed',
   'WaitTimedOut',
   'TunnelsDown',
   'ResourceFailed',
-  'ProbeFailed',
   'ResourceConflict',
 ];

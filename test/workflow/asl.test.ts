@@ -78,7 +78,7 @@ describe('provision.asl.json', () => {
     expect(retry[0].JitterStrategy).toBe('FULL');
     expect(retry[0].BackoffRate).toBeGreaterThan(1);
     const terminal = retry.find((r) => r.MaxAttempts === 0);
-    expect(terminal.ErrorEquals).toEqual(expect.arrayContaining(TERMINAL_ERRORS.filter((e) => e !== 'ProbeFailed')));
+    expect(terminal.ErrorEquals).toEqual(expect.arrayContaining(TERMINAL_ERRORS));
     expect(retry[retry.length - 1].ErrorEquals).toEqual(['States.ALL']);
     expect(state.TimeoutSeconds).toBeGreaterThan(0);
   });

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { createdCounts, DEFAULT_REQUEST, DEFAULT_WORLD, request, run, secretsHeldBy, type Run } from './support';
+import { createdCounts, DEFAULT_WORLD, request, run, secretsHeldBy, type Run } from './support';
 
 /** PIP 15 + gateway 2400 + connection 60 + tunnel 120 + account update 60 (issue 3). */
 const CRITICAL_PATH_SECONDS = 2655;
@@ -286,9 +286,5 @@ describe('invalid requests are refused with exit 2 and nothing created', () => {
     expect(refused.result.exitCode).toBe(2);
     const paths = refused.result.problems!.map((p) => p.path);
     expect(paths).toEqual(expect.arrayContaining(['environmentId', 'azure.subscriptionId', 'azure.dnsResolverSubnetPrefix', 'aws.region']));
-  });
-
-  it('the default request in events/ is the one used here', () => {
-    expect(DEFAULT_REQUEST.environmentId).toBe('aoai-prod-01');
   });
 });

@@ -1,5 +1,5 @@
 /** Helpers for the end-to-end tests: runs of the real workflow in local mode, in a scratch folder each. */
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runLocal, type LocalRunOptions, type LocalRunResult } from '../../local/runner';
@@ -93,8 +93,4 @@ export function createdCounts(state: CloudState): Record<string, number> {
     counts[resource.type] = (counts[resource.type] ?? 0) + 1;
   }
   return counts;
-}
-
-export function fileExists(file: string): boolean {
-  return existsSync(file);
 }
