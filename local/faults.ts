@@ -14,6 +14,10 @@ export interface FaultSpec {
   gatewayFailed: boolean;
   /** The Azure side stores a different key than it was sent, so the tunnel never comes up. */
   wrongPsk: boolean;
+  /** Share (0..1) of accepted ARM writes whose operation then ends `Failed`, leaving the resource `Failed`. */
+  asyncFailRate: number;
+  /** The probe function idles into `Inactive` before it is invoked, as a VPC function left for weeks does. */
+  probeInactive: boolean;
 }
 
 export const NO_FAULTS: FaultSpec = {
@@ -22,6 +26,8 @@ export const NO_FAULTS: FaultSpec = {
   error5xxRate: 0,
   gatewayFailed: false,
   wrongPsk: false,
+  asyncFailRate: 0,
+  probeInactive: false,
 };
 
 export class FaultSpecError extends Error {
@@ -36,7 +42,7 @@ function parseRate(kind: string, value: string | undefined): number {
   return rate;
 }
 
-/** Parses `drop-response:CreateVpnGateway,throttle:0.1,error5xx:0.05,gateway-failed,wrong-psk`. */
+/** Parses `drop-response:CreateVpnGateway,throttle:0.1,error5xx:0.05,async-fail:0.1,gateway-failed,wrong-psk,probe-inactive`. */
 export function parseFaults(spec: string | undefined): FaultSpec {
   const faults: FaultSpec = { ...NO_FAULTS, dropResponse: [] };
   if (!spec) return faults;
@@ -61,9 +67,15 @@ export function parseFaults(spec: string | undefined): FaultSpec {
       case 'wrong-psk':
         faults.wrongPsk = true;
         break;
+      case 'async-fail':
+        faults.asyncFailRate = parseRate(kind, value);
+        break;
+      case 'probe-inactive':
+        faults.probeInactive = true;
+        break;
       default:
         throw new FaultSpecError(
-          `unknown fault "${kind}"; known: drop-response:NAME, throttle:RATE, error5xx:RATE, gateway-failed, wrong-psk`,
+          `unknown fault "${kind}"; known: drop-response:NAME, throttle:RATE, error5xx:RATE, async-fail:RATE, gateway-failed, wrong-psk, probe-inactive`,
         );
     }
   }
