@@ -4,7 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' },
-  setupFiles: ['<rootDir>/local/polyfills.js'],
+  // The network guard fails any test that tries to reach a non-loopback address, before a packet leaves.
+  setupFiles: ['<rootDir>/local/polyfills.js', '<rootDir>/test/support/network-guard.js'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -22,9 +22,12 @@ require.extensions['.ts'] = function loadTypeScript(module, filename) {
   module._compile(code, filename);
 };
 
+// Built beside and renamed over: commands started at the same moment (a test's child processes) each load
+// a whole bundle, never one another is still writing.
+const building = `${outfile}.${process.pid}.partial`;
 esbuild.buildSync({
   entryPoints: [path.join(root, 'cli', 'main.ts')],
-  outfile,
+  outfile: building,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -33,6 +36,7 @@ esbuild.buildSync({
   sourcemap: 'inline',
   logLevel: 'error',
 });
+fs.renameSync(building, outfile);
 if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
 
 const { main } = require(outfile);

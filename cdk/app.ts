@@ -1,6 +1,8 @@
 /**
  * CDK app: `npx cdk synth` / `npx cdk deploy` (cdk.json runs this file through cdk/register.js).
- * Context: `azureCredentialSecretArn` (an existing secret with the service principal), `stackName`.
+ * Context: `azureCredentialSecretArn` (an existing secret with the service principal, complete or partial ARN),
+ * `azureCredentialKmsKeyArn` (its customer-managed key, if any), `tunnelKeyKmsKeyArn` (a customer-managed key
+ * for the tunnel-key secrets), `stackName`.
  * cdk-nag's AwsSolutionsChecks runs on every synth; an unacknowledged finding fails it.
  */
 import { App, Validations } from 'aws-cdk-lib';
@@ -17,6 +19,8 @@ const context = (key: string): string | undefined => {
 
 new AoaiLinkStack(app, context('stackName') ?? 'AoaiPrivateLink', {
   azureCredentialSecretArn: context('azureCredentialSecretArn'),
+  azureCredentialKmsKeyArn: context('azureCredentialKmsKeyArn'),
+  tunnelKeyKmsKeyArn: context('tunnelKeyKmsKeyArn'),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

@@ -48,6 +48,11 @@ export interface ScopeContext {
   probeRoleArn: string;
   /** The S3 object holding the probe's bundled code (Lambda reads it with the caller's permissions). */
   probeCodeObjectArn: string;
+  /**
+   * A customer-managed KMS key the tunnel-key secrets are encrypted with (context tunnelKeyKmsKeyArn).
+   * Absent: Secrets Manager's AWS-managed key, which needs no grant of ours.
+   */
+  tunnelKeyKmsKeyArn?: string;
 }
 
 const ec2 = (resource: string) => `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
@@ -88,10 +93,22 @@ const EC2_CREATES = [
   'CreateVpnConnection',
   'CreateSecurityGroup',
 ];
+/** The EC2 resource types those creates tag (iam-simulate and IAM lint need them listed, not `*\/*`). */
+const EC2_TAGGED_ON_CREATE = ['customer-gateway', 'vpn-gateway', 'vpn-connection', 'security-group'];
 
 function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
   const [service, name] = action.split(':');
   if (service === 'ec2' && name.startsWith('Describe')) return [anyResource('EC2')];
+  if (action === 'route53resolver:ListTagsForResource') {
+    // Unlike the other List actions, this one is authorized on the resource whose tags it lists.
+    return [
+      inAccount(
+        'Read-only tag listing on Route 53 Resolver endpoints and rules of this account and region; their IDs are created at run time.',
+        resolver('resolver-endpoint/*'),
+        resolver('resolver-rule/*'),
+      ),
+    ];
+  }
   if (service === 'route53resolver' && name.startsWith('List')) return [anyResource('Route 53 Resolver')];
   switch (action) {
     case 'ec2:CreateCustomerGateway':
@@ -115,51 +132,71 @@ function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
     case 'ec2:RevokeSecurityGroupEgress':
       return [ownTagged(ec2('security-group/*'))];
     case 'ec2:CreateTags':
-      // Tag only while creating (tag-on-create), or re-tag what the workflow already owns.
+      // Tag-on-create only: a standalone CreateTags could rewrite the managed-by tag the look-ups trust.
       return [
         {
-          resources: [ec2('*/*')],
-          conditions: { StringEquals: { 'ec2:CreateAction': EC2_CREATES } },
-          why: 'Tag-on-create: allowed only inside the listed create calls (condition ec2:CreateAction).',
+          resources: EC2_TAGGED_ON_CREATE.map((type) => ec2(`${type}/*`)),
+          conditions: {
+            StringEquals: { 'ec2:CreateAction': EC2_CREATES, ...requestTagged.StringEquals },
+          },
+          why: 'Tag-on-create: allowed only inside the listed create calls (condition ec2:CreateAction), with our tag.',
         },
-        ownTagged(ec2('*/*')),
       ];
     case 'ec2:CreateNetworkInterface':
-      // Route 53 Resolver creates the endpoint's interfaces with the caller's permissions and without tags.
+      // Route 53 Resolver creates the endpoint's interfaces with the caller's permissions, untagged, in the
+      // request's subnets; the one thing of ours in that call is the security group, so that is the anchor.
       return [
         inAccount(
-          'Route 53 Resolver creates the endpoint interfaces with the caller\'s permissions, untagged, in subnets the request names.',
+          "Route 53 Resolver creates the endpoint interfaces with the caller's permissions and without tags; their IDs are unknown before.",
           ec2('network-interface/*'),
-          ec2('subnet/*'),
-          ec2('security-group/*'),
+        ),
+        inAccount(CUSTOMER_NETWORK, ec2('subnet/*')),
+        ownTagged(ec2('security-group/*')),
+      ];
+    case 'ec2:CreateNetworkInterfacePermission':
+      // Resolver then grants itself the right to attach to the interfaces it just created.
+      return [
+        inAccount(
+          "Route 53 Resolver authorizes itself on the interfaces it created with the caller's permissions; their IDs are unknown before.",
+          ec2('network-interface/*'),
         ),
       ];
     case 'route53resolver:CreateResolverEndpoint':
+      return [createTagged(resolver('resolver-endpoint/*'))];
     case 'route53resolver:CreateResolverRule':
-      return [createTagged(resolver('resolver-endpoint/*'), resolver('resolver-rule/*'))];
+      return [createTagged(resolver('resolver-rule/*'))];
     case 'route53resolver:TagResource':
+      // What the creates with Tags also need; with the request-tag condition it cannot re-tag.
       return [createTagged(resolver('resolver-endpoint/*'), resolver('resolver-rule/*'))];
     case 'route53resolver:GetResolverEndpoint':
+      return [
+        inAccount(
+          'Read-only Get on Route 53 Resolver endpoints of this account and region; their IDs are created at run time.',
+          resolver('resolver-endpoint/*'),
+        ),
+      ];
     case 'route53resolver:GetResolverRule':
       return [
         inAccount(
-          'Read-only Get on Route 53 Resolver endpoints and rules of this account and region; their IDs are created at run time.',
-          resolver('resolver-endpoint/*'),
+          'Read-only Get on Route 53 Resolver rules of this account and region; their IDs are created at run time.',
           resolver('resolver-rule/*'),
         ),
       ];
     case 'route53resolver:AssociateResolverRule':
-      return [ownTagged(resolver('resolver-rule/*')), inAccount(CUSTOMER_NETWORK, ec2('vpc/*'))];
+      // IAM authorizes it on the rule only (the VPC is checked with ec2:DescribeVpcs, see IMPLIED).
+      return [ownTagged(resolver('resolver-rule/*'))];
     case 'route53resolver:GetResolverRuleAssociation':
+      // Authorized on the rule the association belongs to: IAM has no association resource type.
       return [
         inAccount(
-          'Read-only Get on rule associations of this account and region; association IDs are created at run time.',
-          resolver('resolver-rule-association/*'),
+          'Read-only Get of an association, authorized on its resolver rule; rule IDs are created at run time.',
+          resolver('resolver-rule/*'),
         ),
       ];
     case 'secretsmanager:CreateSecret':
-      return [createTagged(workflowSecrets())];
     case 'secretsmanager:TagResource':
+      // TagResource is what CreateSecret with Tags also needs; with the request-tag condition it cannot re-tag.
+      return [createTagged(workflowSecrets())];
     case 'secretsmanager:DescribeSecret':
     case 'secretsmanager:GetSecretValue':
       return [
@@ -168,12 +205,18 @@ function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
           workflowSecrets(),
         ),
       ];
+    case 'kms:GenerateDataKey':
+    case 'kms:Decrypt':
+      if (!ctx.tunnelKeyKmsKeyArn) return undefined;
+      return [viaSecretsManager(ctx.tunnelKeyKmsKeyArn)];
     case 'lambda:CreateFunction':
       // Creating a function in a VPC also needs the caller to read the VPC (Lambda checks it).
       return [createTagged(probeFunctions())];
     case 'lambda:TagResource':
       return [createTagged(probeFunctions())];
     case 'lambda:GetFunction':
+    case 'lambda:GetFunctionConfiguration':
+    case 'lambda:ListTags':
     case 'lambda:InvokeFunction':
       return [
         inAccount(
@@ -181,6 +224,11 @@ function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
           probeFunctions(),
         ),
       ];
+    case 'lambda:UpdateFunctionCode':
+    case 'lambda:UpdateFunctionConfiguration':
+    case 'lambda:DeleteFunction':
+      // Changes only to probe functions that carry our tag (one a person made under that name is not ours).
+      return [ownTagged(probeFunctions())];
     case 'iam:PassRole':
       return [
         {
@@ -194,10 +242,39 @@ function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
   }
 }
 
+/** Secrets Manager decrypts and encrypts with the key on the function's behalf; the key is usable only that way. */
+function viaSecretsManager(keyArn: string): Scope {
+  return {
+    resources: [keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+    why: 'One KMS key, usable only through Secrets Manager in this region.',
+  };
+}
+
+const LAMBDA_IN_VPC = ['ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'];
 /** Actions a listed call needs in addition to itself (documented service requirements). */
 const IMPLIED: Record<string, string[]> = {
   // CreateFunction with VpcConfig: Lambda checks the caller can see the VPC, subnets and security groups.
-  'lambda:CreateFunction': ['ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+  'lambda:CreateFunction': LAMBDA_IN_VPC,
+  'lambda:UpdateFunctionConfiguration': LAMBDA_IN_VPC,
+  // Route 53 Resolver creates the endpoint's network interfaces with the caller's permissions (Route 53
+  // Resolver API permissions reference; AmazonRoute53ResolverFullAccess lists the same EC2 actions).
+  'route53resolver:CreateResolverEndpoint': [
+    'ec2:CreateNetworkInterface',
+    'ec2:CreateNetworkInterfacePermission',
+    'ec2:DescribeAvailabilityZones',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeVpcs',
+  ],
+  'route53resolver:AssociateResolverRule': ['ec2:DescribeVpcs'],
+};
+
+/** With a customer-managed key, Secrets Manager uses it with the caller's permissions (Secrets Manager encryption docs). */
+const IMPLIED_WITH_TUNNEL_KEY: Record<string, string[]> = {
+  'secretsmanager:CreateSecret': ['kms:GenerateDataKey', 'kms:Decrypt'],
+  'secretsmanager:GetSecretValue': ['kms:Decrypt'],
 };
 
 export interface ScopedStatements {
@@ -215,6 +292,7 @@ export function statementsForCalls(functionId: string, calls: string[], ctx: Sco
   for (const call of calls) {
     actions.add(call);
     for (const implied of IMPLIED[call] ?? []) actions.add(implied);
+    if (ctx.tunnelKeyKmsKeyArn) for (const implied of IMPLIED_WITH_TUNNEL_KEY[call] ?? []) actions.add(implied);
   }
   const merged = new Map<string, { actions: Set<string>; scope: Scope }>();
   for (const action of [...actions].sort()) {
@@ -238,7 +316,7 @@ export function statementsForCalls(functionId: string, calls: string[], ctx: Sco
     ({ actions: stmtActions, scope }) =>
       new iam.PolicyStatement({ actions: [...stmtActions], resources: scope.resources, conditions: scope.conditions }),
   );
-  if (calls.includes('lambda:CreateFunction')) {
+  if (calls.includes('lambda:CreateFunction') || calls.includes('lambda:UpdateFunctionCode')) {
     statements.push(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [ctx.probeCodeObjectArn] }));
   }
   return { statements, wildcardReasons };

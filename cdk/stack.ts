@@ -23,6 +23,9 @@ import { acknowledge, acknowledgeWildcardResources } from './nag';
 import { PROBE_FUNCTION_NAME_PREFIX, statementsForCalls } from './permissions';
 import { probeCodeAsset } from './probe-code';
 
+/** The AWS SDK app id (User-Agent `app/<id>`) a catalog function sends. */
+export const sdkAppId = (functionId: string) => `aoai-link-${functionId}`;
+
 /** One runtime for every function; the esbuild target follows it. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
 const ESBUILD_TARGET = 'node22';
@@ -37,8 +40,15 @@ export interface AoaiLinkStackProps extends StackProps {
   lambdas?: LambdaDefinition[];
   /** Maps an entry (relative to projectRoot) to the file to bundle. Default: the file itself. Tests use it for stand-ins. */
   resolveEntry?: (entry: string) => string;
-  /** An existing secret holding the Azure service principal. Default: a new secret with a placeholder value. */
+  /**
+   * An existing secret holding the Azure service principal, as a complete ARN (with the six characters Secrets
+   * Manager appends) or a partial one (ending at the name). Default: a new secret with a placeholder value.
+   */
   azureCredentialSecretArn?: string;
+  /** The customer-managed KMS key that existing secret is encrypted with, if any (Decrypt via Secrets Manager only). */
+  azureCredentialKmsKeyArn?: string;
+  /** A customer-managed KMS key for the tunnel-key secrets. Default: Secrets Manager's AWS-managed key. */
+  tunnelKeyKmsKeyArn?: string;
   /** Requests per second the webhook accepts (steady, burst is twice). Default 5. */
   webhookRateLimit?: number;
 }
@@ -59,6 +69,7 @@ export class AoaiLinkStack extends Stack {
 
     // --- Secrets: values never appear in the template. ---
     const azureCredential = this.azureCredentialSecret(props.azureCredentialSecretArn);
+    const azureCredentialRead = azureCredentialReadStatements(azureCredential, props.azureCredentialSecretArn, props.azureCredentialKmsKeyArn);
     const signingSecret = new secretsmanager.Secret(this, 'WebhookSigningSecret', {
       description:
         'aoai-link: HMAC-SHA256 key shared with the ticket system. Signs webhook requests (X-Signature) and the ' +
@@ -77,11 +88,17 @@ export class AoaiLinkStack extends Stack {
     const scopeContext = {
       probeRoleArn: probeRole.roleArn,
       probeCodeObjectArn: probeCode.bucket.arnForObjects(probeCode.s3ObjectKey),
+      tunnelKeyKmsKeyArn: props.tunnelKeyKmsKeyArn,
     };
     const substitutions: Record<string, string> = {};
     for (const definition of lambdas) {
-      const environment: Record<string, string> = {};
+      // The SDK puts this in its User-Agent, so CloudTrail (and the local IAM simulation) can tell callers apart.
+      const environment: Record<string, string> = { AWS_SDK_UA_APP_ID: sdkAppId(definition.id) };
       if (definition.usesAzure) environment.AZURE_CREDENTIAL_SECRET_ARN = azureCredential.secretArn;
+      // The function that creates the tunnel-key secrets names the key; readers need only the kms:Decrypt grant.
+      if (props.tunnelKeyKmsKeyArn && definition.calls.includes('secretsmanager:CreateSecret')) {
+        environment.TUNNEL_KEY_KMS_KEY_ID = props.tunnelKeyKmsKeyArn;
+      }
       if (definition.calls.includes('lambda:CreateFunction')) {
         Object.assign(environment, {
           PROBE_CODE_S3_BUCKET: probeCode.s3BucketName,
@@ -96,7 +113,7 @@ export class AoaiLinkStack extends Stack {
       const { statements, wildcardReasons } = statementsForCalls(definition.id, definition.calls, scopeContext);
       for (const statement of statements) fn.addToRolePolicy(statement);
       acknowledgeWildcardResources(fn.role!, wildcardReasons);
-      if (definition.usesAzure) azureCredential.grantRead(fn);
+      if (definition.usesAzure) for (const statement of azureCredentialRead) fn.addToRolePolicy(statement);
       if (definition.substitution) substitutions[definition.substitution] = fn.functionArn;
     }
 
@@ -202,10 +219,9 @@ export class AoaiLinkStack extends Stack {
 
   private azureCredentialSecret(arn: string | undefined): secretsmanager.ISecret {
     if (arn) {
-      // A complete ARN ends with the 6-character suffix Secrets Manager adds; grants differ for the two forms.
-      return /-[A-Za-z0-9]{6}$/.test(arn)
-        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'AzureCredential', arn)
-        : secretsmanager.Secret.fromSecretPartialArn(this, 'AzureCredential', arn);
+      // Whether the ARN is complete cannot be told from its text (a name may itself end in "-" and six
+      // characters); the read grant covers both readings (azureCredentialReadStatements).
+      return secretsmanager.Secret.fromSecretPartialArn(this, 'AzureCredential', arn);
     }
     return new secretsmanager.Secret(this, 'AzureCredential', {
       description:
@@ -229,19 +245,23 @@ export class AoaiLinkStack extends Stack {
       description: 'aoai-link: execution role of the per-environment probe functions that run inside the VPC.',
     });
     // What a Lambda function in a VPC needs for its network interfaces (the content of
-    // AWSLambdaVPCAccessExecutionRole, inline so the grant is reviewable here).
+    // AWSLambdaVPCAccessExecutionRole, inline so the grant is reviewable here), each action on the resource
+    // types it takes in this account and region: the same reach as `*`, written so IAM lint can check it.
+    const probeEc2 = (type: string) => `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:${type}/*`;
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
+        actions: ['ec2:CreateNetworkInterface'],
+        resources: [probeEc2('network-interface'), probeEc2('subnet'), probeEc2('security-group')],
       }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: [probeEc2('network-interface')],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -251,8 +271,13 @@ export class AoaiLinkStack extends Stack {
         ],
       }),
     );
+    const lambdaEni =
+      'Lambda creates and deletes the network interfaces of a function in a VPC in the subnets and security groups the function names; their IDs are unknown before.';
     acknowledgeWildcardResources(role, {
-      '*': 'Lambda manages the network interfaces of a function in a VPC; these EC2 actions accept no resource scope (same as the AWSLambdaVPCAccessExecutionRole managed policy).',
+      '*': 'Read-only EC2 Describe actions, which accept no resource scope (as in the AWSLambdaVPCAccessExecutionRole managed policy).',
+      [probeEc2('network-interface')]: lambdaEni,
+      [probeEc2('subnet')]: lambdaEni,
+      [probeEc2('security-group')]: lambdaEni,
       [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/lambda/${PROBE_FUNCTION_NAME_PREFIX}*`]:
         'Log groups of the probe functions created per environment at run time, and nothing else.',
     });
@@ -408,4 +433,31 @@ export class AoaiLinkStack extends Stack {
     acknowledge(get, 'AwsSolutions-COG4', 'Authorized with AWS IAM (SigV4): callers are operators and automation with AWS credentials.');
     return api;
   }
+}
+
+/**
+ * GetSecretValue/DescribeSecret on the Azure credential secret. A secret the stack creates is read by its own
+ * ARN. An existing one is granted on the ARN as given and on that ARN plus Secrets Manager's six-character
+ * suffix, so a partial ARN works even when the name happens to end like a suffix; a customer-managed key is
+ * usable for Decrypt through Secrets Manager only.
+ */
+function azureCredentialReadStatements(
+  secret: secretsmanager.ISecret,
+  existingArn: string | undefined,
+  kmsKeyArn: string | undefined,
+): iam.PolicyStatement[] {
+  const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+  const statements = [
+    new iam.PolicyStatement({ actions, resources: existingArn ? [existingArn, `${existingArn}-??????`] : [secret.secretArn] }),
+  ];
+  if (kmsKeyArn) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [kmsKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+      }),
+    );
+  }
+  return statements;
 }

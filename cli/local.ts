@@ -3,9 +3,11 @@
  * (contract: local-cloud.md). Exit 0 succeeded, 1 failed, 2 refused or bad arguments.
  */
 import { LocalOptionError, runLocal, type LocalRunOptions, type LocalRunResult } from '../local/runner';
+import { runServe } from './local-serve';
 import { formatClock, formatDuration } from './progress';
 
 export const LOCAL_USAGE = `Usage: aoai-link local [REQUEST.json] [options]
+       aoai-link local serve [--world FILE] [--state FILE]   (keeps the emulated clouds up; serve --help)
 
 Runs the provisioning workflow on this machine against emulated AWS and Azure, on a simulated clock.
 
@@ -106,6 +108,7 @@ export function summaryLines(result: LocalRunResult): string[] {
 }
 
 export async function run(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  if (argv[0] === 'serve') return runServe(argv.slice(1), out, err);
   let parsed: ParsedArguments;
   try {
     parsed = parseLocalArguments(argv);

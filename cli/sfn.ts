@@ -59,7 +59,9 @@ export async function followExecution(sfn: SFNClient, executionArn: string, sink
       const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken, includeExecutionData: true }));
       for (const raw of page.events ?? []) {
         const event = toHistoryEvent(raw);
+        // A redriven execution's history holds its earlier end, then ExecutionRedriven and the continuation.
         if (TERMINAL_EVENTS.has(event.type)) ended = true;
+        if (event.type === 'ExecutionRedriven') ended = false;
         if (event.id <= lastId) continue;
         lastId = event.id;
         const at = new Date(event.timestamp);

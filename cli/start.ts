@@ -1,12 +1,12 @@
 /**
  * `aoai-link start REQUEST [--state-machine-arn ARN] [--no-follow] [--interval SECONDS]`: checks the request,
- * starts it on the deployed state machine under the same deterministic name the webhook uses (so a request
- * started twice, from either side, runs once), then follows it like `watch`.
+ * starts it on the deployed state machine by the same rule the webhook uses (startRequest: a request started
+ * twice, from either side, runs once; after a failure it starts a re-run), then follows it like `watch`.
  * The state machine: --state-machine-arn, else AOAI_LINK_STATE_MACHINE_ARN (the stack's StateMachineArn output).
  * Exit 0 SUCCEEDED, 1 failed or refused to start (another run for the environment), 2 problems or usage.
  */
-import { ExecutionStatus, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { consoleUrl, describeIfExists, environmentExecutions, executionArnFor } from '../functions/intake/executions';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { consoleUrl, startRequest } from '../functions/intake/executions';
 import { CliIo, PROCESS_IO, UsageError, sfnClientFromEnv, takeOption } from './sfn';
 import { loadRequest } from './validate';
 import { followToEnd, parseInterval } from './watch';
@@ -31,28 +31,21 @@ export async function run(argv: string[], io: CliIo = PROCESS_IO, sfn: SFNClient
       io.err.write(`${loaded.message}\n`);
       return 2;
     }
-    const executionArn = executionArnFor(stateMachineArn, loaded.name);
-    const existing = await describeIfExists(sfn, executionArn);
-    if (existing) {
-      io.out.write(`This request was already started (${existing.status}); nothing new started.\n`);
+    const outcome = await startRequest(sfn, stateMachineArn, loaded.request);
+    if (outcome.kind === 'busy') {
+      io.err.write(
+        `Environment ${loaded.request.environmentId} has an execution running: ${outcome.runningExecutionArn}\n` +
+          `Wait for it (aoai-link watch ${outcome.runningExecutionArn}) and start again.\n`,
+      );
+      return 1;
+    }
+    const executionArn = outcome.executionArn;
+    if (outcome.kind === 'already') {
+      io.out.write(`This request was already started as ${outcome.executionName} (${outcome.status}); nothing new started.\n`);
+    } else if (outcome.rerunOf) {
+      io.out.write(`Started ${outcome.executionName}, a re-run after ${outcome.rerunOf.name} (${outcome.rerunOf.status})\n`);
     } else {
-      const running = (
-        await environmentExecutions(sfn, stateMachineArn, loaded.request.environmentId, ExecutionStatus.RUNNING)
-      ).filter((e) => e.name !== loaded.name);
-      if (running.length > 0) {
-        io.err.write(
-          `Environment ${loaded.request.environmentId} has an execution running: ${running[0].executionArn}\n` +
-            `Wait for it (aoai-link watch ${running[0].executionArn}) and start again.\n`,
-        );
-        return 1;
-      }
-      try {
-        await sfn.send(new StartExecutionCommand({ stateMachineArn, name: loaded.name, input: JSON.stringify(loaded.request) }));
-        io.out.write(`Started ${loaded.name}\n`);
-      } catch (error) {
-        if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
-        io.out.write(`This request was already started; nothing new started.\n`);
-      }
+      io.out.write(`Started ${outcome.executionName}\n`);
     }
     if (!follow) {
       io.out.write(`${executionArn}\n${consoleUrl(executionArn)}\n`);

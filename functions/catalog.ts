@@ -23,7 +23,17 @@ export const LAMBDAS: LambdaDefinition[] = [
     substitution: 'ValidateRequestFunctionArn',
     entry: 'functions/validate-request/handler.ts',
     description: 'Validates the environment request against the schema and what both clouds report.',
-    calls: ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeRouteTables'],
+    calls: [
+      'ec2:DescribeVpcs',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeRouteTables',
+      // Looks for same-named resources that are not ours before anything is created.
+      'ec2:DescribeCustomerGateways',
+      'ec2:DescribeVpnGateways',
+      'ec2:DescribeVpnConnections',
+      'ec2:DescribeSecurityGroups',
+      'secretsmanager:DescribeSecret',
+    ],
     usesAzure: true,
   },
   {
@@ -83,6 +93,7 @@ export const LAMBDAS: LambdaDefinition[] = [
       'route53resolver:GetResolverRuleAssociation',
       'route53resolver:ListResolverRuleAssociations',
       'route53resolver:TagResource',
+      'route53resolver:ListTagsForResource',
     ],
     usesAzure: false,
   },
@@ -91,7 +102,7 @@ export const LAMBDAS: LambdaDefinition[] = [
     substitution: 'TunnelsFunctionArn',
     entry: 'functions/tunnels/handler.ts',
     description: 'Joins the Azure gateway to the AWS tunnels with the keys from Secrets Manager and checks both sides.',
-    calls: ['ec2:DescribeVpnConnections', 'secretsmanager:GetSecretValue'],
+    calls: ['ec2:DescribeVpnConnections', 'ec2:DescribeVpnGateways', 'ec2:DescribeCustomerGateways', 'secretsmanager:GetSecretValue'],
     usesAzure: true,
   },
   {
@@ -110,8 +121,13 @@ export const LAMBDAS: LambdaDefinition[] = [
     calls: [
       'lambda:CreateFunction',
       'lambda:GetFunction',
+      // GetFunction answers the function's tags only to a caller allowed ListTags.
+      'lambda:ListTags',
       'lambda:InvokeFunction',
       'lambda:TagResource',
+      'lambda:UpdateFunctionCode',
+      'lambda:UpdateFunctionConfiguration',
+      'lambda:DeleteFunction',
       'iam:PassRole',
       'ec2:CreateSecurityGroup',
       'ec2:DescribeSecurityGroups',

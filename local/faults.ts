@@ -136,6 +136,15 @@ export class FaultInjector {
     return undefined;
   }
 
+  /** An accepted ARM write: should its operation end `Failed` (the async-fail fault)? Drawn per call, like beforeCall. */
+  asyncFails(callKey: string): boolean {
+    if (this.spec.asyncFailRate <= 0) return false;
+    const key = `async-fail ${callKey}`;
+    const count = (this.callCounts.get(key) ?? 0) + 1;
+    this.callCounts.set(key, count);
+    return seededDraw(this.seed, `${key}#${count}`) < this.spec.asyncFailRate;
+  }
+
   /** After the operation was committed: should its answer be dropped? True once per named operation. */
   dropAfterCommit(operation: string): boolean {
     if (!this.dropsLeft.has(operation)) return false;

@@ -10,12 +10,18 @@ import {
   CreateResolverRuleCommand,
   GetResolverEndpointCommand,
   GetResolverRuleAssociationCommand,
+  ListResolverEndpointsCommand,
   ListResolverRuleAssociationsCommand,
+  ListResolverRulesCommand,
+  ListTagsForResourceCommand,
+  type ResolverEndpoint,
+  type ResolverRule,
   type Route53ResolverClient,
 } from '@aws-sdk/client-route53resolver';
 import { ensureEgressOnlyGroup } from '../commons/security-groups';
-import { ResourceFailed, ResourceNotReady } from '../commons/errors';
-import { ec2Tags, OPENAI_DOMAIN, resourceNames } from '../commons/naming';
+import { cloudErrorCode } from '../commons/cloud-errors';
+import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
+import { ec2Tags, MANAGED_BY, OPENAI_DOMAIN, resourceNames, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request';
 
 export interface StepInput {
@@ -43,20 +49,93 @@ export async function createForwardingSecurityGroup(ec2: EC2Client, ec2Once: EC2
   return { securityGroupId };
 }
 
+/**
+ * Look up, create, and if the create is refused because it already happened (a lost answer retried by the
+ * SDK, a redrive), look up again. The service refuses a used CreatorRequestId instead of answering the
+ * resource, so the look-up is what makes a re-run create nothing.
+ */
+async function lookUpThenCreate<T>(lookUp: () => Promise<T | undefined>, create: () => Promise<T>, alreadyDone: string[]): Promise<T> {
+  const existing = await lookUp();
+  if (existing) return existing;
+  try {
+    return await create();
+  } catch (error) {
+    if (!alreadyDone.includes(cloudErrorCode(error))) throw error;
+    const after = await lookUp();
+    if (after) return after;
+    throw error;
+  }
+}
+
+/** Every page of a Route 53 Resolver list call. */
+async function allPages<T>(list: (nextToken: string | undefined) => Promise<{ items?: T[]; NextToken?: string }>): Promise<T[]> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await list(nextToken);
+    items.push(...(page.items ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return items;
+}
+
+/** A resource found by our CreatorRequestId is adopted only if it carries our managed-by and environment tags. */
+async function requireManagedByUs(resolver: Route53ResolverClient, request: EnvironmentRequest, what: string, arn: string | undefined): Promise<void> {
+  const tags = (await resolver.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags ?? [];
+  const has = (key: string, value: string) => tags.some((t) => t.Key === key && t.Value === value);
+  if (!has(TAG_MANAGED_BY, MANAGED_BY) || !has(TAG_ENVIRONMENT, request.environmentId)) {
+    throw new ResourceConflict(
+      `${what} ${arn} has this environment's creator request id but not the tags ${TAG_MANAGED_BY}=${MANAGED_BY} and ${TAG_ENVIRONMENT}=${request.environmentId}; it is left alone`,
+    );
+  }
+}
+
+async function findOutboundEndpoint(resolver: Route53ResolverClient, request: EnvironmentRequest, creatorRequestId: string): Promise<ResolverEndpoint | undefined> {
+  const endpoints = await allPages((NextToken) =>
+    resolver
+      .send(new ListResolverEndpointsCommand({ NextToken, Filters: [{ Name: 'CreatorRequestId', Values: [creatorRequestId] }] }))
+      .then((page) => ({ items: page.ResolverEndpoints, NextToken: page.NextToken })),
+  );
+  const found = endpoints.find((e) => e.CreatorRequestId === creatorRequestId);
+  if (found) await requireManagedByUs(resolver, request, 'Route 53 Resolver endpoint', found.Arn);
+  return found;
+}
+
 export async function createOutboundEndpoint(resolver: Route53ResolverClient, input: StepInput & { securityGroupId: string }) {
   const names = resourceNames(input.request).aws;
-  // CreatorRequestId is the idempotency key: a retry returns the endpoint the first call created.
-  const created = await resolver.send(
-    new CreateResolverEndpointCommand({
-      CreatorRequestId: names.creatorRequestIds.resolverEndpoint,
-      Name: names.resolverEndpoint,
-      Direction: 'OUTBOUND',
-      SecurityGroupIds: [input.securityGroupId],
-      IpAddresses: input.request.aws.resolverSubnetIds.map((SubnetId) => ({ SubnetId })),
-      Tags: ec2Tags(input.request.environmentId, names.resolverEndpoint),
-    }),
+  const creatorRequestId = names.creatorRequestIds.resolverEndpoint;
+  const endpoint = await lookUpThenCreate(
+    () => findOutboundEndpoint(resolver, input.request, creatorRequestId),
+    async () =>
+      (
+        await resolver.send(
+          new CreateResolverEndpointCommand({
+            CreatorRequestId: creatorRequestId,
+            Name: names.resolverEndpoint,
+            Direction: 'OUTBOUND',
+            SecurityGroupIds: [input.securityGroupId],
+            IpAddresses: input.request.aws.resolverSubnetIds.map((SubnetId) => ({ SubnetId })),
+            Tags: ec2Tags(input.request.environmentId, names.resolverEndpoint),
+          }),
+        )
+      ).ResolverEndpoint!,
+    ['ResourceExistsException'],
   );
-  return { resolverEndpointId: created.ResolverEndpoint!.Id! };
+  if (endpoint.Direction !== 'OUTBOUND' || endpoint.HostVPCId !== input.request.aws.vpcId) {
+    throw new ResourceConflict(`Route 53 Resolver endpoint ${endpoint.Id} is ${endpoint.Direction} in ${endpoint.HostVPCId}, not OUTBOUND in ${input.request.aws.vpcId}`);
+  }
+  return { resolverEndpointId: endpoint.Id! };
+}
+
+async function findForwardingRule(resolver: Route53ResolverClient, request: EnvironmentRequest, creatorRequestId: string): Promise<ResolverRule | undefined> {
+  const rules = await allPages((NextToken) =>
+    resolver
+      .send(new ListResolverRulesCommand({ NextToken, Filters: [{ Name: 'CreatorRequestId', Values: [creatorRequestId] }] }))
+      .then((page) => ({ items: page.ResolverRules, NextToken: page.NextToken })),
+  );
+  const found = rules.find((r) => r.CreatorRequestId === creatorRequestId);
+  if (found) await requireManagedByUs(resolver, request, 'Route 53 Resolver rule', found.Arn);
+  return found;
 }
 
 export async function createForwardingRule(resolver: Route53ResolverClient, input: StepInput & { resolverEndpointId: string; inboundIp: string }) {
@@ -68,48 +147,70 @@ export async function createForwardingRule(resolver: Route53ResolverClient, inpu
   if (endpoint?.Status !== 'OPERATIONAL') {
     throw new ResourceFailed(`Route 53 Resolver outbound endpoint ${input.resolverEndpointId} is ${endpoint?.Status}: ${endpoint?.StatusMessage ?? ''}`);
   }
-  const created = await resolver.send(
-    new CreateResolverRuleCommand({
-      CreatorRequestId: names.creatorRequestIds.resolverRule,
-      Name: names.resolverRule,
-      RuleType: 'FORWARD',
-      DomainName: OPENAI_DOMAIN,
-      TargetIps: [{ Ip: input.inboundIp, Port: 53 }],
-      ResolverEndpointId: input.resolverEndpointId,
-      Tags: ec2Tags(input.request.environmentId, names.resolverRule),
-    }),
+  const creatorRequestId = names.creatorRequestIds.resolverRule;
+  const rule = await lookUpThenCreate(
+    () => findForwardingRule(resolver, input.request, creatorRequestId),
+    async () =>
+      (
+        await resolver.send(
+          new CreateResolverRuleCommand({
+            CreatorRequestId: creatorRequestId,
+            Name: names.resolverRule,
+            RuleType: 'FORWARD',
+            DomainName: OPENAI_DOMAIN,
+            TargetIps: [{ Ip: input.inboundIp, Port: 53 }],
+            ResolverEndpointId: input.resolverEndpointId,
+            Tags: ec2Tags(input.request.environmentId, names.resolverRule),
+          }),
+        )
+      ).ResolverRule!,
+    ['ResourceExistsException'],
   );
-  return { resolverRuleId: created.ResolverRule!.Id! };
+  // A rule found from an earlier run must still forward to today's inbound endpoint through today's endpoint.
+  const targets = (rule.TargetIps ?? []).map((t) => `${t.Ip}:${t.Port ?? 53}`);
+  if (rule.ResolverEndpointId !== input.resolverEndpointId || targets.length !== 1 || targets[0] !== `${input.inboundIp}:53`) {
+    throw new ResourceConflict(
+      `Route 53 Resolver rule ${rule.Id} forwards to ${targets.join(', ') || 'nothing'} through ${rule.ResolverEndpointId}, ` +
+        `not to ${input.inboundIp}:53 through ${input.resolverEndpointId}`,
+    );
+  }
+  return { resolverRuleId: rule.Id! };
 }
 
 async function findAssociation(resolver: Route53ResolverClient, resolverRuleId: string, vpcId: string) {
-  const listed = await resolver.send(
-    new ListResolverRuleAssociationsCommand({
-      Filters: [
-        { Name: 'ResolverRuleId', Values: [resolverRuleId] },
-        { Name: 'VPCId', Values: [vpcId] },
-      ],
-    }),
+  const associations = await allPages((NextToken) =>
+    resolver
+      .send(
+        new ListResolverRuleAssociationsCommand({
+          NextToken,
+          Filters: [
+            { Name: 'ResolverRuleId', Values: [resolverRuleId] },
+            { Name: 'VPCId', Values: [vpcId] },
+          ],
+        }),
+      )
+      .then((page) => ({ items: page.ResolverRuleAssociations, NextToken: page.NextToken })),
   );
-  return listed.ResolverRuleAssociations?.find((a) => a.ResolverRuleId === resolverRuleId && a.VPCId === vpcId);
+  return associations.find((a) => a.ResolverRuleId === resolverRuleId && a.VPCId === vpcId);
 }
 
-/** AssociateResolverRule takes no request id; a repeat answers ResourceExistsException, so look up first and after. */
+/**
+ * AssociateResolverRule takes no request id, and a repeat may be refused with the same InvalidRequestException
+ * as a clash with another rule for the domain: only a look-up tells them apart, so look up first and after.
+ */
 export async function associateRule(resolver: Route53ResolverClient, input: StepInput & { resolverRuleId: string }) {
   const vpcId = input.request.aws.vpcId;
-  const existing = await findAssociation(resolver, input.resolverRuleId, vpcId);
-  if (existing) return { associationId: existing.Id! };
-  try {
-    const created = await resolver.send(
-      new AssociateResolverRuleCommand({ ResolverRuleId: input.resolverRuleId, VPCId: vpcId, Name: resourceNames(input.request).aws.resolverRuleAssociation }),
-    );
-    return { associationId: created.ResolverRuleAssociation!.Id! };
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ResourceExistsException') throw error;
-    const after = await findAssociation(resolver, input.resolverRuleId, vpcId);
-    if (!after) throw error;
-    return { associationId: after.Id! };
-  }
+  const association = await lookUpThenCreate(
+    () => findAssociation(resolver, input.resolverRuleId, vpcId),
+    async () =>
+      (
+        await resolver.send(
+          new AssociateResolverRuleCommand({ ResolverRuleId: input.resolverRuleId, VPCId: vpcId, Name: resourceNames(input.request).aws.resolverRuleAssociation }),
+        )
+      ).ResolverRuleAssociation!,
+    ['ResourceExistsException', 'InvalidRequestException'],
+  );
+  return { associationId: association.Id! };
 }
 
 export async function checkRuleAssociation(resolver: Route53ResolverClient, input: StepInput & { associationId: string }) {

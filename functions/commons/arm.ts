@@ -114,6 +114,11 @@ export async function ensureArmResource(
     if (!TERMINAL.has(state)) return { provisioningState: state, wrote: false };
     if (state === 'Succeeded' && !(options.needsUpdate?.(current) ?? false)) return { provisioningState: state, wrote: false };
   }
+  return putArmResource(arm, id, apiVersion, body, options);
+}
+
+/** Sends the PUT (without waiting for the operation) and answers the state ARM reports right after. */
+async function putArmResource(arm: ResourceManagementClient, id: string, apiVersion: string, body: ArmBody, options: EnsureOptions): Promise<EnsureResult> {
   try {
     if (options.raw) {
       await armRequest(arm, 'PUT', id, apiVersion, body);
@@ -132,19 +137,70 @@ export async function ensureArmResource(
   return { provisioningState: provisioningStateOf(after), wrote: true };
 }
 
-/** Reads the resource and demands it be Succeeded: not yet → ResourceNotReady (the state retries), Failed → ResourceFailed. */
+/** What a check re-sends when a resource it depends on was left Failed: the body its create step sends. */
+export interface DesiredResource {
+  body: ArmBody;
+  options?: EnsureOptions;
+}
+
+/**
+ * Counts, on the resource itself, the repairs sent since its create step last wrote it. The create step's PUT
+ * carries no such tag, so each run (or redrive) starts the count again while retries within a run add to it.
+ */
+export const REPAIR_TAG = 'aoai-link-repairs';
+
+/** Re-PUTs of a Failed resource within one run before the run ends on it. */
+export const MAX_REPAIRS = 3;
+
+/**
+ * A resource ARM left Failed or Canceled (a write can fail after it was accepted): PUT the desired body again
+ * and say it is not ready, so the state's Retry comes back to it. Taggable resources count the repairs in
+ * REPAIR_TAG and, past the bound, end the run with ResourceFailed naming the resource and its state;
+ * untaggable ones (subnets, zone groups) are bounded by the state's Retry alone.
+ */
+export async function repairFailedResource(
+  arm: ResourceManagementClient,
+  current: ArmResourceView,
+  apiVersion: string,
+  what: string,
+  desired: DesiredResource,
+  maxRepairs = MAX_REPAIRS,
+): Promise<{ repair: number }> {
+  const state = provisioningStateOf(current);
+  const counted = desired.body.tags !== undefined;
+  const repairs = Number(current.tags?.[REPAIR_TAG] ?? 0) || 0;
+  if (counted && repairs >= maxRepairs) {
+    throw new ResourceFailed(
+      `${what} ${current.id} ended in provisioningState ${state} again after ${repairs} repair${repairs === 1 ? '' : 's'} in this run ` +
+        `(ARM reports provisioningState ${state}); see its activity log. Re-running the request sends its PUT again.`,
+    );
+  }
+  const body = counted ? { ...desired.body, tags: { ...desired.body.tags, [REPAIR_TAG]: String(repairs + 1) } } : desired.body;
+  await putArmResource(arm, current.id, apiVersion, body, desired.options ?? {});
+  return { repair: repairs + 1 };
+}
+
+/**
+ * Reads the resource and demands it be Succeeded: not yet → ResourceNotReady (the state retries). Failed or
+ * Canceled → repaired from `desired` (bounded, then ResourceFailed), or ResourceFailed when there is none.
+ */
 export async function requireSucceeded(
   arm: ResourceManagementClient,
   id: string,
   apiVersion: string,
   what: string,
+  desired?: DesiredResource,
 ): Promise<ArmResourceView> {
   const resource = await getArmResource(arm, id, apiVersion);
   const name = id.split('/').pop();
   if (!resource) throw new ResourceNotReady(`${what} ${name} does not exist yet`);
   const state = provisioningStateOf(resource);
   if (state === 'Succeeded') return resource;
-  // Failed is final: the full id, so the engineer finds it in the portal.
-  if (state === 'Failed' || state === 'Canceled') throw new ResourceFailed(`${what} ${id} ended in provisioningState ${state}`);
+  if (state === 'Failed' || state === 'Canceled') {
+    // The full id, so the engineer finds it in the portal.
+    if (!desired) throw new ResourceFailed(`${what} ${id} ended in provisioningState ${state}`);
+    const { repair } = await repairFailedResource(arm, { ...resource, id: resource.id ?? id }, apiVersion, what, desired);
+    throw new ResourceNotReady(`${what} ${id} ended in provisioningState ${state}; its PUT was sent again (repair ${repair})`);
+  }
   throw new ResourceNotReady(`${what} ${name} is still ${state}`);
 }

@@ -6,7 +6,8 @@
  * - AWS_REGION; AWS_ENDPOINT_URL (optional, e.g. a VPC endpoint or the local emulator);
  * - AZURE_CREDENTIAL_SECRET_ARN: Secrets Manager secret holding the service principal
  *   (`{"tenantId","clientId","clientSecret"}` or `{"tenantId","clientId","certificatePem"}`);
- * - AZURE_ARM_ENDPOINT (default https://management.azure.com), AZURE_AUTHORITY_HOST (sovereign clouds);
+ * - AZURE_ARM_ENDPOINT (default https://management.azure.com), AZURE_AUTHORITY_HOST (Entra ID's host: sovereign
+ *   clouds, local mode);
  * - EXTRA_CA_PEM_FILE: extra CA certificates to trust, for TLS-inspecting proxies (and local mode).
  */
 import { readFileSync } from 'node:fs';
@@ -27,12 +28,15 @@ export interface CloudClients {
   secrets: SecretsManagerClient;
   lambda: LambdaClient;
   arm: ResourceManagementClient;
+  /** The service principal, for tokens of other Azure audiences (the OpenAI data plane). */
+  azureCredential: TokenCredential;
 }
 
+/** Scope of Azure OpenAI data-plane tokens (Entra ID, not account keys). */
+export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
+
 export interface CloudClientOverrides {
-  /** Replaces the service principal credential (local mode: the emulated ARM accepts any bearer token). */
-  azureCredential?: TokenCredential;
-  /** Extra CA certificates (PEM) to trust for Azure and the probe's TLS. */
+  /** Extra CA certificates (PEM) to trust for Azure (Entra ID, ARM) and the probe's TLS. */
   extraCaPem?: string;
 }
 
@@ -92,14 +96,21 @@ class SecretBackedCredential implements TokenCredential {
       );
     }
     const authorityHost = process.env.AZURE_AUTHORITY_HOST;
+    const extraCa = extraCaPem();
+    const options = {
+      authorityHost,
+      // An authority set explicitly is trusted as configured: instance discovery would ask the public cloud's
+      // login.microsoftonline.com about it, a host a sovereign cloud (or local mode) must not depend on.
+      ...(authorityHost ? { disableInstanceDiscovery: true } : {}),
+      ...(extraCa ? { tlsOptions: { ca: [...rootCertificates, extraCa] } } : {}),
+    };
     return principal.clientSecret
-      ? new ClientSecretCredential(principal.tenantId, principal.clientId, principal.clientSecret, { authorityHost })
-      : new ClientCertificateCredential(principal.tenantId, principal.clientId, { certificate: principal.certificatePem! }, { authorityHost });
+      ? new ClientSecretCredential(principal.tenantId, principal.clientId, principal.clientSecret, options)
+      : new ClientCertificateCredential(principal.tenantId, principal.clientId, { certificate: principal.certificatePem! }, options);
   }
 }
 
 function azureCredential(secrets: SecretsManagerClient): TokenCredential {
-  if (overrides.azureCredential) return overrides.azureCredential;
   const secretArn = process.env.AZURE_CREDENTIAL_SECRET_ARN;
   if (!secretArn) throw new Error('AZURE_CREDENTIAL_SECRET_ARN is not set: the function cannot reach Azure');
   return new SecretBackedCredential(secrets, secretArn);
@@ -126,6 +137,7 @@ export function cloudClients(): CloudClients {
   const aws = awsConfig();
   const secrets = new SecretsManagerClient(aws);
   let arm: ResourceManagementClient | undefined;
+  let credential: TokenCredential | undefined;
   cached = {
     ec2: new EC2Client(aws),
     ec2Once: new EC2Client({ ...aws, maxAttempts: 1 }),
@@ -133,8 +145,12 @@ export function cloudClients(): CloudClients {
     secrets,
     lambda: new LambdaClient(aws),
     // Built on first use: functions that never call Azure need no Azure credential.
+    get azureCredential() {
+      credential ??= azureCredential(secrets);
+      return credential;
+    },
     get arm() {
-      arm ??= buildArmClient(azureCredential(secrets));
+      arm ??= buildArmClient(this.azureCredential);
       return arm;
     },
   };

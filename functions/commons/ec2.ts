@@ -3,6 +3,7 @@
  * and send the create exactly once (no SDK retry). If its answer is lost, look up again: either it happened
  * (adopt it) or it did not (the state machine's retry sends it again, after another look-up).
  */
+import { toWorkflowError } from './cloud-errors';
 import { TransientCloudError } from './errors';
 
 export async function lookUpThenCreateOnce<T>(
@@ -17,10 +18,11 @@ export async function lookUpThenCreateOnce<T>(
   } catch (error) {
     const after = await lookUp();
     if (after) return { resource: after, created: true };
-    const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; message?: string };
-    const status = e.$metadata?.httpStatusCode;
-    if (status === undefined || status >= 500 || /RequestLimitExceeded|Throttl/.test(e.name ?? '')) {
-      throw new TransientCloudError(`${what}: the create call failed (${e.name ?? 'network error'}: ${e.message ?? ''}) and nothing was created; safe to retry`);
+    // The same classification as every other cloud error: by code and HTTP status. A lost answer or a
+    // throttled or failed (5xx) create made nothing here, so the state's retry may send it again.
+    if (toWorkflowError(error, what) instanceof TransientCloudError) {
+      const e = error as { name?: string; code?: string; message?: string };
+      throw new TransientCloudError(`${what}: the create call failed (${e.code ?? e.name ?? 'no answer'}: ${e.message ?? ''}) and nothing was created; safe to retry`);
     }
     throw error;
   }

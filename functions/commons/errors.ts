@@ -39,6 +39,12 @@ export class ProbeFailed extends WorkflowError {}
 export class ResourceConflict extends WorkflowError {}
 
 /**
+ * A cloud refused a call for want of a permission (ARM AuthorizationFailed/LinkedAuthorizationFailed, AWS
+ * AccessDenied/UnauthorizedOperation): no retry grants it. The message names the action and what to grant.
+ */
+export class PermissionDenied extends WorkflowError {}
+
+/**
  * Errors that no retry can fix: the ASL lists them with MaxAttempts 0 before its States.ALL retrier.
  * (ProbeFailed is not among them: the probe states give it two tries 30 s apart for the path to settle.)
  */
@@ -49,4 +55,5 @@ export const TERMINAL_ERRORS = [
   'TunnelsDown',
   'ResourceFailed',
   'ResourceConflict',
+  'PermissionDenied',
 ];

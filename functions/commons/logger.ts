@@ -1,19 +1,10 @@
 /**
- * Structured JSON logger. Every line goes through `redact`, so a pre-shared key, client secret or API key
- * that ends up in a logged object is replaced before it reaches CloudWatch.
+ * Structured JSON logger. Every line goes through the one redactor (./redact), so a pre-shared key, client
+ * secret, token or API key that ends up in a logged object or message is replaced before it reaches CloudWatch.
  */
+import { redact } from './redact';
 
-const SECRET_KEYS = /^(presharedkey|sharedkey|secretstring|clientsecret|client_secret|api-key|apikey|key1|key2|password|authorization|certificate|privatekey)$/i;
-
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = SECRET_KEYS.test(key) ? '[redacted]' : redact(item, depth + 1);
-  }
-  return out;
-}
+export { redact };
 
 type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 const ORDER: Record<Level, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };

@@ -222,13 +222,40 @@ export function armTags(environmentId: string, extra: Record<string, string> = {
 /**
  * Step Functions execution name: 1–80 characters of [A-Za-z0-9-_]. Names are unique per state machine for
  * 90 days, so the same request started twice maps to the same execution. `attempt` (2, 3, …) gives a
- * deliberate re-run of an identical request its own name.
+ * deliberate re-run of an identical request its own name. Local mode names its run directory with it.
  */
 export function executionName(environmentId: string, requestHash: string, attempt?: number): string {
   const suffix = attempt !== undefined && attempt > 1 ? `-r${Math.floor(attempt)}` : '';
   const name = `${environmentId}-${requestHash}${suffix}`.replace(/[^A-Za-z0-9_-]/g, '-');
   if (name.length > 80) throw new RangeError(`execution name would be ${name.length} characters; the limit is 80`);
   return name;
+}
+
+/** Between the environment and the attempt number: a word no environmentId can end a name with by accident. */
+const RUN_MARKER = '-run-';
+
+/**
+ * The name of an environment's n-th execution: `<environmentId>-run-<n>`. It depends on the environment and
+ * the attempt only, not on the request: two different requests for one environment that arrive together
+ * both ask for the same name, and Step Functions itself lets only one start (ExecutionAlreadyExists for the
+ * other; the same name with the same input while running is the same execution).
+ */
+export function environmentExecutionName(environmentId: string, attempt: number): string {
+  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a whole number from 1, got ${attempt}`);
+  const name = `${environmentId}${RUN_MARKER}${attempt}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (name.length > 80) throw new RangeError(`execution name would be ${name.length} characters; the limit is 80`);
+  return name;
+}
+
+/**
+ * The attempt number when `name` is one of the environment's executions, else undefined. Exact: the rest
+ * after `<environmentId>` must be `-run-<n>`, so `aoai-prod` never claims `aoai-prod-01`'s executions.
+ */
+export function executionAttempt(name: string, environmentId: string): number | undefined {
+  const prefix = `${environmentId}${RUN_MARKER}`;
+  if (!name.startsWith(prefix)) return undefined;
+  const rest = name.slice(prefix.length);
+  return /^[1-9]\d*$/.test(rest) ? Number(rest) : undefined;
 }
 
 /** First 8 hex digits of the SHA-256 of the request's canonical JSON (keys sorted, no whitespace). */

@@ -6,6 +6,7 @@
  * Hand-rolled rather than a schema library: the product wants every problem at once, each with its field path
  * and a plain-words message ("did you mean …?", "the network address is …"), and no runtime dependencies.
  */
+import { callbackHostProblem, type CallbackAllowance } from './callback-url';
 import { cidrContains, cidrOverlaps, formatCidr, parseCidr, type Cidr } from './cidr';
 
 export const REQUEST_VERSION = 1;
@@ -83,19 +84,22 @@ const checkTicketId: Check = (value) =>
     ? undefined
     : 'must be 1 to 128 characters without control characters';
 
-const checkCallbackUrl: Check = (value) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be an absolute https URL; "${value}" is not a URL`;
-  }
-  if (url.protocol !== 'https:') return `must be an https URL; got ${url.protocol.replace(':', '')}`;
-  // Credentials in the URL would end up in logs and execution history.
-  if (url.username || url.password) return 'must not contain a user name or password';
-  if (value.length > 2048) return 'must be at most 2048 characters';
-  return undefined;
-};
+/** `allowance` is test-only (a listener on 127.0.0.1); see callback-url.ts. */
+function callbackUrlCheck(allowance?: CallbackAllowance): Check {
+  return (value) => {
+    if (value.length > 2048) return 'must be at most 2048 characters';
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return `must be an absolute https URL; "${value}" is not a URL`;
+    }
+    if (url.protocol !== 'https:') return `must be an https URL; got ${url.protocol.replace(':', '')}`;
+    // Credentials in the URL would end up in logs and execution history.
+    if (url.username || url.password) return 'must not contain a user name or password';
+    return callbackHostProblem(url, allowance);
+  };
+}
 
 const checkRegion: Check = (value) =>
   AWS_REGION.test(value) ? undefined : `must be an AWS region name such as ap-northeast-1 or us-gov-west-1; got "${value}"`;
@@ -125,8 +129,12 @@ const checkVirtualNetworkName: Check = (value) => {
   return undefined;
 };
 
+// A deployment name is a path segment of the data-plane URL: "." and ".." would be collapsed by URL
+// normalisation into another path, so the name must start and end with a letter or digit.
 const checkDeployment: Check = (value) =>
-  /^[A-Za-z0-9_.-]{1,64}$/.test(value) ? undefined : 'must be 1 to 64 characters of letters, digits, hyphens, underscores and periods';
+  /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?$/.test(value)
+    ? undefined
+    : `must be 1 to 64 letters, digits, hyphens, underscores and periods, starting and ending with a letter or digit; got "${value}"`;
 
 const checkGatewaySku: Check = (value) => {
   if ((GATEWAY_SKUS as readonly string[]).includes(value)) return undefined;
@@ -234,10 +242,34 @@ const KNOWN_FIELDS = {
   options: ['publicNetworkAccess', 'tunnels'],
 } as const;
 
+// ---------------------------------------------------------------------------------------------------------
+// Refusal text: the one place where what the requester sent is echoed back.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Longest echo of a submitted value inside a message, and of a whole message and path. */
+export const MAX_ECHOED_VALUE = 80;
+export const MAX_PROBLEM_MESSAGE = 600;
+export const MAX_PROBLEM_PATH = 160;
+
+// C0 and C1 controls, DEL, and the invisible characters that reorder or hide text in a terminal or a ticket
+// (bidirectional overrides and isolates, zero-width characters, line and paragraph separators, BOM).
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/** Escapes control and invisible characters as \uXXXX, then cuts to `max` characters, saying how long it was. */
+export function displayText(text: string, max: number): string {
+  const escaped = text.replace(UNSAFE_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const characters = Array.from(escaped); // code points: never cut a surrogate pair in half
+  if (characters.length <= max) return escaped;
+  return `${characters.slice(0, max).join('')}… (${Array.from(text).length} characters)`;
+}
+
 class Collector {
   readonly problems: RequestProblem[] = [];
-  add(path: string, message: string): void {
-    this.problems.push({ path, message });
+  /** `echoed`: the submitted value the message quotes, shown escaped and shortened. */
+  add(path: string, message: string, echoed?: string): void {
+    let text = message;
+    if (echoed && echoed.length > 0) text = text.split(echoed).join(displayText(echoed, MAX_ECHOED_VALUE));
+    this.problems.push({ path: displayText(path, MAX_PROBLEM_PATH), message: displayText(text, MAX_PROBLEM_MESSAGE) });
   }
 }
 
@@ -339,7 +371,7 @@ function stringField(
   }
   const problem = value === '' ? 'must not be empty' : check(value);
   if (problem) {
-    out.add(fieldPath, problem);
+    out.add(fieldPath, problem, value);
     return undefined;
   }
   return value;
@@ -375,9 +407,9 @@ function stringArrayField(
       return;
     }
     const problem = check(item);
-    if (problem) out.add(itemPath, problem);
+    if (problem) out.add(itemPath, problem, item);
     const first = seen.get(item);
-    if (first !== undefined) out.add(itemPath, `duplicate of ${fieldPath}[${first}] (${item})`);
+    if (first !== undefined) out.add(itemPath, `duplicate of ${fieldPath}[${first}] (${item})`, item);
     else seen.set(item, index);
   });
   return out.problems.length === before ? (value as string[]) : undefined;
@@ -403,15 +435,20 @@ function optionalSection(document: Json, key: keyof typeof KNOWN_FIELDS & string
 // Static validation
 // ---------------------------------------------------------------------------------------------------------
 
+export interface ValidationOptions {
+  /** Test-only: lets ticket.callbackUrl name a listener on 127.0.0.1 (callback-url.ts). */
+  callbackAllowance?: CallbackAllowance;
+}
+
 /** Static validation (no cloud reads): types, syntax, every rule of the contract checkable offline, defaults applied. */
-export function validateRequestDocument(document: unknown): RequestValidation {
+export function validateRequestDocument(document: unknown, validation: ValidationOptions = {}): RequestValidation {
   const out = new Collector();
   const root = objectAt(document, '', '', out);
   if (!root) return { ok: false, problems: out.problems };
 
   const version = validateVersion(root, out);
   const environmentId = stringField(root, 'environmentId', '', out, checkEnvironmentId);
-  const ticket = validateTicket(root, out);
+  const ticket = validateTicket(root, out, validation);
   const aws = validateAws(root, out);
   const azure = validateAzure(root, out);
   const options = validateOptions(root, out);
@@ -440,12 +477,12 @@ function validateVersion(root: Json, out: Collector): 1 | undefined {
 }
 
 /** null = no ticket (fine); undefined = a broken ticket (already reported). */
-function validateTicket(root: Json, out: Collector): EnvironmentRequest['ticket'] | null | undefined {
+function validateTicket(root: Json, out: Collector, options: ValidationOptions): EnvironmentRequest['ticket'] | null | undefined {
   const section = optionalSection(root, 'ticket', out);
   if (section === null || section === undefined) return section;
   const before = out.problems.length;
   const id = stringField(section, 'id', 'ticket', out, checkTicketId, { optional: true });
-  const callbackUrl = stringField(section, 'callbackUrl', 'ticket', out, checkCallbackUrl, { optional: true });
+  const callbackUrl = stringField(section, 'callbackUrl', 'ticket', out, callbackUrlCheck(options.callbackAllowance), { optional: true });
   if (out.problems.length > before) return undefined;
   const ticket: NonNullable<EnvironmentRequest['ticket']> = {};
   if (id !== undefined) ticket.id = id;
@@ -543,7 +580,7 @@ function validateOptions(root: Json, out: Collector): EnvironmentRequest['option
 }
 
 /** Parses raw text (bytes or a string): size limit 16 KiB, UTF-8, JSON syntax, then validateRequestDocument. */
-export function parseRequestText(text: string | Buffer): RequestValidation {
+export function parseRequestText(text: string | Buffer, options: ValidationOptions = {}): RequestValidation {
   const size = typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text.length;
   if (size > MAX_REQUEST_BYTES) {
     return refuse(`the request is ${size} bytes; the limit is ${MAX_REQUEST_BYTES} bytes (16 KiB)`);
@@ -567,11 +604,20 @@ export function parseRequestText(text: string | Buffer): RequestValidation {
   } catch (error) {
     return refuse(`the request is not valid JSON: ${(error as Error).message}`);
   }
-  return validateRequestDocument(document);
+  return validateRequestDocument(document, options);
 }
 
 function refuse(message: string): RequestValidation {
-  return { ok: false, problems: [{ path: DOCUMENT_PATH, message }] };
+  const out = new Collector();
+  out.add(DOCUMENT_PATH, message);
+  return { ok: false, problems: out.problems };
+}
+
+/** Problems built outside the walker (cloud facts, resolution), escaped and shortened like every other. */
+export function shownProblems(problems: RequestProblem[]): RequestProblem[] {
+  const out = new Collector();
+  for (const problem of problems) out.add(problem.path, problem.message);
+  return out.problems;
 }
 
 /** One line per problem: "path: message". */

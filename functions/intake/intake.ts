@@ -6,15 +6,15 @@
  *   413 body over MAX_REQUEST_BYTES (checked first: nothing else is worth doing with it);
  *   401 missing, malformed, stale (±5 min) or wrong signature;
  *   400 the request breaks the schema (every problem listed);
- *   200 redelivery: the execution with this request's deterministic name exists (running or finished);
- *   409 another execution for the same environment is running;
- *   202 started.
+ *   200 redelivery: the environment's latest execution is this request, running or succeeded;
+ *   409 another request for the environment is running, or won the race for the same attempt;
+ *   202 started: the environment's first execution, or a re-run after one that did not succeed.
  */
-import { ExecutionStatus, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { executionName, requestHash } from '../commons/naming';
-import { MAX_REQUEST_BYTES, parseRequestText } from '../commons/request';
+import { ExecutionStatus, SFNClient } from '@aws-sdk/client-sfn';
+import { callbackChecksOfThisProcess, callbackTargetProblem, type CallbackChecks } from '../commons/callback-url';
+import { MAX_REQUEST_BYTES, parseRequestText, shownProblems } from '../commons/request';
 import { SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, headerValue, verifySignature } from '../commons/signature';
-import { consoleUrl, describeIfExists, environmentExecutions, executionArnFor } from './executions';
+import { consoleUrl, startRequest } from './executions';
 import { HttpAnswer, ProxyEvent, json, rawBody } from './http';
 import type { SecretSource } from './secret';
 
@@ -24,6 +24,8 @@ export interface IntakeDeps {
   signingSecret: SecretSource;
   /** Unix seconds; tests move it to check the window. */
   nowSeconds?: () => number;
+  /** How ticket.callbackUrl's host is resolved, and the test-only loopback allowance (callback-url.ts). */
+  callbackChecks?: CallbackChecks;
 }
 
 export async function handleIntake(event: ProxyEvent, deps: IntakeDeps): Promise<HttpAnswer> {
@@ -45,49 +47,38 @@ export async function handleIntake(event: ProxyEvent, deps: IntakeDeps): Promise
     throw error;
   }
 
-  const parsed = parseRequestText(body);
+  const callbackChecks = deps.callbackChecks ?? callbackChecksOfThisProcess();
+  const parsed = parseRequestText(body, { callbackAllowance: callbackChecks.allowance });
   if (!parsed.ok) {
     return json(400, { message: `The request has ${parsed.problems.length} problem(s).`, problems: parsed.problems });
   }
   const request = parsed.request;
-  const name = executionName(request.environmentId, requestHash(request));
-  const executionArn = executionArnFor(deps.stateMachineArn, name);
-  const answer = (statusCode: number, status: string, message: string) =>
-    json(statusCode, { message, environmentId: request.environmentId, executionArn, executionName: name, status, consoleUrl: consoleUrl(executionArn) });
-
-  // A redelivered webhook (same request) maps to the same name: report that execution, start nothing.
-  const existing = await describeIfExists(deps.sfn, executionArn);
-  if (existing) return answer(200, String(existing.status), 'Already received; no new execution was started.');
-
-  const running = (
-    await environmentExecutions(deps.sfn, deps.stateMachineArn, request.environmentId, ExecutionStatus.RUNNING)
-  ).filter((execution) => execution.name !== name);
-  if (running.length > 0) {
+  // The callback's name must not lead to an internal address (the notifier checks again when it connects).
+  const callbackProblem = request.ticket?.callbackUrl ? await callbackTargetProblem(new URL(request.ticket.callbackUrl), callbackChecks) : undefined;
+  if (callbackProblem) {
+    const problems = shownProblems([{ path: 'ticket.callbackUrl', message: callbackProblem }]);
+    return json(400, { message: `The request has ${problems.length} problem(s).`, problems });
+  }
+  const outcome = await startRequest(deps.sfn, deps.stateMachineArn, request);
+  if (outcome.kind === 'busy') {
     return json(409, {
-      message: `Environment ${request.environmentId} has an execution running; try again when it has finished.`,
+      message: `Environment ${request.environmentId} has another execution running; try again when it has finished.`,
       environmentId: request.environmentId,
-      runningExecutionArn: running[0].executionArn,
-      consoleUrl: consoleUrl(running[0].executionArn),
+      runningExecutionArn: outcome.runningExecutionArn,
+      consoleUrl: consoleUrl(outcome.runningExecutionArn),
     });
   }
-
-  const calledAt = Date.now();
-  try {
-    const started = await deps.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(request) }),
-    );
-    // Step Functions answers a start with the name and input of a RUNNING execution with that execution
-    // (idempotent success) instead of an error; its start date then predates this call.
-    if (started.startDate && started.startDate.getTime() < calledAt - 2_000) {
-      return answer(200, ExecutionStatus.RUNNING, 'Already received; no new execution was started.');
-    }
-    return answer(202, ExecutionStatus.RUNNING, 'Started.');
-  } catch (error) {
-    // Lost a race with a concurrent delivery of the same request, or the name belongs to a finished execution.
-    if ((error as { name?: string }).name === 'ExecutionAlreadyExists') {
-      const now = await describeIfExists(deps.sfn, executionArn);
-      return answer(200, String(now?.status ?? 'UNKNOWN'), 'Already received; no new execution was started.');
-    }
-    throw error;
-  }
+  const answerBody = (status: string, message: string) => ({
+    message,
+    environmentId: request.environmentId,
+    executionArn: outcome.executionArn,
+    executionName: outcome.executionName,
+    status,
+    consoleUrl: consoleUrl(outcome.executionArn),
+  });
+  if (outcome.kind === 'already') return json(200, answerBody(outcome.status, 'Already received; no new execution was started.'));
+  const message = outcome.rerunOf
+    ? `Started; a re-run after ${outcome.rerunOf.name} (${outcome.rerunOf.status}).`
+    : 'Started.';
+  return json(202, answerBody(ExecutionStatus.RUNNING, message));
 }

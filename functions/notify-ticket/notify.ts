@@ -4,9 +4,14 @@
  *
  * The payload is built from DescribeExecution (the event's own copy of input/output can be truncated), and
  * it never carries a secret: the workflow keeps secrets in Secrets Manager and passes only ARNs, and as a
- * second line of defence any field whose name denotes key material is redacted here.
+ * second line of defence the one redactor (commons/redact) scrubs the summary, the error and the cause.
+ *
+ * The callback is checked again here, where the connection is made: its text, and through a lookup hook the
+ * address the socket actually dials (a name may resolve elsewhere now than when the request was validated).
  */
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { callbackChecksOfThisProcess, callbackHostProblem, guardedLookup, type CallbackChecks } from '../commons/callback-url';
+import { redact, redactText } from '../commons/redact';
 import { signatureHeaders } from '../commons/signature';
 import { consoleUrl, parseOutput } from '../intake/executions';
 import { PostOptions, PostResult, postJsonWithRetries } from './post';
@@ -33,8 +38,8 @@ export interface NotifyDeps {
   sfn: SFNClient;
   signingSecret: SecretSource;
   post?: PostOptions;
-  /** Accept http:// callbacks to 127.0.0.1 (local mode and tests). The request schema requires https. */
-  allowLoopbackHttp?: boolean;
+  /** Resolver and the test-only loopback allowance; the deployed handler passes none (system resolver). */
+  callbackChecks?: CallbackChecks;
 }
 
 export type NotifyOutcome =
@@ -48,28 +53,16 @@ export class InsecureCallbackUrl extends Error {
   }
 }
 
-const KEY_MATERIAL = /(psk|sharedkey|password|passphrase|clientsecret|privatekey|secretstring|secretvalue|apikey|accesskey|token)/;
-/** References to secrets (their ARN, name or id) are not secrets. */
-const REFERENCE = /(arn|arns|name|names|id|ids)$/;
-
-function denotesKeyMaterial(key: string): boolean {
-  const normalized = key.toLowerCase().replace(/[^a-z]/g, '');
-  return KEY_MATERIAL.test(normalized) && !REFERENCE.test(normalized);
-}
-
-/** Deep copy with fields whose names denote key material replaced by "[redacted]". ARNs are kept. */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, inner]) => [
-        key,
-        denotesKeyMaterial(key) ? '[redacted]' : redactSecrets(inner),
-      ]),
-    );
+/** The callback points at (or now resolves to) an address that is not public. */
+export class CallbackRefused extends Error {
+  constructor(reason: string) {
+    super(`Refusing to send a status to the callback: ${redactText(reason)}.`);
+    this.name = 'CallbackRefused';
   }
-  return value;
 }
+
+/** Deep copy with secret-named fields replaced and secret-looking text scrubbed (the one redactor). */
+export const redactSecrets = redact;
 
 function parseInput(input: string | undefined): { environmentId?: string; ticket?: { id?: string; callbackUrl?: string } } {
   try {
@@ -87,8 +80,10 @@ export async function notifyTicket(event: ExecutionStatusEvent, deps: NotifyDeps
   if (!callbackUrl) return { notified: false, reason: 'The request names no ticket callbackUrl.' };
 
   const url = new URL(callbackUrl);
-  const loopbackHttp = deps.allowLoopbackHttp && url.protocol === 'http:' && url.hostname === '127.0.0.1';
-  if (url.protocol !== 'https:' && !loopbackHttp) throw new InsecureCallbackUrl(callbackUrl);
+  if (url.protocol !== 'https:') throw new InsecureCallbackUrl(callbackUrl);
+  const checks = deps.callbackChecks ?? callbackChecksOfThisProcess();
+  const textProblem = callbackHostProblem(url, checks.allowance);
+  if (textProblem) throw new CallbackRefused(textProblem);
 
   const status = String(execution.status ?? event.detail.status);
   const payload: CallbackPayload = {
@@ -96,13 +91,14 @@ export async function notifyTicket(event: ExecutionStatusEvent, deps: NotifyDeps
     ticketId: input.ticket?.id ?? null,
     executionArn,
     status,
-    summary: redactSecrets(parseOutput(execution.output) ?? null),
+    summary: redact(parseOutput(execution.output) ?? null),
     consoleUrl: consoleUrl(executionArn),
-    error: execution.error ?? null,
-    cause: execution.cause ?? null,
+    error: execution.error === undefined ? null : redactText(execution.error),
+    cause: execution.cause === undefined ? null : redactText(execution.cause),
   };
   const body = JSON.stringify(payload);
   const headers = signatureHeaders(await deps.signingSecret(), body);
-  const result = await postJsonWithRetries(callbackUrl, body, headers, deps.post);
+  const port = url.port ? Number(url.port) : 443;
+  const result = await postJsonWithRetries(callbackUrl, body, headers, { ...deps.post, lookup: guardedLookup(checks, port) });
   return { notified: true, callbackUrl, result, payload };
 }

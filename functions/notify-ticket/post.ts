@@ -5,6 +5,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { CALLBACK_ADDRESS_REFUSED, type RequestLookup } from '../commons/callback-url';
 
 export class CallbackFailed extends Error {
   constructor(message: string, readonly attempts: number, readonly lastStatus?: number) {
@@ -22,6 +23,8 @@ export interface PostOptions {
   /** Extra CA certificate(s) to trust, PEM. */
   extraCaPem?: string;
   sleep?: (ms: number) => Promise<void>;
+  /** Resolves the host for the socket and may refuse the answer (code ECALLBACKADDRESS): no retry then. */
+  lookup?: RequestLookup;
 }
 
 export interface PostResult {
@@ -38,6 +41,7 @@ function postOnce(url: URL, body: string, headers: Record<string, string>, optio
         method: 'POST',
         headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
         timeout: options.timeoutMs ?? 10_000,
+        ...(options.lookup ? { lookup: options.lookup as never } : {}),
         ...(url.protocol === 'https:' && options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {}),
       },
       (response) => {
@@ -74,6 +78,8 @@ export async function postJsonWithRetries(
       }
     } catch (error) {
       if (error instanceof CallbackFailed) throw error;
+      // The address check refused where the name leads: asking again cannot make it public.
+      if ((error as NodeJS.ErrnoException).code === CALLBACK_ADDRESS_REFUSED) throw new CallbackFailed((error as Error).message, attempt);
       lastProblem = (error as Error).message;
     }
     if (attempt < maxAttempts) await sleep((options.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));

@@ -31,7 +31,12 @@ export async function checkAccountLocked(arm: ResourceManagementClient, input: {
   const id = input.request.azure.openAiAccountId;
   const account = await getArmResource(arm, id, API);
   const state = provisioningStateOf(account);
-  if (state === 'Failed' || state === 'Canceled') throw new ResourceFailed(`The OpenAI account update ended ${state}`);
+  if (state === 'Failed' || state === 'Canceled') {
+    // An accepted update can still fail (ARM reports it only on the operation): send it again and come back.
+    // The account is not ours to tag, so the state's Retry is the bound.
+    await lockPublicAccess(arm, input);
+    throw new ResourceNotReady(`The OpenAI account ${id} update ended in provisioningState ${state}; the PATCH was sent again`);
+  }
   if (state !== 'Succeeded' || account?.properties.publicNetworkAccess !== 'Disabled') {
     throw new ResourceNotReady(`The OpenAI account is ${state} with publicNetworkAccess ${account?.properties.publicNetworkAccess}`);
   }

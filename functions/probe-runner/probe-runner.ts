@@ -1,22 +1,29 @@
 /**
  * Running the probe inside the VPC: a small Lambda function deployed per environment into the request's probe
- * subnets (code and role come from the stack), invoked with the account's key, which it reads from Azure here
- * and passes in the invocation only. When a check fails, the runner reads both clouds and names what is missing.
+ * subnets (code and role come from the stack), kept as the stack describes it (recreated when Failed, updated
+ * when its code, role or network drifted, woken when Inactive), and invoked with a short-lived Entra ID token
+ * for the account's data plane, obtained here and passed in the invocation only. No account key is read.
+ * When a check fails, the runner reads both clouds and names what is missing.
  */
 import { DescribeRouteTablesCommand, DescribeVpnConnectionsCommand, type EC2Client, type RouteTable } from '@aws-sdk/client-ec2';
 import {
   CreateFunctionCommand,
+  DeleteFunctionCommand,
   GetFunctionCommand,
   InvokeCommand,
+  TagResourceCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  type FunctionConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { ListResolverRuleAssociationsCommand, ListResolverRulesCommand, type Route53ResolverClient } from '@aws-sdk/client-route53resolver';
-import type { ResourceManagementClient } from '@azure/arm-resources';
-import { API_VERSIONS, armRequest } from '../commons/arm';
+import type { TokenCredential } from '@azure/core-auth';
 import { cidrContainsIp } from '../commons/cidr';
-import { rememberSecret } from '../commons/cloud-errors';
-import { ProbeFailed, ResourceFailed, ResourceNotReady } from '../commons/errors';
-import { ec2TagFilters, OPENAI_DOMAIN, resourceNames, standardTags } from '../commons/naming';
+import { COGNITIVE_SERVICES_SCOPE } from '../commons/clients';
+import { cloudErrorCode, rememberSecret } from '../commons/cloud-errors';
+import { ProbeFailed, ResourceConflict, ResourceNotReady } from '../commons/errors';
+import { ec2TagFilters, MANAGED_BY, OPENAI_DOMAIN, resourceNames, standardTags, TAG_MANAGED_BY } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request';
 import type { ProbeResult } from '../probe/probe';
 import { ensureEgressOnlyGroup } from '../commons/security-groups';
@@ -40,11 +47,62 @@ export function probeCodeFromEnvironment(env: NodeJS.ProcessEnv = process.env): 
   return { roleArn: env.PROBE_ROLE_ARN!, s3Bucket: env.PROBE_CODE_S3_BUCKET!, s3Key: env.PROBE_CODE_S3_KEY! };
 }
 
-export async function createProbeFunction(ec2: EC2Client, ec2Once: EC2Client, lambda: LambdaClient, code: ProbeCode, input: StepInput) {
+/**
+ * Tag naming the code object a probe was built from. Lambda reports only the digest of the zip it holds
+ * (CodeSha256), which the stack cannot know before the asset is published; its S3 key is content-addressed
+ * (the bundle's hash), so a different key is different code.
+ */
+export const PROBE_CODE_TAG = 'aoai-link:probe-code';
+
+const RUNTIME = 'nodejs22.x';
+const HANDLER = 'index.handler';
+const TIMEOUT_SECONDS = 30;
+const MEMORY_MB = 256;
+
+export interface ProbeFunctionClients {
+  ec2: EC2Client;
+  ec2Once: EC2Client;
+  lambda: LambdaClient;
+}
+
+export interface ProbeFunctionStatus {
+  functionName: string;
+  securityGroupId: string;
+  /** True when the function is Active with its last update Successful and matches the stack. */
+  ready: boolean;
+  /** What was found or done, in words (the reason when not ready). */
+  detail: string;
+}
+
+const codeLocation = (code: ProbeCode) => `${code.s3Bucket}/${code.s3Key}`;
+const sameSet = (a: string[] | undefined, b: string[]) => (a ?? []).length === b.length && b.every((x) => (a ?? []).includes(x));
+const nameOf = (error: unknown) => (error as { name?: string }).name;
+
+/** The drift between the function Lambda holds and the one the stack describes, in words (empty: none). */
+function configurationDrift(fn: FunctionConfiguration, code: ProbeCode, subnetIds: string[], securityGroupId: string): string[] {
+  const drift: string[] = [];
+  if (fn.Role !== code.roleArn) drift.push(`role ${fn.Role} (wanted ${code.roleArn})`);
+  if (!sameSet(fn.VpcConfig?.SubnetIds, subnetIds)) drift.push(`subnets ${(fn.VpcConfig?.SubnetIds ?? []).join(',')} (wanted ${subnetIds.join(',')})`);
+  if (!sameSet(fn.VpcConfig?.SecurityGroupIds, [securityGroupId])) drift.push(`security groups ${(fn.VpcConfig?.SecurityGroupIds ?? []).join(',')} (wanted ${securityGroupId})`);
+  if (fn.Runtime !== RUNTIME) drift.push(`runtime ${fn.Runtime}`);
+  if (fn.Handler !== HANDLER) drift.push(`handler ${fn.Handler}`);
+  if (fn.Timeout !== TIMEOUT_SECONDS) drift.push(`timeout ${fn.Timeout}`);
+  if (fn.MemorySize !== MEMORY_MB) drift.push(`memory ${fn.MemorySize}`);
+  return drift;
+}
+
+/**
+ * One step towards the probe function the stack describes; safe to repeat after a crash or a lost answer.
+ * Lambda takes one change at a time (a second update while one is InProgress is refused), so each call makes
+ * at most one and reports not ready; the caller's retry comes back for the next.
+ */
+export async function convergeProbeFunction(clients: ProbeFunctionClients, code: ProbeCode, input: StepInput): Promise<ProbeFunctionStatus> {
   const names = resourceNames(input.request).aws;
+  const functionName = names.probeFunction;
+  const subnetIds = input.request.aws.probeSubnetIds;
   const securityGroupId = await ensureEgressOnlyGroup(
-    ec2,
-    ec2Once,
+    clients.ec2,
+    clients.ec2Once,
     input.request,
     names.probeSecurityGroup,
     'Private-path probe: HTTPS to the Azure VNet, DNS inside the VPC',
@@ -54,53 +112,119 @@ export async function createProbeFunction(ec2: EC2Client, ec2Once: EC2Client, la
       { IpProtocol: 'tcp', FromPort: 53, ToPort: 53, IpRanges: input.facts.vpcCidrs.map((CidrIp) => ({ CidrIp, Description: 'VPC resolver' })) },
     ],
   );
+  const status = (ready: boolean, detail: string): ProbeFunctionStatus => ({ functionName, securityGroupId, ready, detail });
+
+  const create = async (why: string) => {
+    try {
+      await clients.lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: functionName,
+          Description: `Probes the private path to Azure OpenAI for environment ${input.request.environmentId}`,
+          Runtime: RUNTIME,
+          Handler: HANDLER,
+          Role: code.roleArn,
+          Code: { S3Bucket: code.s3Bucket, S3Key: code.s3Key },
+          Timeout: TIMEOUT_SECONDS,
+          MemorySize: MEMORY_MB,
+          VpcConfig: { SubnetIds: subnetIds, SecurityGroupIds: [securityGroupId] },
+          Tags: { ...standardTags(input.request.environmentId), [PROBE_CODE_TAG]: codeLocation(code) },
+        }),
+      );
+    } catch (error) {
+      // A retried create whose first answer was lost: the function exists; the next look judges it.
+      if (nameOf(error) !== 'ResourceConflictException') throw error;
+    }
+    return status(false, why);
+  };
+
+  let found;
   try {
-    await lambda.send(new GetFunctionCommand({ FunctionName: names.probeFunction }));
-    return { functionName: names.probeFunction, securityGroupId };
+    found = await clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName }));
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+    if (nameOf(error) !== 'ResourceNotFoundException') throw error;
+    return create(`The probe function ${functionName} was created`);
   }
-  try {
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: names.probeFunction,
-        Description: `Probes the private path to Azure OpenAI for environment ${input.request.environmentId}`,
-        Runtime: 'nodejs22.x',
-        Handler: 'index.handler',
-        Role: code.roleArn,
-        Code: { S3Bucket: code.s3Bucket, S3Key: code.s3Key },
-        Timeout: 30,
-        MemorySize: 256,
-        VpcConfig: { SubnetIds: input.request.aws.probeSubnetIds, SecurityGroupIds: [securityGroupId] },
-        Tags: standardTags(input.request.environmentId),
-      }),
+  const fn = found.Configuration ?? {};
+  const tags = found.Tags ?? {};
+  if (tags[TAG_MANAGED_BY] !== MANAGED_BY) {
+    throw new ResourceConflict(
+      `A Lambda function named ${functionName} exists without the tag ${TAG_MANAGED_BY}=${MANAGED_BY}: it is not this product's, so it is left alone. Remove or rename it, then re-run.`,
     );
-  } catch (error) {
-    // A retried create whose first answer was lost: the function exists, which is what we wanted.
-    if ((error as { name?: string }).name !== 'ResourceConflictException') throw error;
   }
-  return { functionName: names.probeFunction, securityGroupId };
+  if (fn.State === 'Failed' || fn.LastUpdateStatus === 'Failed') {
+    // Lambda's advice for a Failed function is to delete and recreate it; an update that failed left it half-changed.
+    const reason = fn.State === 'Failed' ? `${fn.StateReasonCode ?? ''} ${fn.StateReason ?? ''}` : `${fn.LastUpdateStatusReasonCode ?? ''} ${fn.LastUpdateStatusReason ?? ''}`;
+    try {
+      await clients.lambda.send(new DeleteFunctionCommand({ FunctionName: functionName }));
+    } catch (error) {
+      if (nameOf(error) !== 'ResourceNotFoundException') throw error;
+    }
+    return create(`The probe function ${functionName} was Failed (${reason.trim()}) and was recreated`);
+  }
+  if (fn.State === 'Pending') return status(false, `The probe function ${functionName} is Pending (${fn.StateReasonCode ?? 'creating its network interfaces in the VPC'})`);
+  if (fn.LastUpdateStatus === 'InProgress') return status(false, `An update of the probe function ${functionName} is in progress`);
+  if (fn.State === 'Inactive') {
+    // Lambda restores an Inactive function's network interfaces when it is invoked; the warm-up does nothing else.
+    try {
+      await clients.lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify({ warmUp: true })) }));
+    } catch (error) {
+      if (!['ResourceNotReadyException', 'ResourceConflictException'].includes(nameOf(error) ?? '')) throw error;
+    }
+    return status(false, `The probe function ${functionName} was Inactive (idle); invoking it started its restore`);
+  }
+  if (fn.State !== 'Active') return status(false, `The probe function ${functionName} is ${fn.State}`);
+
+  try {
+    if (tags[PROBE_CODE_TAG] !== codeLocation(code)) {
+      await clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, S3Bucket: code.s3Bucket, S3Key: code.s3Key }));
+      await clients.lambda.send(new TagResourceCommand({ Resource: fn.FunctionArn, Tags: { [PROBE_CODE_TAG]: codeLocation(code) } }));
+      return status(false, `The probe function ${functionName} had code ${tags[PROBE_CODE_TAG] ?? '(unknown)'}; its code is being updated`);
+    }
+    const drift = configurationDrift(fn, code, subnetIds, securityGroupId);
+    if (drift.length) {
+      await clients.lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: functionName,
+          Role: code.roleArn,
+          Runtime: RUNTIME,
+          Handler: HANDLER,
+          Timeout: TIMEOUT_SECONDS,
+          MemorySize: MEMORY_MB,
+          VpcConfig: { SubnetIds: subnetIds, SecurityGroupIds: [securityGroupId] },
+        }),
+      );
+      return status(false, `The probe function ${functionName} had ${drift.join('; ')}; its configuration is being updated`);
+    }
+  } catch (error) {
+    // Another update got there first (a retry after a lost answer): wait for it like any other.
+    if (nameOf(error) === 'ResourceConflictException') return status(false, `The probe function ${functionName} is busy with another change`);
+    throw error;
+  }
+  return status(true, `The probe function ${functionName} is Active and up to date`);
 }
 
-export async function checkProbeFunction(lambda: LambdaClient, input: StepInput) {
-  const name = resourceNames(input.request).aws.probeFunction;
-  const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
-  const state = fn.Configuration?.State;
-  if (state === 'Pending') throw new ResourceNotReady(`The probe function ${name} is still Pending (creating its network interfaces in the VPC)`);
-  if (state !== 'Active') throw new ResourceFailed(`The probe function ${name} is ${state}: ${fn.Configuration?.StateReason ?? ''}`);
-  return { state };
+export async function createProbeFunction(clients: ProbeFunctionClients, code: ProbeCode, input: StepInput) {
+  const { functionName, securityGroupId } = await convergeProbeFunction(clients, code, input);
+  return { functionName, securityGroupId };
 }
 
-/** The account's key, read at the moment of use; it is handed to the probe in the invocation and nowhere else. */
-async function readAccountKey(arm: ResourceManagementClient, accountId: string): Promise<string> {
-  const key = ((await armRequest(arm, 'POST', `${accountId}/listKeys`, API_VERSIONS.cognitiveServices)) as { key1?: string }).key1;
-  if (!key) throw new Error('listKeys returned no key1');
-  rememberSecret(key);
-  return key;
+/** Not ready until Active, its last update Successful, and as the stack describes it. */
+export async function checkProbeFunction(clients: ProbeFunctionClients, code: ProbeCode, input: StepInput) {
+  const status = await convergeProbeFunction(clients, code, input);
+  if (!status.ready) throw new ResourceNotReady(status.detail);
+  return { state: 'Active' };
+}
+
+/** A data-plane token, got at the moment of use; it goes into the invocation and nowhere else. */
+async function dataPlaneToken(credential: TokenCredential): Promise<string> {
+  const token = (await credential.getToken(COGNITIVE_SERVICES_SCOPE))?.token;
+  if (!token) throw new Error(`Entra ID returned no token for ${COGNITIVE_SERVICES_SCOPE}`);
+  rememberSecret(token);
+  return token;
 }
 
 export interface ProbeClients {
-  arm: ResourceManagementClient;
+  azureCredential: TokenCredential;
   lambda: LambdaClient;
   ec2: EC2Client;
   resolver: Route53ResolverClient;
@@ -114,15 +238,25 @@ export interface RunProbeInput extends StepInput {
 
 export async function runProbe(clients: ProbeClients, input: RunProbeInput) {
   const names = resourceNames(input.request);
-  const apiKey = await readAccountKey(clients.arm, input.request.azure.openAiAccountId);
-  const answer = await clients.lambda.send(
-    new InvokeCommand({
-      FunctionName: names.aws.probeFunction,
-      Payload: Buffer.from(
-        JSON.stringify({ host: input.facts.openAiHost, deployment: input.request.azure.openAiDeployment, apiKey, expectedPrivateIp: input.privateIp }),
-      ),
-    }),
-  );
+  const token = await dataPlaneToken(clients.azureCredential);
+  let answer;
+  try {
+    answer = await clients.lambda.send(
+      new InvokeCommand({
+        FunctionName: names.aws.probeFunction,
+        Payload: Buffer.from(
+          JSON.stringify({ host: input.facts.openAiHost, deployment: input.request.azure.openAiDeployment, token, expectedPrivateIp: input.privateIp }),
+        ),
+      }),
+    );
+  } catch (error) {
+    // Idle since it was checked: the failed invoke itself starts the restore, so waiting is enough. The SDK's
+    // own retry of that 502 may already meet the restore (Pending), which Lambda answers with a conflict.
+    if (['ResourceNotReadyException', 'ResourceConflictException'].includes(cloudErrorCode(error))) {
+      throw new ResourceNotReady(`The probe function ${names.aws.probeFunction} went Inactive (idle) and is being restored`);
+    }
+    throw error;
+  }
   const text = Buffer.from(answer.Payload ?? new Uint8Array()).toString('utf8');
   if (answer.FunctionError) throw new ProbeFailed(`The probe function ${names.aws.probeFunction} failed: ${text.slice(0, 300)}`);
   const result = JSON.parse(text) as ProbeResult;
@@ -136,12 +270,21 @@ export async function runProbe(clients: ProbeClients, input: RunProbeInput) {
   const failed = [
     !result.dns.ok && `DNS: ${result.dns.detail}`,
     !result.tcp.ok && `TCP 443: ${result.tcp.detail}`,
-    !result.api.ok && `API: ${result.api.detail}`,
+    !result.api.ok && `API: ${result.api.detail}${apiAdvice(result.api)}`,
   ].filter(Boolean);
   throw new ProbeFailed(
     `The probe from inside ${input.request.aws.vpcId} did not prove the private path. ${failed.join('. ')}.` +
       (missing.length ? ` What is missing: ${missing.join('; ')}.` : ' Both clouds look configured; check the NSGs and the tunnel logs.'),
   );
+}
+
+/** What an API refusal means for the operator, judged by status and code only. */
+function apiAdvice(api: ProbeResult['api']): string {
+  if (api.status === 401 && api.code === 'PermissionDenied') {
+    return ' (the service principal holds no data-plane role on the account: assign it "Cognitive Services OpenAI User" on the OpenAI account)';
+  }
+  if (api.status === 401) return ' (the data plane refused the Entra ID token: check the tenant and that the account has a custom subdomain)';
+  return '';
 }
 
 function routesToVgw(table: RouteTable, vgwId: string, ip: string): boolean {

@@ -2,9 +2,9 @@
  * Lambda: the probe itself. The workflow deploys this code per environment into the VPC's probe subnets and
  * invokes it; it answers with the result of each check.
  */
-import { runProbe, type ProbeInput } from './probe';
+import { handleProbeEvent, type ProbeEvent } from './probe';
 import { systemNetwork } from './system-network';
 
-export async function handler(event: ProbeInput) {
-  return runProbe(event, systemNetwork);
+export async function handler(event: ProbeEvent) {
+  return handleProbeEvent(event, systemNetwork);
 }

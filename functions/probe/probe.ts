@@ -1,6 +1,6 @@
 /**
  * The probe, run from inside the VPC as seed 000 section 4 does by hand: DNS (`dig`), TCP 443 (`nc -vz`), then
- * a chat completion (`curl`). Each check's result is reported; the API key is used and never returned.
+ * a chat completion (`curl`). Each check's result is reported; the Entra ID token is used and never returned.
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
@@ -12,8 +12,11 @@ export interface ProbeInput {
   /** `<subdomain>.openai.azure.com` */
   host: string;
   deployment: string;
-  /** Read by the probe runner from the account and handed over in the invocation; never returned or logged. */
-  apiKey: string;
+  /**
+   * A short-lived Entra ID access token for the data plane (scope https://cognitiveservices.azure.com/.default),
+   * obtained by the probe runner and handed over in the invocation only; never returned or logged.
+   */
+  token: string;
   /** The private endpoint's address: DNS must answer it, TCP goes to it. */
   expectedPrivateIp?: string;
   apiVersion?: string;
@@ -23,8 +26,14 @@ export interface ProbeInput {
 export interface ProbeResult {
   dns: { ok: boolean; answers: string[]; detail: string };
   tcp: { ok: boolean; address?: string; milliseconds?: number; detail: string };
-  api: { ok: boolean; status?: number; detail: string };
+  /** `code` is the data plane's error code when it gave one (e.g. PermissionDenied), for the runner's diagnosis. */
+  api: { ok: boolean; status?: number; code?: string; detail: string };
 }
+
+/** What the probe function is invoked with: a probe, or a warm-up that only wakes an Inactive function. */
+export type ProbeEvent = ProbeInput | { warmUp: true };
+
+export const isWarmUp = (event: ProbeEvent): event is { warmUp: true } => (event as { warmUp?: unknown }).warmUp === true;
 
 const PRIVATE_RANGES = [/^10\./, /^172\.(1[6-9]|2\d|3[01])\./, /^192\.168\./];
 export const isPrivateAddress = (ip: string) => PRIVATE_RANGES.some((range) => range.test(ip));
@@ -39,7 +48,7 @@ function requestOverSocket(socket: Socket, input: ProbeInput, extraCaPem: string
         host: input.host,
         method: 'POST',
         path: `/openai/deployments/${encodeURIComponent(input.deployment)}/chat/completions?api-version=${apiVersion}`,
-        headers: { host: input.host, 'api-key': input.apiKey, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { host: input.host, authorization: `Bearer ${input.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         createConnection: () => secure,
         timeout: timeoutMs,
       },
@@ -56,12 +65,14 @@ function requestOverSocket(socket: Socket, input: ProbeInput, extraCaPem: string
   });
 }
 
-function apiErrorMessage(body: string): string {
+/** The data plane answers `{error: {code, message}}`, or `{statusCode, message}` when it refuses a token. */
+function apiError(body: string): { code?: string; message: string } {
   try {
-    const parsed = JSON.parse(body) as { error?: { message?: string; code?: string } };
-    return parsed.error?.message ?? body.slice(0, 200);
+    const parsed = JSON.parse(body) as { error?: { message?: string; code?: string }; message?: string };
+    if (parsed.error) return { code: parsed.error.code, message: parsed.error.message ?? body.slice(0, 200) };
+    return { message: parsed.message ?? body.slice(0, 200) };
   } catch {
-    return body.slice(0, 200);
+    return { message: body.slice(0, 200) };
   }
 }
 
@@ -106,15 +117,22 @@ export async function runProbe(input: ProbeInput, network: ProbeNetwork): Promis
 
   try {
     const answer = await requestOverSocket(socket, input, network.extraCaPem, timeoutMs);
-    result.api = {
-      ok: answer.status === 200,
-      status: answer.status,
-      detail: answer.status === 200 ? `chat completions answered for deployment ${input.deployment}` : `HTTP ${answer.status}: ${apiErrorMessage(answer.body)}`,
-    };
+    if (answer.status === 200) {
+      result.api = { ok: true, status: 200, detail: `chat completions answered for deployment ${input.deployment}` };
+    } else {
+      const refused = apiError(answer.body);
+      result.api = { ok: false, status: answer.status, ...(refused.code ? { code: refused.code } : {}), detail: `HTTP ${answer.status}: ${refused.message}` };
+    }
   } catch (error) {
     result.api = { ok: false, detail: `the API call failed: ${(error as Error).message}` };
   } finally {
     socket.destroy();
   }
   return result;
+}
+
+/** The probe function's entry: a warm-up returns at once (it only wakes the function); anything else is a probe. */
+export async function handleProbeEvent(event: ProbeEvent, network: ProbeNetwork): Promise<ProbeResult | { warmedUp: true }> {
+  if (isWarmUp(event)) return { warmedUp: true };
+  return runProbe(event, network);
 }

@@ -6,12 +6,13 @@
 import { DescribeVpnConnectionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ResourceManagementClient } from '@azure/arm-resources';
-import { API_VERSIONS, armRequest, ensureArmResource, getArmResource, requireSucceeded } from '../commons/arm';
+import { API_VERSIONS, armRequest, ensureArmResource, getArmResource, provisioningStateOf, requireSucceeded, type DesiredResource } from '../commons/arm';
 import { rememberSecret } from '../commons/cloud-errors';
 import { TunnelsDown } from '../commons/errors';
 import { armTags, resourceNames, type TunnelNames } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request';
 import type { EnvironmentFacts } from '../validate-request/validate';
+import { explainTunnelsDown } from './diagnosis';
 
 const NET = API_VERSIONS.network;
 
@@ -26,6 +27,8 @@ export interface TunnelInput {
   vpnConnectionId: string;
   tunnels: AwsTunnel[];
   pskSecretArns: string[];
+  /** `$$.Execution.RedriveCount`: how many times the execution has been redriven (0 on its first run). */
+  redriveCount?: number;
 }
 
 /** `options.tunnels`: both AWS tunnels (default) or tunnel 1 only, as seed 004 does. */
@@ -35,24 +38,27 @@ export function tunnelsInUse(input: { request: EnvironmentRequest; tunnels: AwsT
   return input.tunnels.slice(0, count).map((aws, index) => ({ aws, names: names[index] }));
 }
 
+/** The local network gateway for one AWS tunnel; connectTunnels re-sends it when a write left it Failed. */
+function localNetworkGateway(input: TunnelInput, aws: AwsTunnel): DesiredResource {
+  return {
+    body: {
+      location: input.facts.location,
+      tags: armTags(input.request.environmentId, { 'aws-tunnel': String(aws.tunnel) }),
+      properties: { gatewayIpAddress: aws.outsideIp, localNetworkAddressSpace: { addressPrefixes: input.facts.vpcCidrs } },
+    },
+    options: {
+      needsUpdate: (current) =>
+        current.properties.gatewayIpAddress !== aws.outsideIp ||
+        JSON.stringify(current.properties.localNetworkAddressSpace?.addressPrefixes ?? []) !== JSON.stringify(input.facts.vpcCidrs),
+    },
+  };
+}
+
 export async function createLocalNetworkGateways(arm: ResourceManagementClient, input: TunnelInput) {
   const states: string[] = [];
   for (const { aws, names } of tunnelsInUse(input)) {
-    const result = await ensureArmResource(
-      arm,
-      names.localNetworkGateway.id,
-      NET,
-      {
-        location: input.facts.location,
-        tags: armTags(input.request.environmentId, { 'aws-tunnel': String(aws.tunnel) }),
-        properties: { gatewayIpAddress: aws.outsideIp, localNetworkAddressSpace: { addressPrefixes: input.facts.vpcCidrs } },
-      },
-      {
-        needsUpdate: (current) =>
-          current.properties.gatewayIpAddress !== aws.outsideIp ||
-          JSON.stringify(current.properties.localNetworkAddressSpace?.addressPrefixes ?? []) !== JSON.stringify(input.facts.vpcCidrs),
-      },
-    );
+    const desired = localNetworkGateway(input, aws);
+    const result = await ensureArmResource(arm, names.localNetworkGateway.id, NET, desired.body, desired.options);
     states.push(result.provisioningState);
   }
   return { localNetworkGateways: states };
@@ -74,8 +80,8 @@ export async function connectTunnels(arm: ResourceManagementClient, secrets: Sec
   const n = resourceNames(input.request);
   await requireSucceeded(arm, n.azure.vpnGateway.id, NET, 'The Azure VPN gateway');
   const states: string[] = [];
-  for (const [index, { names }] of tunnelsInUse(input).entries()) {
-    await requireSucceeded(arm, names.localNetworkGateway.id, NET, `The local network gateway for AWS tunnel ${index + 1}`);
+  for (const [index, { aws, names }] of tunnelsInUse(input).entries()) {
+    await requireSucceeded(arm, names.localNetworkGateway.id, NET, `The local network gateway for AWS tunnel ${index + 1}`, localNetworkGateway(input, aws));
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: input.pskSecretArns[index] }));
     rememberSecret(secret.SecretString);
     const result = await ensureArmResource(arm, names.connection.id, NET, {
@@ -84,8 +90,9 @@ export async function connectTunnels(arm: ResourceManagementClient, secrets: Sec
       properties: {
         connectionType: 'IPsec',
         connectionProtocol: 'IKEv2',
-        virtualNetworkGateway1: { id: n.azure.vpnGateway.id },
-        localNetworkGateway2: { id: names.localNetworkGateway.id },
+        // The official model types both as full resources whose `properties` is required; ARM reads only the id.
+        virtualNetworkGateway1: { id: n.azure.vpnGateway.id, properties: {} },
+        localNetworkGateway2: { id: names.localNetworkGateway.id, properties: {} },
         sharedKey: secret.SecretString,
         enableBgp: false,
         usePolicyBasedTrafficSelectors: false,
@@ -97,7 +104,7 @@ export async function connectTunnels(arm: ResourceManagementClient, secrets: Sec
     if (result.provisioningState === 'Succeeded' && !result.wrote) await repairSharedKey(arm, names.connection.id, secret.SecretString!);
     states.push(result.provisioningState);
   }
-  return { connections: states, attempt: 0 };
+  return { connections: states, attempt: 0, redriveCount: input.redriveCount ?? 0 };
 }
 
 /**
@@ -119,25 +126,45 @@ export interface TunnelState {
   azure: string;
 }
 
-/** One look at both ends of every tunnel in use. Bounded: after maxAttempts it names each tunnel and what each side reports. */
-export async function checkTunnels(arm: ResourceManagementClient, ec2: EC2Client, input: TunnelInput & { attempt?: number; maxAttempts: number }) {
-  const attempt = (input.attempt ?? 0) + 1;
+/**
+ * One look at both ends of every tunnel in use. Bounded: after maxAttempts it names each tunnel and what each
+ * side reports, then what the product found by reading both clouds (neither cloud can say why on its own).
+ */
+export async function checkTunnels(
+  arm: ResourceManagementClient,
+  ec2: EC2Client,
+  secrets: SecretsManagerClient,
+  input: TunnelInput & { attempt?: number; maxAttempts: number; lastRedriveCount?: number },
+) {
+  // A redrive resumes at this state, past "Connect the Azure gateway to the AWS tunnels", so the first look
+  // after a redrive joins the tunnels again itself (each connection's key set again from Secrets Manager)
+  // and restarts the bound: what the failed run could not fix by waiting gets a repair and a full wait.
+  const redriveCount = input.redriveCount ?? 0;
+  const firstLookAfterRedrive = redriveCount > (input.lastRedriveCount ?? 0);
+  if (firstLookAfterRedrive) await connectTunnels(arm, secrets, input);
+  const attempt = firstLookAfterRedrive ? 1 : (input.attempt ?? 0) + 1;
   const connection = (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [input.vpnConnectionId] }))).VpnConnections?.[0];
   const telemetry = connection?.VgwTelemetry ?? [];
   const tunnels: TunnelState[] = [];
-  for (const { aws, names } of tunnelsInUse(input)) {
+  const inUse = tunnelsInUse(input);
+  let connectionFailed = false;
+  for (const { aws, names } of inUse) {
     const azure = await getArmResource(arm, names.connection.id, NET);
     const awsSide = telemetry.find((t) => t.OutsideIpAddress === aws.outsideIp);
+    // A connection write can fail after Azure accepted it: that one is sent again below.
+    const failed = !!azure && ['Failed', 'Canceled'].includes(provisioningStateOf(azure));
+    connectionFailed ||= failed;
     tunnels.push({
       tunnel: aws.tunnel,
       outsideIp: aws.outsideIp,
       aws: awsSide?.Status ?? 'UNKNOWN',
       awsMessage: awsSide?.StatusMessage || undefined,
-      azure: azure?.properties.connectionStatus ?? (azure ? 'Unknown' : 'NotFound'),
+      azure: failed ? `provisioningState ${provisioningStateOf(azure)}` : (azure?.properties.connectionStatus ?? (azure ? 'Unknown' : 'NotFound')),
     });
   }
+  if (connectionFailed && attempt < input.maxAttempts) await connectTunnels(arm, secrets, input);
   const up = tunnels.every((t) => t.aws === 'UP' && t.azure === 'Connected');
-  if (up) return { ready: true, attempt, tunnels };
+  if (up) return { ready: true, attempt, tunnels, redriveCount };
   if (attempt >= input.maxAttempts) {
     const report = tunnels
       .map(
@@ -145,10 +172,13 @@ export async function checkTunnels(arm: ResourceManagementClient, ec2: EC2Client
           `tunnel ${t.tunnel} (AWS outside IP ${t.outsideIp}): AWS reports ${t.aws}${t.awsMessage ? ` (${t.awsMessage})` : ''}, Azure connection reports ${t.azure}`,
       )
       .join('; ');
-    throw new TunnelsDown(
-      `The tunnels of VPN connection ${input.vpnConnectionId} did not come up within 30 minutes: ${report}. ` +
-        'Check that both sides hold the same pre-shared key (Secrets Manager vs the Azure connection) and the same IKE proposal.',
-    );
+    const found = await explainTunnelsDown(arm, ec2, secrets, {
+      request: input.request,
+      facts: input.facts,
+      connection,
+      tunnels: inUse.map(({ aws, names }, index) => ({ tunnel: aws.tunnel, outsideIp: aws.outsideIp, names, pskSecretArn: input.pskSecretArns[index] })),
+    });
+    throw new TunnelsDown(`The tunnels of VPN connection ${input.vpnConnectionId} did not come up within 30 minutes: ${report}. ${found}`);
   }
-  return { ready: false, attempt, tunnels };
+  return { ready: false, attempt, tunnels, redriveCount };
 }

@@ -3,6 +3,7 @@ import type { EmulatorContext } from '../cloud/context';
 import { AwsServiceError } from './errors';
 import type { Ec2Handler } from './ec2-common';
 import { createRoute, createTags, describeRouteTables, describeSubnets, describeVpcs, disableVgwRoutePropagation, enableVgwRoutePropagation } from './ec2-network';
+import { describeNetworkInterfaces } from './ec2-interfaces';
 import { authorizeSecurityGroupEgress, createSecurityGroup, describeSecurityGroups, revokeSecurityGroupEgress } from './ec2-security';
 import {
   attachVpnGateway, createCustomerGateway, createVpnConnection, createVpnConnectionRoute, createVpnGateway,
@@ -31,6 +32,7 @@ const ACTIONS: Record<string, { handler: Ec2Handler; mutating: boolean }> = {
   DescribeSecurityGroups: { handler: describeSecurityGroups, mutating: false },
   AuthorizeSecurityGroupEgress: { handler: authorizeSecurityGroupEgress, mutating: true },
   RevokeSecurityGroupEgress: { handler: revokeSecurityGroupEgress, mutating: true },
+  DescribeNetworkInterfaces: { handler: describeNetworkInterfaces, mutating: false },
 };
 
 /** Parameters naming the call's target, for fault keys (`CreateVpnConnectionRoute vpn-...`). */

@@ -1,7 +1,16 @@
 /**
- * Lambda (REST-JSON under /2015-03-31 and /2017-03-31/tags): create a function, read it back, tag it and
- * invoke it. A function in a VPC stays Pending for 'aws.lambda.activate' seconds and cannot be invoked
- * meanwhile; Invoke runs the code through the local wiring's `invokeFunction`.
+ * Lambda (REST-JSON under /2015-03-31 and /2017-03-31/tags): create, read, update, delete, tag and invoke a
+ * function, with the lifecycle the Lambda developer guide ("Lambda function states") describes:
+ *
+ * - a function in a VPC is Pending ('aws.lambda.activate' seconds) and cannot be invoked or updated meanwhile;
+ * - an Inactive one (idle: its network interfaces reclaimed; `probe-inactive` idles it just before its first
+ *   invoke) fails Invoke with 502 ResourceNotReadyException, and that failed invoke starts its restore
+ *   (Pending, StateReasonCode Restoring) after which it is Active again; it cannot be updated while Inactive;
+ * - a Failed one answers State Failed until it is deleted and recreated;
+ * - an update is LastUpdateStatus InProgress for 'aws.lambda.activate' seconds (a VPC function's new
+ *   configuration needs new interfaces); a second update meanwhile gets 409 ResourceConflictException.
+ *
+ * Invoke runs the code through the local wiring's `invokeFunction`.
  */
 import { createHash } from 'node:crypto';
 import type { EmulatorContext } from '../cloud/context';
@@ -53,12 +62,51 @@ function findFunction(ctx: EmulatorContext, reference: string): LambdaFunction {
   return fn;
 }
 
-function stateOf(fn: LambdaFunction, now: number): 'Pending' | 'Active' {
-  return now < fn.readyAt ? 'Pending' : 'Active';
+type FunctionState = 'Pending' | 'Active' | 'Inactive' | 'Failed';
+
+function stateOf(fn: LambdaFunction, now: number): FunctionState {
+  if (fn.failed) return 'Failed';
+  if (now < fn.readyAt) return 'Pending';
+  return fn.inactiveSince !== undefined ? 'Inactive' : 'Active';
+}
+
+function stateReason(fn: LambdaFunction, state: FunctionState): { StateReason?: string; StateReasonCode?: string } {
+  switch (state) {
+    case 'Pending':
+      return fn.pendingReason === 'Restoring'
+        ? { StateReason: 'The function is being restored after being inactive.', StateReasonCode: 'Restoring' }
+        : { StateReason: 'The function is being created.', StateReasonCode: 'Creating' };
+    case 'Inactive':
+      return { StateReason: 'The function is inactive: it was idle and Lambda reclaimed its network interfaces.', StateReasonCode: 'Idle' };
+    case 'Failed':
+      return { StateReason: fn.failed!.StateReason, StateReasonCode: fn.failed!.StateReasonCode };
+    default:
+      return {};
+  }
+}
+
+function lastUpdateOf(fn: LambdaFunction, now: number) {
+  const update = fn.lastUpdate;
+  if (!update) return { LastUpdateStatus: 'Successful' };
+  if (now < update.readyAt) return { LastUpdateStatus: 'InProgress', LastUpdateStatusReason: 'The function is being updated.', LastUpdateStatusReasonCode: 'InProgress' };
+  return update.outcome === 'Successful'
+    ? { LastUpdateStatus: 'Successful' }
+    : { LastUpdateStatus: 'Failed', LastUpdateStatusReason: update.reason, LastUpdateStatusReasonCode: update.reasonCode };
+}
+
+/** CodeSha256 of a function's code: the zip's digest, or for an S3 object the digest of its (content-addressed) location. */
+function codeDigest(zipFile: unknown, location: Record<string, unknown>): { CodeSha256: string; CodeSize: number } {
+  if (typeof zipFile === 'string') {
+    const zip = Buffer.from(zipFile, 'base64');
+    return { CodeSha256: createHash('sha256').update(zip).digest('base64'), CodeSize: zip.length };
+  }
+  const where = `s3://${String(location.S3Bucket ?? '')}/${String(location.S3Key ?? '')}${location.S3ObjectVersion ? `?versionId=${String(location.S3ObjectVersion)}` : ''}`;
+  return { CodeSha256: createHash('sha256').update(where).digest('base64'), CodeSize: 0 };
 }
 
 function configuration(ctx: EmulatorContext, fn: LambdaFunction) {
-  const state = stateOf(fn, ctx.clock.now());
+  const now = ctx.clock.now();
+  const state = stateOf(fn, now);
   const subnets = fn.VpcConfig.SubnetIds;
   const vpcId = ctx.state.aws.subnets.find((s) => s.SubnetId === subnets[0])?.VpcId;
   return {
@@ -71,14 +119,13 @@ function configuration(ctx: EmulatorContext, fn: LambdaFunction) {
     CodeSha256: fn.Code.CodeSha256,
     Timeout: fn.Timeout ?? 3,
     MemorySize: fn.MemorySize ?? 128,
-    LastModified: lastModified(fn.createdAt),
+    LastModified: lastModified(fn.lastUpdate?.startedAt ?? fn.createdAt),
     Version: '$LATEST',
     VpcConfig: subnets.length ? { SubnetIds: subnets, SecurityGroupIds: fn.VpcConfig.SecurityGroupIds, VpcId: vpcId } : undefined,
     Environment: fn.Environment ? { Variables: fn.Environment } : undefined,
     State: state,
-    StateReason: state === 'Pending' ? 'The function is being created.' : undefined,
-    StateReasonCode: state === 'Pending' ? 'Creating' : undefined,
-    LastUpdateStatus: 'Successful',
+    ...stateReason(fn, state),
+    ...lastUpdateOf(fn, now),
     PackageType: 'Zip',
     Architectures: ['x86_64'],
   };
@@ -97,6 +144,64 @@ function parseBody(body: Buffer): any {
   }
 }
 
+function checkVpcConfig(ctx: EmulatorContext, subnetIds: string[], groupIds: string[]): void {
+  const aws = ctx.state.aws;
+  for (const id of subnetIds) {
+    if (!aws.subnets.some((s) => s.SubnetId === id)) {
+      throw invalidParameter(`Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: The subnet ID '${id}' does not exist`);
+    }
+  }
+  for (const id of groupIds) {
+    if (!aws.securityGroups.some((g) => g.GroupId === id)) {
+      throw invalidParameter(`Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error Message: The security group '${id}' does not exist`);
+    }
+  }
+  if (subnetIds.length > 0 && groupIds.length === 0) throw invalidParameter('SecurityGroupIds are required when SubnetIds are given');
+}
+
+const busy = (message: string) => new AwsServiceError('ResourceConflictException', `The operation cannot be performed at this time. ${message}`, 409);
+
+/** Lambda takes one change at a time, and none while the function is not Active. */
+function startUpdate(ctx: EmulatorContext, fn: LambdaFunction): void {
+  const now = ctx.clock.now();
+  const state = stateOf(fn, now);
+  if (state !== 'Active') throw busy(`The function is currently in the following state: ${state}`);
+  if (fn.lastUpdate && now < fn.lastUpdate.readyAt) throw busy(`An update is in progress for resource: ${fn.FunctionArn}`);
+  const readyAt = now + (fn.VpcConfig.SubnetIds.length ? ctx.latencies.of('aws.lambda.activate', fn.FunctionName) : 0);
+  fn.lastUpdate = { startedAt: now, readyAt, outcome: 'Successful' };
+  recordCreate(ctx, fn.FunctionArn, now, readyAt, 'update');
+}
+
+function updateCode(ctx: EmulatorContext, fn: LambdaFunction, input: any): LambdaAnswer {
+  if (input.ZipFile === undefined && !input.S3Bucket) {
+    throw invalidParameter('Please provide a source for function code: ZipFile or S3Bucket and S3Key.');
+  }
+  startUpdate(ctx, fn);
+  const location = input.ZipFile === undefined ? { S3Bucket: input.S3Bucket, S3Key: input.S3Key, ...(input.S3ObjectVersion ? { S3ObjectVersion: input.S3ObjectVersion } : {}) } : {};
+  fn.Code = { ...location, ...codeDigest(input.ZipFile, location) };
+  return json(200, configuration(ctx, fn));
+}
+
+function updateConfiguration(ctx: EmulatorContext, fn: LambdaFunction, input: any): LambdaAnswer {
+  const subnetIds: string[] = input.VpcConfig?.SubnetIds ?? fn.VpcConfig.SubnetIds;
+  const groupIds: string[] = input.VpcConfig?.SecurityGroupIds ?? fn.VpcConfig.SecurityGroupIds;
+  if (input.VpcConfig) checkVpcConfig(ctx, subnetIds, groupIds);
+  startUpdate(ctx, fn);
+  if (input.Role !== undefined) fn.Role = input.Role;
+  if (input.Runtime !== undefined) fn.Runtime = input.Runtime;
+  if (input.Handler !== undefined) fn.Handler = input.Handler;
+  if (input.Timeout !== undefined) fn.Timeout = input.Timeout;
+  if (input.MemorySize !== undefined) fn.MemorySize = input.MemorySize;
+  if (input.Environment !== undefined) fn.Environment = input.Environment?.Variables;
+  fn.VpcConfig = { SubnetIds: [...subnetIds], SecurityGroupIds: [...groupIds] };
+  return json(200, configuration(ctx, fn));
+}
+
+function deleteFunction(ctx: EmulatorContext, fn: LambdaFunction): LambdaAnswer {
+  fn.deletedAt = ctx.clock.now();
+  return { status: 204 };
+}
+
 function createFunction(ctx: EmulatorContext, input: any): LambdaAnswer {
   const aws = ctx.state.aws;
   const name = input.FunctionName;
@@ -110,21 +215,9 @@ function createFunction(ctx: EmulatorContext, input: any): LambdaAnswer {
   }
   const subnetIds: string[] = input.VpcConfig?.SubnetIds ?? [];
   const groupIds: string[] = input.VpcConfig?.SecurityGroupIds ?? [];
-  for (const id of subnetIds) {
-    if (!aws.subnets.some((s) => s.SubnetId === id)) {
-      throw invalidParameter(`Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: The subnet ID '${id}' does not exist`);
-    }
-  }
-  for (const id of groupIds) {
-    if (!aws.securityGroups.some((g) => g.GroupId === id)) {
-      throw invalidParameter(`Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error Message: The security group '${id}' does not exist`);
-    }
-  }
-  if (subnetIds.length > 0 && groupIds.length === 0) throw invalidParameter('SecurityGroupIds are required when SubnetIds are given');
+  checkVpcConfig(ctx, subnetIds, groupIds);
   // The zip itself is not kept (the state file stays small); its digest and size are what Lambda reports.
-  const zip = typeof input.Code.ZipFile === 'string' ? Buffer.from(input.Code.ZipFile, 'base64') : Buffer.alloc(0);
   const { ZipFile, ...location } = input.Code as Record<string, unknown>;
-  void ZipFile;
   const now = ctx.clock.now();
   // Only a function in a VPC waits for its network interfaces; the contract gives the others no latency.
   const readyAt = now + (subnetIds.length ? ctx.latencies.of('aws.lambda.activate', name) : 0);
@@ -136,12 +229,13 @@ function createFunction(ctx: EmulatorContext, input: any): LambdaAnswer {
     Handler: input.Handler,
     Timeout: input.Timeout,
     MemorySize: input.MemorySize,
-    Code: { ...location, CodeSha256: createHash('sha256').update(zip).digest('base64'), CodeSize: zip.length },
+    Code: { ...location, ...codeDigest(ZipFile, location) },
     Environment: input.Environment?.Variables,
     VpcConfig: { SubnetIds: subnetIds, SecurityGroupIds: groupIds },
     Tags: input.Tags ?? {},
     createdAt: now,
     readyAt,
+    pendingReason: 'Creating',
   };
   aws.functions.push(fn);
   recordCreate(ctx, fn.FunctionArn, now, readyAt);
@@ -149,7 +243,25 @@ function createFunction(ctx: EmulatorContext, input: any): LambdaAnswer {
 }
 
 async function invoke(ctx: EmulatorContext, fn: LambdaFunction, req: LambdaRequest, invokeFunction: InvokeFunction | undefined): Promise<LambdaAnswer> {
-  const state = stateOf(fn, ctx.clock.now());
+  const now = ctx.clock.now();
+  if (ctx.faults.spec.probeInactive && !fn.idledByFault && stateOf(fn, now) === 'Active') {
+    // probe-inactive: the function has been idle for weeks by the time it is invoked.
+    fn.idledByFault = true;
+    fn.inactiveSince = now;
+  }
+  const state = stateOf(fn, now);
+  if (state === 'Inactive') {
+    // The failed invoke is what starts the restore (Lambda developer guide, "Lambda function states").
+    fn.inactiveSince = undefined;
+    fn.pendingReason = 'Restoring';
+    fn.readyAt = now + ctx.latencies.of('aws.lambda.activate', fn.FunctionName);
+    recordCreate(ctx, fn.FunctionArn, now, fn.readyAt, 'restore');
+    throw new AwsServiceError(
+      'ResourceNotReadyException',
+      'The function is inactive and its VPC connection is no longer available. Wait for the VPC connection to reestablish and try again.',
+      502,
+    );
+  }
   if (state !== 'Active') {
     throw new AwsServiceError(
       'ResourceConflictException',
@@ -204,6 +316,15 @@ export function identifyLambda(req: LambdaRequest): LambdaCall | undefined {
     }
     if (name && sub === 'configuration' && req.method === 'GET') {
       return call('GetFunctionConfiguration', name, false, async (ctx) => json(200, configuration(ctx, findFunction(ctx, name))));
+    }
+    if (name && sub === 'configuration' && req.method === 'PUT') {
+      return call('UpdateFunctionConfiguration', name, true, async (ctx) => updateConfiguration(ctx, findFunction(ctx, name), parseBody(req.body)));
+    }
+    if (name && sub === 'code' && req.method === 'PUT') {
+      return call('UpdateFunctionCode', name, true, async (ctx) => updateCode(ctx, findFunction(ctx, name), parseBody(req.body)));
+    }
+    if (name && !sub && req.method === 'DELETE') {
+      return call('DeleteFunction', name, true, async (ctx) => deleteFunction(ctx, findFunction(ctx, name)));
     }
     if (name && sub === 'invocations' && req.method === 'POST') {
       // Invoke changes nothing in the emulated cloud but runs code: a dropped answer still means it ran.

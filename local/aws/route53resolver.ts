@@ -1,6 +1,7 @@
 /**
  * Route 53 Resolver (JSON 1.1): outbound endpoints, forwarding rules and their VPC associations.
- * CreatorRequestId is the service's idempotency key: a retried create answers the resource it already made.
+ * A CreatorRequestId already used answers ResourceExistsException, as the real service does (aws/aws-cdk#5012),
+ * not the resource made the first time: a caller whose create answer was lost must look the resource up.
  */
 import type { EmulatorContext } from '../cloud/context';
 import type { ResolverEndpoint, ResolverRule, ResolverRuleAssociation, Subnet, Tag } from '../cloud/state';
@@ -72,8 +73,10 @@ const createResolverEndpoint: JsonHandler = (ctx, input) => {
   const aws = ctx.state.aws;
   const creatorRequestId = input.CreatorRequestId as string | undefined;
   if (!creatorRequestId) throw invalidParameter('1 validation error detected: CreatorRequestId must not be null');
-  const existing = aws.resolverEndpoints.find((e) => e.CreatorRequestId === creatorRequestId && e.deletedAt === undefined);
-  if (existing) return { ResolverEndpoint: endpointJson(ctx, existing) };
+  // Deleted endpoints keep their id used too: the docs never say it is released, so assume the stricter reading.
+  if (aws.resolverEndpoints.some((e) => e.CreatorRequestId === creatorRequestId)) {
+    throw new AwsServiceError('ResourceExistsException', `Resolver Endpoint with creator request id ${creatorRequestId} already exists`);
+  }
 
   const direction = input.Direction;
   if (direction !== 'INBOUND' && direction !== 'OUTBOUND') throw invalidParameter(`Direction must be INBOUND or OUTBOUND (got ${direction})`);
@@ -205,8 +208,9 @@ const createResolverRule: JsonHandler = (ctx, input) => {
   const aws = ctx.state.aws;
   const creatorRequestId = input.CreatorRequestId as string | undefined;
   if (!creatorRequestId) throw invalidParameter('1 validation error detected: CreatorRequestId must not be null');
-  const existing = aws.resolverRules.find((r) => r.CreatorRequestId === creatorRequestId && r.deletedAt === undefined);
-  if (existing) return { ResolverRule: ruleJson(ctx, existing) };
+  if (aws.resolverRules.some((r) => r.CreatorRequestId === creatorRequestId)) {
+    throw new AwsServiceError('ResourceExistsException', `Resolver Rule with creator request id ${creatorRequestId} already exists`);
+  }
 
   const ruleType = input.RuleType;
   if (!['FORWARD', 'SYSTEM', 'RECURSIVE'].includes(ruleType)) throw invalidParameter(`RuleType must be FORWARD, SYSTEM or RECURSIVE (got ${ruleType})`);
@@ -292,12 +296,11 @@ const associateResolverRule: JsonHandler = (ctx, input) => {
   if (!vpcId) throw invalidParameter('1 validation error detected: VPCId must not be null');
   if (!aws.vpcs.some((v) => v.VpcId === vpcId)) throw invalidParameter(`[RSLVR-00102] VPC ${vpcId} does not exist`);
   const live = aws.resolverRuleAssociations.filter((a) => a.deletedAt === undefined && a.VPCId === vpcId);
-  // No request id on this call: a repeat is refused, and callers treat that as "already done" after a lookup.
-  if (live.some((a) => a.ResolverRuleId === rule.Id)) {
-    throw new AwsServiceError('ResourceExistsException', `[RSLVR-00803] The resolver rule with ID "${rule.Id}" is already associated with VPC "${vpcId}".`);
-  }
+  // No request id on this call. A repeat of the same rule answers the same InvalidRequestException as a clash
+  // with another rule for the domain (crossplane-contrib/provider-upjet-aws#1010): the code alone cannot tell
+  // "already done" from "someone else's rule", so a caller must look the association up.
   const sameDomainRule = live.map((a) => aws.resolverRules.find((r) => r.Id === a.ResolverRuleId)).find((r) => r && sameDomain(r.DomainName, rule.DomainName));
-  if (sameDomainRule) throw invalidRequest('[RSLVR-00802] Cannot associate rules with same domain name with same VPC.');
+  if (sameDomainRule) throw invalidRequest(`[RSLVR-00802] Cannot associate rules with same domain name with same VPC. Conflict with resolver rule "${sameDomainRule.Id}"`);
   const now = ctx.clock.now();
   const id = newId(aws, 'rslvr-rrassoc');
   const readyAt = now + ctx.latencies.of('aws.resolverRuleAssociation.create', id);

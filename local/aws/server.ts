@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EmulatorContext } from '../cloud/context';
 import type { LambdaFunction } from '../cloud/state';
+import { describeAwsCall, type AwsCallRecord } from './call-record';
 import { AwsServiceError, UnknownOperationError } from './errors';
 import { ec2ErrorBody, ec2Fault, identifyEc2, runEc2 } from './ec2';
 import { uuidFrom } from './ids';
@@ -40,6 +41,8 @@ interface Call {
   run(): Promise<LambdaAnswer>;
   fault(kind: FaultKind): AwsServiceError;
   error(error: AwsServiceError): LambdaAnswer;
+  /** What the answered call touched, for the recorder (IAM simulation). */
+  record(answerBody: string, userAgent: string, status: number): AwsCallRecord;
 }
 
 const JSON_SERVICES: Record<string, { actions: Record<string, JsonAction>; fault: (kind: FaultKind) => AwsServiceError }> = {
@@ -70,6 +73,8 @@ export function startAwsEmulator(ctx: EmulatorContext, options: AwsEmulatorOptio
         run: () => lambda.run(ctx, options.invokeFunction),
         fault: lambdaFault,
         error: (e) => lambdaErrorAnswer(e, requestId),
+        record: (answerBody, userAgent, status) =>
+          describeAwsCall(ctx, { service: 'lambda', action: lambda.action, target: lambda.target, input: { kind: 'json', body: jsonOrEmpty(body) }, answerBody, userAgent, status }),
       };
     }
 
@@ -99,6 +104,16 @@ export function startAwsEmulator(ctx: EmulatorContext, options: AwsEmulatorOptio
         },
         fault: service.fault,
         error: (e) => ({ status: e.status, headers: { ...jsonHeaders, 'x-amzn-ErrorType': e.code }, body: jsonErrorBody(e) }),
+        record: (answerBody, userAgent, status) =>
+          describeAwsCall(ctx, {
+            service: amzTarget.startsWith('Route53Resolver.') ? 'route53resolver' : 'secretsmanager',
+            action,
+            target,
+            input: { kind: 'json', body: input ?? {} },
+            answerBody,
+            userAgent,
+            status,
+          }),
       };
     }
 
@@ -114,6 +129,8 @@ export function startAwsEmulator(ctx: EmulatorContext, options: AwsEmulatorOptio
       run: async () => ({ status: 200, headers: xmlHeaders, body: runEc2(ctx, ec2, requestId) }),
       fault: (kind) => ec2Fault(kind, faults),
       error: (e) => ({ status: e.status, headers: xmlHeaders, body: ec2ErrorBody(e, requestId) }),
+      record: (answerBody, userAgent, status) =>
+        describeAwsCall(ctx, { service: 'ec2', action: ec2.action, target: ec2.target, input: { kind: 'query', params: ec2.params }, answerBody, userAgent, status }),
     };
   }
 
@@ -142,7 +159,10 @@ export function startAwsEmulator(ctx: EmulatorContext, options: AwsEmulatorOptio
       answer = await call.run();
     } catch (error) {
       if (error instanceof AwsServiceError) {
-        send(res, call.error(error));
+        const refusal = call.error(error);
+        // A service's refusal (not found, conflict) comes after authorization: record it for the simulation too.
+        if (refusal.status < 500) ctx.recorder.awsCall(recordOf(call, refusal, userAgentOf(req)));
+        send(res, refusal);
       } else {
         // A bug in the emulator, not a cloud answer: report it as the service's internal error, loudly.
         console.error(`[aws emulator] ${call.action} failed:`, error);
@@ -150,6 +170,8 @@ export function startAwsEmulator(ctx: EmulatorContext, options: AwsEmulatorOptio
       }
       return;
     }
+    // Authorized and carried out (a dropped answer below was authorized too): what IAM saw, for the simulation.
+    ctx.recorder.awsCall(recordOf(call, answer, userAgentOf(req)));
     if (call.mutating && ctx.faults.dropAfterCommit(call.action)) {
       // Committed, but the caller never hears so: exactly what a lost response from AWS looks like.
       req.socket.destroy();
@@ -186,3 +208,23 @@ function send(res: http.ServerResponse, answer: LambdaAnswer): void {
   res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
+
+function jsonOrEmpty(body: Buffer): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(body.toString('utf8') || '{}') as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The record of an answered call; a failure to describe it is recorded as such, never breaks the answer. */
+function recordOf(call: Call, answer: LambdaAnswer, userAgent: string): AwsCallRecord {
+  try {
+    return call.record(answer.status < 300 ? (answer.body ?? '') : '', userAgent, answer.status);
+  } catch (error) {
+    return { action: call.action, userAgent, status: answer.status, created: [], referenced: [], requestTags: {}, unrecorded: String(error) };
+  }
+}
+
+const userAgentOf = (req: http.IncomingMessage) => String(req.headers['user-agent'] ?? '');

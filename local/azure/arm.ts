@@ -11,7 +11,8 @@ import type { EmulatorContext } from '../cloud/context';
 import { armKey, normaliseArmId, type ArmOperation, type ArmResource } from '../cloud/state';
 import { ArmBadRequestError, ArmConflictError, ArmError, ArmNotFoundError } from './errors';
 import { InvalidArmIdError, normaliseLocation, parseArmId, sameType, type ParsedArmId } from './ids';
-import { canonicalType, ruleFor, securityRuleEntry, type Body, type TypeRule, type WriteInput } from './resources';
+import { seededDraw } from '../faults';
+import { canonicalType, ruleFor, securityRuleEntry, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
 import { ArmStore } from './store';
 
 export interface ArmRequest {
@@ -103,6 +104,10 @@ export class ArmEmulator {
       throw new ArmNotFoundError('SubscriptionNotFound', `The subscription '${target.subscriptionId}' could not be found.`);
     }
 
+    this.checkApiVersion(target, apiVersion, req.body);
+    if (method !== 'GET' && method !== 'DELETE' && req.body !== undefined) {
+      this.ctx.recorder.armRequest({ method, id: target.id, type: canonicalType(target.type), apiVersion, body: redactKeys(req.body) });
+    }
     if (target.action) return this.action(method, target, req.body, apiVersion);
     switch (method) {
       case 'GET':
@@ -115,6 +120,24 @@ export class ArmEmulator {
       default:
         throw new ArmError(405, 'MethodNotAllowed', `The requested method '${method}' is not allowed on '${target.id}'.`);
     }
+  }
+
+  /**
+   * ARM routes a request only for an api-version the type's provider registered: anything else is 400
+   * NoRegisteredProviderFound, with the type's short name and the versions it does serve.
+   */
+  private checkApiVersion(target: ParsedArmId, apiVersion: string, body: unknown): void {
+    const supported = supportedApiVersions(target.type);
+    if (!supported || supported.includes(apiVersion)) return;
+    const existing = this.store.get(target.actionTargetId ?? target.id);
+    const sent = body && typeof body === 'object' ? normaliseLocation((body as { location?: unknown }).location) : undefined;
+    const location = existing?.body.location ?? sent ?? (existing ? this.locationOf(existing) : undefined) ?? 'global';
+    const shortType = target.type.split('/').slice(1).join('/');
+    throw new ArmBadRequestError(
+      'NoRegisteredProviderFound',
+      `No registered resource provider found for location '${location}' and API version '${apiVersion}' for type '${shortType}'. ` +
+        `The supported api-versions are '${supported.join(', ')}'. The supported locations are '${location}'.`,
+    );
   }
 
   /** Throttling and 5xx faults, decided before the call does anything. */
@@ -205,14 +228,19 @@ export class ArmEmulator {
     const body = rule.write ? rule.write(input) : genericBody(request, existing);
 
     const kind = existing ? 'update' : 'create';
-    const latencyKey = rule.latency?.[kind];
+    // A PUT over a Failed resource is a full rebuild, as long as the create it repairs.
+    const rebuild = !!existing && this.store.provisioningState(existing) !== 'Succeeded';
+    const latencyKey = rule.latency?.[kind] ?? (rebuild ? rule.latency?.create : undefined);
     const seconds = latencyKey ? this.ctx.latencies.of(latencyKey, target.id) : 0;
     const now = this.ctx.clock.now();
+    // An accepted long-running write may still end Failed (the async-fail fault): only ARM's operation says so.
+    const accepted = rule.outcome?.(this.ctx) ?? 'Succeeded';
+    const asyncFailed = seconds > 0 && accepted === 'Succeeded' && this.ctx.faults.asyncFails(`${method} ${armKey(target.id)}`);
     const operation: ArmOperation = {
       kind,
       startedAt: now,
       readyAt: now + seconds,
-      outcome: rule.outcome?.(this.ctx) ?? 'Succeeded',
+      outcome: asyncFailed ? 'Failed' : accepted,
       operationId: this.store.newOperationId(),
     };
     body.etag = this.store.newEtag(target.id);
@@ -436,16 +464,34 @@ export class ArmEmulator {
     const running = this.store.inProgress(resource);
     if (asLocation) {
       if (running) return { status: 202, headers: { Location: this.operationUrl(resource, 'operationResults', apiVersion) } };
-      if (op.outcome === 'Failed') return { status: 200, headers: {}, body: { name: operationId, status: 'Failed', error: failure(resource) } };
+      if (op.outcome === 'Failed') return { status: 200, headers: {}, body: { name: operationId, status: 'Failed', error: failure(resource, this.ctx) } };
       return { status: 200, headers: {}, body: this.view(resource) };
     }
     const status = running ? 'InProgress' : op.outcome;
-    return { status: 200, headers: {}, body: { name: operationId, status, ...(status === 'Failed' ? { error: failure(resource) } : {}) } };
+    return { status: 200, headers: {}, body: { name: operationId, status, ...(status === 'Failed' ? { error: failure(resource, this.ctx) } : {}) } };
   }
 }
 
-function failure(resource: ArmResource): { code: string; message: string } {
-  return { code: 'ProvisioningFailed', message: `The operation on ${resource.id} failed: the resource's provisioning ended in state Failed.` };
+/**
+ * The error a Failed operation reports. Transient failures (async-fail) carry one of the two codes ARM uses for
+ * them, chosen from the operation id so every read of the same operation answers the same.
+ */
+function failure(resource: ArmResource, ctx: EmulatorContext): { code: string; message: string } {
+  if (ctx.faults.spec.gatewayFailed && sameType(resource.type, 'Microsoft.Network/virtualNetworkGateways')) {
+    return { code: 'ProvisioningFailed', message: `The operation on ${resource.id} failed: the resource's provisioning ended in state Failed.` };
+  }
+  if (seededDraw(0, resource.operation?.operationId ?? resource.id) < 0.5) {
+    return {
+      code: 'AnotherOperationInProgress',
+      message: `Operation on ${resource.id} failed because another operation on this or a dependent resource was in progress. Retry the request.`,
+    };
+  }
+  return { code: 'InternalServerError', message: `An internal server error occurred while processing the operation on ${resource.id}. Please try again.` };
+}
+
+/** A copy with tunnel keys replaced: the recorder never holds a secret. */
+function redactKeys(body: unknown): unknown {
+  return JSON.parse(JSON.stringify(body), (key, value) => (key === 'sharedKey' || key === 'value') && typeof value === 'string' ? '[redacted]' : value);
 }
 
 function requireBody(body: unknown): Record<string, any> {

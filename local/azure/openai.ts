@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EmulatorContext } from '../cloud/context';
-import type { ArmResource } from '../cloud/state';
+import { armKey, type ArmResource } from '../cloud/state';
+import { COGNITIVE_SERVICES_AUDIENCE, type EntraIdEmulator } from './entra';
 import { ArmStore } from './store';
 
 export type OpenAiListener = 'private' | 'public';
@@ -34,7 +35,16 @@ export const OPENAI_MESSAGES = {
   publicAccessDisabled: 'Public access is disabled. Please configure private endpoint.',
   firewall: 'Access denied due to Virtual Network/Firewall rules.',
   notFound: 'Resource not found',
+  // microsoft/sample-app-aoai-chatGPT#1000: 403 AuthenticationTypeDisabled once disableLocalAuth is true.
+  keyAuthDisabled: 'Key based authentication is disabled for this resource.',
+  // FlowiseAI/Flowise#710: a token that is not the service's, or has expired, gets this text with 401.
+  invalidToken: 'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.',
+  // Azure-Samples/azure-ai-studio-secure-bicep#17: a valid token whose principal holds no data-plane role.
+  permissionDenied: 'Principal does not have access to API/Operation.',
 } as const;
+
+/** The built-in role whose data actions include chat completions; the emulated account checks for it. */
+export const OPENAI_USER_ROLE = 'Cognitive Services OpenAI User';
 
 function error(status: number, code: string, message: string): OpenAiResponse {
   return { status, body: { error: { code, message } } };
@@ -45,7 +55,10 @@ const CHAT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 export class OpenAiDataPlane {
   private readonly store: ArmStore;
 
-  constructor(private readonly ctx: EmulatorContext) {
+  constructor(
+    private readonly ctx: EmulatorContext,
+    private readonly entra: EntraIdEmulator,
+  ) {
     this.store = new ArmStore(ctx.state.azure, ctx.clock);
   }
 
@@ -83,9 +96,8 @@ export class OpenAiDataPlane {
       if (blocked === 'firewall') return error(403, '403', OPENAI_MESSAGES.firewall);
     }
 
-    const keys = this.store.accountKeys(account.id);
-    const sent = req.headers['api-key'];
-    if (!keys || typeof sent !== 'string' || (sent !== keys.key1 && sent !== keys.key2)) return error(401, '401', OPENAI_MESSAGES.invalidKey);
+    const refused = this.authenticate(account, req.headers);
+    if (refused) return refused;
 
     const deploymentName = decodeURIComponent(route[1]);
     const deployment = this.store.get(`${account.id}/deployments/${deploymentName}`);
@@ -102,6 +114,27 @@ export class OpenAiDataPlane {
       return error(400, 'BadRequest', "'messages' is a required property");
     }
     return { status: 200, body: this.completion(deployment, body.messages) };
+  }
+
+  /**
+   * Key or Entra ID token. A key is refused outright once local auth is disabled, even a right one; a token
+   * must be the data plane's audience, unexpired on the simulated clock, and its principal must hold the
+   * OpenAI User role on this account.
+   */
+  private authenticate(account: ArmResource, headers: IncomingHttpHeaders): OpenAiResponse | undefined {
+    const sentKey = headers['api-key'];
+    if (sentKey !== undefined) {
+      if (account.body.properties.disableLocalAuth === true) return error(403, 'AuthenticationTypeDisabled', OPENAI_MESSAGES.keyAuthDisabled);
+      const keys = this.store.accountKeys(account.id);
+      if (!keys || typeof sentKey !== 'string' || (sentKey !== keys.key1 && sentKey !== keys.key2)) return error(401, '401', OPENAI_MESSAGES.invalidKey);
+      return undefined;
+    }
+    if (headers.authorization === undefined) return error(401, '401', OPENAI_MESSAGES.invalidKey);
+    const check = this.entra.check(headers.authorization, [COGNITIVE_SERVICES_AUDIENCE]);
+    if (!check.ok) return { status: 401, body: { statusCode: 401, message: OPENAI_MESSAGES.invalidToken } };
+    const holders = this.ctx.state.azure.openAiUserRoles?.[armKey(account.id)] ?? [];
+    if (!holders.includes(check.claims.oid)) return error(401, 'PermissionDenied', OPENAI_MESSAGES.permissionDenied);
+    return undefined;
   }
 
   /** A chat.completion in the shape of the data-plane example, deterministic for the same input. */

@@ -2,6 +2,7 @@
  * What every emulated service shares: the cloud state, the simulated clock, latencies, faults, the network
  * model (tunnel status) and the recorder behind report.json.
  */
+import type { AwsCallRecord } from '../aws/call-record';
 import type { SimulatedClock } from '../clock';
 import type { FaultInjector } from '../faults';
 import type { Latencies } from '../latency';
@@ -20,6 +21,8 @@ export interface OperationRecord {
 export class Recorder {
   readonly apiCalls: { aws: Record<string, number>; azure: Record<string, number> } = { aws: {}, azure: {} };
   readonly operations: OperationRecord[] = [];
+  /** Every AWS call the emulator answered, with what IAM would authorize it on (local/aws/call-record.ts). */
+  readonly awsCalls: AwsCallRecord[] = [];
 
   /** One API call: AWS action name (`CreateVpnGateway`) or ARM `METHOD resource type` (`PUT Microsoft.Network/connections`). */
   call(cloud: 'aws' | 'azure', name: string): void {
@@ -30,6 +33,27 @@ export class Recorder {
   operation(record: OperationRecord): void {
     this.operations.push(record);
   }
+
+  awsCall(record: AwsCallRecord): void {
+    this.awsCalls.push(record);
+  }
+
+  /** ARM writes as received (keys redacted), for the official-model round-trip tests. */
+  readonly armRequests: ArmRequestRecord[] = [];
+
+  armRequest(record: ArmRequestRecord): void {
+    this.armRequests.push(record);
+  }
+}
+
+export interface ArmRequestRecord {
+  method: string;
+  /** Normalised ARM id of the target (with a trailing action such as `sharedkey`, when there is one). */
+  id: string;
+  /** Canonical resource type of the target. */
+  type: string;
+  apiVersion: string;
+  body: unknown;
 }
 
 /** Tunnel status as the network model sees it; both clouds report from it. */

@@ -4,8 +4,9 @@
  * (EC2, Route 53 Resolver, Secrets Manager, Lambda) whose Lambda runs the probe in-process from the
  * function's VPC subnet.
  */
-import { runProbe, type ProbeInput } from '../../functions/probe/probe';
+import { handleProbeEvent, type ProbeEvent } from '../../functions/probe/probe';
 import { startAwsEmulator } from '../aws/server';
+import { LOCAL_SERVICE_PRINCIPAL } from '../azure/entra';
 import { startAzureEmulator } from '../azure/server';
 import { SimulatedClock } from '../clock';
 import { FaultInjector, type FaultSpec } from '../faults';
@@ -36,6 +37,8 @@ export interface LocalClouds {
   azureEndpoint: string;
   /** The CA that signed the emulated Azure endpoints' certificates. */
   caPem: string;
+  /** The emulated Entra ID (https://127.0.0.1:port), for AZURE_AUTHORITY_HOST. */
+  authorityHost: string;
   /** ARN of the seeded Azure credential secret, for AZURE_CREDENTIAL_SECRET_ARN. */
   azureCredentialSecretArn: string;
   clock: SimulatedClock;
@@ -48,7 +51,7 @@ export interface LocalClouds {
 
 /**
  * Puts the Azure service principal secret in emulated Secrets Manager, as an operator would before deploying.
- * Dummy values: the emulated ARM accepts any token. Kept if a loaded state already has it.
+ * The emulated Entra ID knows this principal and issues it tokens. Kept if a loaded state already has it.
  */
 export function seedAzureCredentialSecret(state: CloudState): string {
   const existing = state.aws.secrets.find((s) => s.Name === AZURE_CREDENTIAL_SECRET_NAME && s.DeletedDate === undefined);
@@ -57,11 +60,11 @@ export function seedAzureCredentialSecret(state: CloudState): string {
     // Secrets Manager appends six random characters; fixed here so runs are reproducible.
     ARN: `arn:aws:secretsmanager:${state.aws.region}:${state.aws.accountId}:secret:${AZURE_CREDENTIAL_SECRET_NAME}-Lc4lMd`,
     Name: AZURE_CREDENTIAL_SECRET_NAME,
-    Description: 'Azure service principal for aoai-link (local mode: dummy values)',
+    Description: 'Azure service principal for aoai-link (local mode: the emulated directory\'s principal)',
     SecretString: JSON.stringify({
-      tenantId: '00000000-0000-0000-0000-00000000000a',
-      clientId: '00000000-0000-0000-0000-00000000000b',
-      clientSecret: 'local-mode-dummy-client-secret',
+      tenantId: LOCAL_SERVICE_PRINCIPAL.tenantId,
+      clientId: LOCAL_SERVICE_PRINCIPAL.clientId,
+      clientSecret: LOCAL_SERVICE_PRINCIPAL.clientSecret,
     }),
     VersionId: '00000000-0000-0000-0000-000000000001',
     ClientRequestTokens: [],
@@ -100,7 +103,7 @@ export async function startLocalClouds(options: LocalCloudOptions): Promise<Loca
 
     const invokeFunction = (fn: LambdaFunction, payload: unknown) =>
       // The probe Lambda runs in its first subnet, trusting the emulated Azure CA as the real one trusts Azure's.
-      runProbe(payload as ProbeInput, localProbeNetwork(network, fn.VpcConfig.SubnetIds[0], azure.caPem));
+      handleProbeEvent(payload as ProbeEvent, localProbeNetwork(network, fn.VpcConfig.SubnetIds[0], azure.caPem));
     const aws = await startAwsEmulator(context, { invokeFunction });
     closers.push(() => aws.close());
 
@@ -108,6 +111,7 @@ export async function startLocalClouds(options: LocalCloudOptions): Promise<Loca
       awsEndpoint: aws.endpoint,
       azureEndpoint: azure.endpoint,
       caPem: azure.caPem,
+      authorityHost: azure.authorityHost,
       azureCredentialSecretArn,
       clock,
       recorder,

@@ -7,6 +7,8 @@
  * `Creating`/`Succeeded` from the clock. Secrets are kept as the real clouds keep them (`PreSharedKey`,
  * `sharedKey`, `SecretString`): the emulated clouds hold them, the workflow's outputs must not.
  */
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 export interface Tag {
   Key: string;
@@ -173,6 +175,16 @@ export interface LambdaFunction extends Timed {
   Environment?: Record<string, string>;
   VpcConfig: { SubnetIds: string[]; SecurityGroupIds: string[] };
   Tags: Record<string, string>;
+  /** Why it is Pending until readyAt: first creation, or restoring its VPC resources after being Inactive. */
+  pendingReason?: 'Creating' | 'Restoring';
+  /** Set while the function is Inactive (idle long enough for Lambda to reclaim its network interfaces). */
+  inactiveSince?: number;
+  /** Set when creating its resources failed (State Failed): Lambda says delete and recreate it. */
+  failed?: { StateReasonCode: string; StateReason: string };
+  /** The last UpdateFunctionCode/UpdateFunctionConfiguration: InProgress until readyAt, then its outcome. */
+  lastUpdate?: { startedAt: number; readyAt: number; outcome: 'Successful' | 'Failed'; reasonCode?: string; reason?: string };
+  /** The probe-inactive fault idled this function once already. */
+  idledByFault?: boolean;
 }
 
 export interface AwsState {
@@ -236,6 +248,18 @@ export interface AzureState {
   accountKeys: Record<string, { key1: string; key2: string }>;
   /** Counters behind deterministic address allocation, per pool. */
   allocations: Record<string, number>;
+  /** The Entra ID tenant and its service principals (absent: local mode's default principal). */
+  directory?: AzureDirectory;
+  /**
+   * Principal object ids holding the "Cognitive Services OpenAI User" data-plane role, by lower-cased account id
+   * (absent for an account: nobody holds it).
+   */
+  openAiUserRoles?: Record<string, string[]>;
+}
+
+export interface AzureDirectory {
+  tenantId: string;
+  servicePrincipals: { clientId: string; clientSecret: string; objectId: string }[];
 }
 
 export interface CloudState {
@@ -270,3 +294,33 @@ export function armProvisioningState(resource: ArmResource, now: number): string
   if (now < op.readyAt) return op.kind === 'create' ? 'Creating' : op.kind === 'update' ? 'Updating' : 'Deleting';
   return op.outcome;
 }
+
+/**
+ * Saves the state for `--state`. The file holds every secret the emulated clouds keep (pre-shared keys,
+ * connection keys, secret values), so it and its temporary file are created readable by the owner only
+ * (0600), whatever the umask. The write goes to a temporary file renamed over the target (so an existing,
+ * wider file is replaced by the 0600 one, and a crash never leaves half a state).
+ */
+export function writeStateFile(file: string, state: CloudState): void {
+  const target = path.resolve(file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+  // `wx`: never follow or reuse a file someone else put there; the mode applies at creation.
+  const fd = openSync(temporary, 'wx', OWNER_ONLY);
+  try {
+    try {
+      fchmodSync(fd, OWNER_ONLY); // explicit: some file systems ignore the creation mode
+      writeFileSync(fd, JSON.stringify(state, null, 2) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** rw for the owner, nothing for group and others. */
+export const OWNER_ONLY = 0o600;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { LOCAL_SERVICE_PRINCIPAL } from '../azure/entra';
 import { armKey, normaliseArmId, type ArmResource, type CloudState, type RouteTable, type Subnet, type Tag, type Vpc } from './state';
 
 export interface World {
@@ -30,6 +31,10 @@ export interface World {
       customSubDomainName?: string;
       publicNetworkAccess?: 'Enabled' | 'Disabled';
       deployments?: string[];
+      /** Keys refused: listKeys answers 400 and the data plane refuses the `api-key` header (bank policy). */
+      disableLocalAuth?: boolean;
+      /** True: the product's service principal is not given "Cognitive Services OpenAI User" on the account. */
+      openAiUserRoleWithheld?: boolean;
     }[];
   };
 }
@@ -52,6 +57,7 @@ function emulatedKey(seed: string): string {
 export function stateFromWorld(world: World): CloudState {
   const resources: Record<string, ArmResource> = {};
   const accountKeys: Record<string, { key1: string; key2: string }> = {};
+  const openAiUserRoles: Record<string, string[]> = {};
   const put = (resource: ArmResource) => {
     resources[armKey(resource.id)] = resource;
   };
@@ -97,12 +103,15 @@ export function stateFromWorld(world: World): CloudState {
         properties: {
           ...(subdomain ? { customSubDomainName: subdomain, endpoint: `https://${subdomain}.openai.azure.com/` } : {}),
           publicNetworkAccess: account.publicNetworkAccess ?? 'Enabled',
+          ...(account.disableLocalAuth !== undefined ? { disableLocalAuth: account.disableLocalAuth } : {}),
           networkAcls: { defaultAction: 'Allow', virtualNetworkRules: [], ipRules: [] },
           provisioningState: 'Succeeded',
         },
       },
     });
     accountKeys[armKey(id)] = { key1: emulatedKey(`key1:${id}`), key2: emulatedKey(`key2:${id}`) };
+    // The operator grants the product's principal the data-plane role, as the deploy guide asks.
+    openAiUserRoles[armKey(id)] = account.openAiUserRoleWithheld ? [] : [LOCAL_SERVICE_PRINCIPAL.objectId];
     for (const deployment of account.deployments ?? []) {
       put({
         id: `${id}/deployments/${deployment}`,
@@ -145,6 +154,6 @@ export function stateFromWorld(world: World): CloudState {
       functions: [],
       idCounters: {},
     },
-    azure: { subscriptionId: world.azure.subscriptionId, resources, accountKeys, allocations: {} },
+    azure: { subscriptionId: world.azure.subscriptionId, resources, accountKeys, allocations: {}, openAiUserRoles },
   };
 }

@@ -15,7 +15,7 @@ import { AzureView, armNameOf, armParentOf, sameArmId } from './azure-view';
 import { cidrContainsIp } from './cidr';
 import { evaluateNsg } from './nsg';
 import { lookupRoute, routeProblem } from './routing';
-import { describeTunnel, evaluateAllTunnels, evaluateTunnel, gatewayPublicIps, type TunnelContext, type TunnelEvaluation } from './tunnels';
+import { awsTelemetryStatusMessage, describeTunnel, evaluateAllTunnels, evaluateTunnel, gatewayPublicIps, type TunnelContext, type TunnelEvaluation } from './tunnels';
 
 /** All the model needs of the clock. */
 export interface ClockLike {
@@ -113,13 +113,7 @@ export class NetworkModel implements NetworkView {
       return {
         OutsideIpAddress: t.outsideIp,
         Status: t.phase === 'up' ? 'UP' : 'DOWN',
-        // AWS leaves the message empty for an UP static tunnel; DOWN says IPSEC IS DOWN, here with the why.
-        StatusMessage:
-          t.phase === 'up'
-            ? ''
-            : t.phase === 'negotiating'
-              ? `IPSEC IS DOWN: negotiating with the Azure gateway (both sides configured consistently at t=${t.configuredAt}s)`
-              : `IPSEC IS DOWN: ${t.reasons.join('; ')}`,
+        StatusMessage: awsTelemetryStatusMessage(t),
         LastStatusChange: t.lastChange,
       };
     });

@@ -210,7 +210,15 @@ export function evaluateAllTunnels(ctx: TunnelContext): TunnelEvaluation[] {
     .flatMap((vpn) => vpn.Tunnels.map((_, index) => evaluateTunnel(ctx, vpn, index)));
 }
 
-/** One line an engineer can read: what the tunnel is doing and, when down, why. */
+/**
+ * `VgwTelemetry[].StatusMessage`: AWS sees only its own end of the IPsec negotiation, never the Azure side's
+ * configuration or key, so a down tunnel says no more than the real service does.
+ */
+export function awsTelemetryStatusMessage(t: TunnelEvaluation): string {
+  return t.phase === 'up' ? '' : 'IPSEC IS DOWN';
+}
+
+/** One line an engineer can read (the emulator's own diagnostics, never a cloud's answer): what the tunnel is doing and, when down, why. */
 export function describeTunnel(t: TunnelEvaluation): string {
   if (t.phase === 'up') return `UP since t=${t.upAt}s`;
   if (t.phase === 'negotiating') return `negotiating: configured consistently at t=${t.configuredAt}s, UP at t=${t.upAt}s`;

@@ -46,6 +46,8 @@ export interface EngineOptions {
   accountId?: string;
   /** Seed of the FULL-jitter retry draws. */
   jitterSeed?: number;
+  /** `$$.Execution.RedriveCount`: how many times this execution has been redriven. Default 0. */
+  redriveCount?: number;
   onEvent?: (event: HistoryEvent) => void;
   /** Real milliseconds to let handlers of cancelled branches finish before returning. */
   drainMilliseconds?: number;
@@ -187,6 +189,8 @@ export async function runStateMachine(options: EngineOptions): Promise<EngineRes
         Id: `arn:aws:states:${region}:${accountId}:execution:aoai-link-provision:${executionName}`,
         Name: executionName,
         RoleArn: `arn:aws:iam::${accountId}:role/aoai-link-local`,
+        // 0 until the execution is redriven, as in the service; states read it through $$.Execution.RedriveCount.
+        RedriveCount: options.redriveCount ?? 0,
       },
       StateMachine: { Id: `arn:aws:states:${region}:${accountId}:stateMachine:aoai-link-provision`, Name: 'aoai-link-provision' },
     },

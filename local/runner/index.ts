@@ -5,18 +5,20 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { TokenCredential } from '@azure/core-auth';
 import type { HistoryEvent } from '../../cli/history';
 import { ProgressDisplay } from '../../cli/progress';
 import { localFunctionArn } from '../../functions/catalog';
 import type * as ClientsModule from '../../functions/commons/clients';
 import { executionName as nameExecution, requestHash } from '../../functions/commons/naming';
 import { parseRequestText, type RequestProblem } from '../../functions/commons/request';
+import { TOKEN_LIFETIME_SECONDS } from '../azure/entra';
 import { startLocalClouds, type LocalClouds } from '../cloud';
-import type { CloudState } from '../cloud/state';
+import { writeStateFile, type CloudState } from '../cloud/state';
+import { localPublicDns } from '../cloud/public-dns';
+import type * as CallbackUrlModule from '../../functions/commons/callback-url';
 import { readWorld, stateFromWorld } from '../cloud/world';
 import { FaultSpecError, parseFaults } from '../faults';
-import type { Definition } from './definition';
+import type { Definition, Retrier } from './definition';
 import { substitutePlaceholders } from './definition';
 import { LOCAL_START_DATE, runStateMachine, type TaskHandler } from './engine';
 import { LambdaTaskError, LocalOptionError } from './errors';
@@ -24,6 +26,7 @@ import type { LocalHistoryEvent } from './history';
 import { catalogHandlers } from './lambdas';
 import { loadProjectModule, projectRoot } from './project';
 import { buildReport, type Report } from './report';
+import { RetryPolicy } from './retry';
 
 export { runStateMachine, LOCAL_START_DATE } from './engine';
 export type { EngineOptions, EngineResult, TaskHandler, TaskInvocation } from './engine';
@@ -51,6 +54,10 @@ export interface LocalRunOptions {
   handlers?: Record<string, TaskHandler>;
   /** Tests: false runs without the emulated clouds (toy definitions whose handlers need none). */
   clouds?: boolean;
+  /** `$$.Execution.RedriveCount` for the run (the local endpoint's RedriveExecution). Default 0. */
+  redriveCount?: number;
+  /** False skips the check before start (a redrive does not run the first state again). Default true. */
+  checkBeforeStart?: boolean;
 }
 
 export interface LocalRunResult {
@@ -70,18 +77,22 @@ export interface LocalRunResult {
 }
 
 const VALIDATE_PLACEHOLDER = 'ValidateRequestFunctionArn';
+/** The retry bookkeeping key of the check that runs before the execution starts. */
+const CHECK_BEFORE_START = '(before start)';
+
+/** The Retry of the definition's Task that calls the check (its first state), so local mode retries as the cloud would. */
+function checkRetriers(definition: Definition, checkArn: string): Retrier[] {
+  const first = definition.States[definition.StartAt];
+  const state = first?.Resource === checkArn ? first : Object.values(definition.States).find((candidate) => candidate.Resource === checkArn);
+  return (state?.Retry ?? []) as Retrier[];
+}
 const DEFAULT_DEFINITION = 'statemachine/provision.asl.json';
+/** Local mode only: callbacks may reach loopback listeners (the product refuses them everywhere else). */
+const LOCAL_CALLBACK_ALLOWANCE = { loopbackPorts: 'any' } as const;
 const DEFAULT_REQUEST = 'events/new-environment.json';
 const DEFAULT_WORLD = 'local/default-world.json';
 /** Seed of the fault draws when no --jitter seed is given. */
 const DEFAULT_SEED = 1;
-
-/** The emulated ARM accepts any bearer token; this one never expires during a run. */
-const STATIC_AZURE_CREDENTIAL: TokenCredential = {
-  async getToken() {
-    return { token: 'local-mode-static-token', expiresOnTimestamp: Date.UTC(2100, 0, 1) };
-  },
-};
 
 /** Fixed dummy AWS credentials: the emulated services check signatures' shape, not the key. */
 const LOCAL_AWS_ACCESS_KEY_ID = 'AKIALOCALMODE0000000';
@@ -97,8 +108,9 @@ function readJsonFile<T>(file: string, what: string): T {
 
 /** Problems listed one per line, `path: message`, as RequestRefused carries them. */
 function problemsFromMessage(message: string): RequestProblem[] {
-  return message
-    .split('\n')
+  // The first line is the refusal's heading ("... nothing was created."); each further line is one problem.
+  const lines = message.split('\n');
+  return (lines.length > 1 && /nothing was created\.$/.test(lines[0]) ? lines.slice(1) : lines)
     .map((line) => line.trim())
     .filter(Boolean)
     .map((line) => {
@@ -166,7 +178,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   // 1. The request: refused here, nothing is started.
   const requestText =
     options.request !== undefined ? JSON.stringify(options.request) : readFileSync(path.resolve(options.requestFile ?? path.join(root, DEFAULT_REQUEST)));
-  const parsed = parseRequestText(requestText);
+  // Local mode: every emulated address, the ticket's listener too, is on 127.0.0.1.
+  const parsed = parseRequestText(requestText, { callbackAllowance: LOCAL_CALLBACK_ALLOWANCE });
   if (!parsed.ok) return refused(parsed.problems, started, out);
   const request = parsed.request;
   const executionName = nameExecution(request.environmentId, requestHash(request));
@@ -204,6 +217,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const useClouds = options.clouds !== false;
   let clouds: LocalClouds | undefined;
   let restoreEnvironment = () => undefined as void;
+  let restoreCallbackChecks = () => undefined as void;
   let clients: typeof ClientsModule | undefined;
   try {
     if (useClouds) {
@@ -223,6 +237,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         AWS_EC2_METADATA_DISABLED: 'true',
         AZURE_ARM_ENDPOINT: clouds.azureEndpoint,
         AZURE_CREDENTIAL_SECRET_ARN: clouds.azureCredentialSecretArn,
+        // The real ClientSecretCredential gets its tokens from the emulated Entra ID, as from a sovereign cloud's.
+        AZURE_AUTHORITY_HOST: clouds.authorityHost,
         // Where the CDK stack would have put the probe's role and code; the emulated Lambda takes them as given.
         PROBE_ROLE_ARN: `arn:aws:iam::${accountId}:role/aoai-link-probe`,
         PROBE_CODE_S3_BUCKET: `aoai-link-local-assets-${accountId}`,
@@ -233,20 +249,50 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       });
       // The handlers' own copy of the clients module (see project.ts).
       clients = loadProjectModule<typeof ClientsModule>('functions/commons/clients.ts');
-      clients.configureCloudClients({ azureCredential: STATIC_AZURE_CREDENTIAL, extraCaPem: clouds.caPem });
+      // The callback's host is resolved by the local rule, and every emulated address is a loopback listener.
+      restoreCallbackChecks = loadProjectModule<typeof CallbackUrlModule>('functions/commons/callback-url.ts').useLocalCallbackChecks({
+        resolveHost: localPublicDns,
+        allowance: LOCAL_CALLBACK_ALLOWANCE,
+      });
+      const handlerClients = clients;
+      const { caPem, clock } = clouds;
+      handlerClients.configureCloudClients({ extraCaPem: caPem });
+      // MSAL keeps its token cache on real time while the emulated Entra ID dates tokens on the simulated clock:
+      // once half a token lifetime has passed there, the next task starts with new clients (as in a new Lambda
+      // environment), so no task holds a token older than that.
+      let clientsSince = clock.now();
+      for (const [arn, handler] of Object.entries(handlers)) {
+        handlers[arn] = (taskInput, invocation) => {
+          if (clock.now() - clientsSince >= TOKEN_LIFETIME_SECONDS / 2) {
+            handlerClients.configureCloudClients({ extraCaPem: caPem });
+            clientsSince = clock.now();
+          }
+          return handler(taskInput, invocation);
+        };
+      }
     }
 
-    // 4. The request against both clouds, once, before anything starts: a refusal creates nothing.
+    // 4. The request against both clouds, once, before anything starts: a refusal creates nothing. Throttling
+    // and 5xx here are retried as the deployed first state would retry them: with that state's own Retry,
+    // read from the definition, on the simulated clock.
     const validateArn = substitutions[VALIDATE_PLACEHOLDER];
-    if (validateArn && handlers[validateArn] && (useClouds || options.handlers?.[VALIDATE_PLACEHOLDER])) {
+    if (options.checkBeforeStart !== false && validateArn && handlers[validateArn] && (useClouds || options.handlers?.[VALIDATE_PLACEHOLDER])) {
       const clock = clouds?.clock;
-      const check = () => Promise.resolve(handlers[validateArn](input, { stateName: '(before start)', resource: validateArn, requestId: `${executionName}-validate`, executionName }));
-      try {
-        await (clock ? clock.hold(check) : check());
-      } catch (thrown) {
-        const error = LambdaTaskError.from(thrown);
-        if (error.name === 'RequestRefused') return refused(problemsFromMessage(error.errorMessage), started, out, executionName);
-        throw thrown;
+      const retriers = checkRetriers(definition, validateArn);
+      const retryPolicy = new RetryPolicy(options.jitterSeed ?? DEFAULT_SEED);
+      for (let attempt = 1; ; attempt++) {
+        const check = () =>
+          Promise.resolve(handlers[validateArn](input, { stateName: '(before start)', resource: validateArn, requestId: `${executionName}-validate-${attempt}`, executionName }));
+        try {
+          await (clock ? clock.hold(check) : check());
+          break;
+        } catch (thrown) {
+          const error = LambdaTaskError.from(thrown);
+          if (error.name === 'RequestRefused') return refused(problemsFromMessage(error.errorMessage), started, out, executionName);
+          const delay = retryPolicy.onFailure(CHECK_BEFORE_START, retriers, error.name);
+          if (delay === undefined) throw thrown;
+          if (delay > 0 && clock) await clock.sleep(delay);
+        }
       }
     }
 
@@ -265,6 +311,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       region,
       accountId,
       jitterSeed: options.jitterSeed,
+      redriveCount: options.redriveCount,
       onEvent: (event) => {
         display?.onEvent(event);
         options.onEvent?.(event);
@@ -297,9 +344,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     writeFileSync(path.join(outDir, 'history.json'), JSON.stringify(history, null, 2) + '\n');
     writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     if (options.stateFile && clouds) {
-      mkdirSync(path.dirname(path.resolve(options.stateFile)), { recursive: true });
-      // The emulated clouds keep secrets as the real ones do (PreSharedKey, sharedKey): the file holds them.
-      writeFileSync(options.stateFile, JSON.stringify(clouds.state, null, 2) + '\n');
+      // The emulated clouds keep secrets as the real ones do (PreSharedKey, sharedKey): owner-only file.
+      writeStateFile(options.stateFile, clouds.state);
     }
 
     return {
@@ -318,6 +364,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   } finally {
     clients?.resetCloudClients();
     restoreEnvironment();
+    restoreCallbackChecks();
     await clouds?.close();
   }
 }

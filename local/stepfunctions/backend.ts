@@ -2,11 +2,16 @@
  * What runs an execution behind the local Step Functions endpoint. The server owns names, idempotency and
  * the API; a backend only runs one execution and reports its history events and its end.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HistoryEvent } from '../../cli/history';
+import { projectRoot } from '../runner/project';
+import { redriveDefinition, type RedriveDefinition } from './redrive';
 // Types only (erased at run time): the runner itself is loaded lazily below.
 import type { LocalRunOptions, LocalRunResult } from '../runner';
+
+const DEFAULT_DEFINITION = 'statemachine/provision.asl.json';
 
 export type TerminalStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -29,9 +34,22 @@ export interface StartedExecution {
   input: unknown;
 }
 
+/** A failed, timed-out or aborted execution to continue (RedriveExecution). */
+export interface RedrivenExecution extends StartedExecution {
+  /** The execution's history so far: where it stopped and with which input. */
+  events: HistoryEvent[];
+  /** The count after this redrive (1 for the first): `$$.Execution.RedriveCount` while it runs. */
+  redriveCount: number;
+}
+
 export interface LocalExecutionBackend {
   /** Begin running; must not throw synchronously for a run-time failure (report it through onEnd). */
   start(execution: StartedExecution, sink: ExecutionSink): void;
+  /**
+   * Continue from the unsuccessful state. Throws NotRedrivable (synchronously) when the history gives
+   * nowhere to resume; run-time failures go through onEnd. Backends without it cannot redrive.
+   */
+  redrive?(execution: RedrivenExecution, sink: ExecutionSink): void;
 }
 
 /** The part of runLocal's result this backend reads; tests may pass a runLocal that answers only this. */
@@ -39,9 +57,13 @@ export type RunLocalResultLike = Pick<LocalRunResult, 'status' | 'error' | 'caus
 
 export type RunLocal = (options: LocalRunOptions) => Promise<RunLocalResultLike>;
 
+type BackendRunOptions = Omit<LocalRunOptions, 'request' | 'onEvent' | 'output'>;
+
 export interface RunLocalBackendOptions {
   /** Passed to every run (world, state file, faults, a toy definition and handlers in tests). */
-  runOptions?: Omit<LocalRunOptions, 'request' | 'onEvent' | 'output'>;
+  runOptions?: BackendRunOptions;
+  /** Per execution, over runOptions (tests: a fault in the first run only). */
+  runOptionsFor?: (execution: StartedExecution) => BackendRunOptions;
   /** Default: local/runner's runLocal. */
   runLocal?: RunLocal;
 }
@@ -60,19 +82,40 @@ export class RunLocalBackend implements LocalExecutionBackend {
     this.queue = this.queue.then(() => this.run(execution, sink));
   }
 
+  /**
+   * The same runner on a definition rewritten to resume where the history stopped (redrive.ts), with
+   * `$$.Execution.RedriveCount` set. The first state does not run again, so neither does the check before it.
+   */
+  redrive(execution: RedrivenExecution, sink: ExecutionSink): void {
+    const options = this.runOptionsOf(execution);
+    const definitionFile = path.resolve(options.definitionFile ?? path.join(projectRoot(), DEFAULT_DEFINITION));
+    const plan = redriveDefinition(JSON.parse(readFileSync(definitionFile, 'utf8')) as RedriveDefinition, execution.events);
+    const planDir = mkdtempSync(path.join(os.tmpdir(), 'aoai-link-redrive-'));
+    const planFile = path.join(planDir, `${execution.name}-redrive-${execution.redriveCount}.asl.json`);
+    writeFileSync(planFile, JSON.stringify(plan, null, 2));
+    this.queue = this.queue.then(() =>
+      this.run(execution, sink, { definitionFile: planFile, redriveCount: execution.redriveCount, checkBeforeStart: false }),
+    );
+  }
+
+  private runOptionsOf(execution: StartedExecution): BackendRunOptions {
+    return { ...this.options.runOptions, ...this.options.runOptionsFor?.(execution) };
+  }
+
   /** Resolves when every queued run has finished (tests, shutdown). */
   idle(): Promise<void> {
     return this.queue;
   }
 
-  private async run(execution: StartedExecution, sink: ExecutionSink): Promise<void> {
+  private async run(execution: StartedExecution, sink: ExecutionSink, redrive: BackendRunOptions = {}): Promise<void> {
     // Loaded on first use: the runner pulls in the emulated clouds, which the server alone does not need.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const runLocal: RunLocal = this.options.runLocal ?? (require('../runner') as { runLocal: RunLocal }).runLocal;
     try {
       const result = await runLocal({
         outDir: path.join(os.tmpdir(), 'aoai-link-local-sfn', execution.name),
-        ...this.options.runOptions,
+        ...this.runOptionsOf(execution),
+        ...redrive,
         request: execution.input,
         onEvent: (event) => sink.onEvent(event),
         output: null,

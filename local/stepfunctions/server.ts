@@ -3,10 +3,12 @@
  * so the webhook intake, the status endpoint, the notifier and the command line run unchanged with the real
  * @aws-sdk/client-sfn against local executions.
  *
- * Operations: StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions. Semantics follow the
- * service where the product depends on them:
+ * Operations: StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions, RedriveExecution.
+ * Semantics follow the service where the product depends on them:
  * - names are unique per state machine: starting a RUNNING execution's name with the same input returns that
  *   execution (idempotent); a different input, or a finished execution's name, is ExecutionAlreadyExists;
+ * - a redrive continues a FAILED, TIMED_OUT or ABORTED execution from its unsuccessful state (redrive.ts);
+ *   RUNNING and SUCCEEDED ones are ExecutionNotRedrivable;
  * - unknown executions are ExecutionDoesNotExist, unknown state machines StateMachineDoesNotExist, bad names
  *   InvalidName, bad ARNs InvalidArn, input that is not JSON InvalidExecutionInput;
  * - timestamps are epoch seconds on the wire, lists are newest first.
@@ -15,6 +17,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import type { HistoryEvent } from '../../cli/history';
 import { ExecutionEnd, LocalExecutionBackend } from './backend';
+import { NotRedrivable } from './redrive';
 
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:ap-northeast-1:123456789012:stateMachine:aoai-link-provision';
 
@@ -32,6 +35,11 @@ export interface LocalExecution {
   startDate: Date;
   stopDate?: Date;
   events: HistoryEvent[];
+  /** RedriveExecution: how many times, when last, with which client token, and where its events begin. */
+  redriveCount: number;
+  redriveDate?: Date;
+  redriveToken?: string;
+  segmentStart: number;
 }
 
 /** A service error as the SDK expects it: HTTP 400 and `__type`. */
@@ -61,6 +69,8 @@ export interface LocalStepFunctions {
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** Executions that ended within the last 14 days can be redriven. */
+const REDRIVABLE_PERIOD_MS = 14 * 24 * 3600 * 1000;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/;
 
@@ -118,13 +128,81 @@ class ExecutionStore {
       }
       throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const execution: LocalExecution = { executionArn, stateMachineArn, name, status: 'RUNNING', input, startDate: new Date(), events: [] };
+    const execution: LocalExecution = { executionArn, stateMachineArn, name, status: 'RUNNING', input, startDate: new Date(), events: [], redriveCount: 0, segmentStart: 0 };
     this.executions.set(executionArn, execution);
     this.backend.start({ executionArn, name, input: parsedInput }, {
       onEvent: (event) => execution.events.push(event),
       onEnd: (end) => this.end(execution, end),
     });
     return { executionArn, startDate: seconds(execution.startDate) };
+  }
+
+  /**
+   * RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution that ended within the last 14 days continues
+   * from its unsuccessful state with that state's input, under the same ARN, its history appended after an
+   * ExecutionRedriven event. The same client token again is the same redrive.
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html
+   */
+  redriveExecution(body: { executionArn?: string; clientToken?: string }) {
+    const execution = this.requireExecution(body.executionArn);
+    if (body.clientToken !== undefined && body.clientToken === execution.redriveToken) {
+      return { redriveDate: seconds(execution.redriveDate) };
+    }
+    const notRedrivable = this.notRedrivableReason(execution);
+    if (notRedrivable) throw new StepFunctionsError('ExecutionNotRedrivable', notRedrivable);
+    if (!this.backend.redrive) throw new StepFunctionsError('ExecutionNotRedrivable', 'This local backend cannot redrive executions.');
+    const redriveCount = execution.redriveCount + 1;
+    const last = execution.events[execution.events.length - 1];
+    const redrivenId = (last?.id ?? 0) + 1;
+    const redriveDate = new Date();
+    const offset = redrivenId - 1;
+    try {
+      this.backend.redrive(
+        { executionArn: execution.executionArn, name: execution.name, input: JSON.parse(execution.input), events: [...execution.events], redriveCount },
+        {
+          onEvent: (event) => {
+            // The continuation's own start is the ExecutionRedriven event; its other events follow it.
+            if (event.type === 'ExecutionStarted') return;
+            execution.events.push({
+              ...event,
+              id: event.id + offset,
+              ...(event.previousEventId !== undefined ? { previousEventId: event.previousEventId + offset } : {}),
+            });
+          },
+          onEnd: (end) => this.end(execution, end),
+        },
+      );
+    } catch (error) {
+      if (error instanceof NotRedrivable) throw new StepFunctionsError('ExecutionNotRedrivable', error.message);
+      throw error;
+    }
+    execution.events.push({
+      id: redrivenId,
+      previousEventId: last?.id,
+      type: 'ExecutionRedriven',
+      timestamp: redriveDate,
+      executionRedrivenEventDetails: { redriveCount },
+    } as HistoryEvent);
+    Object.assign(execution, {
+      status: 'RUNNING',
+      redriveCount,
+      redriveDate,
+      redriveToken: body.clientToken,
+      segmentStart: execution.events.length - 1,
+      stopDate: undefined,
+      output: undefined,
+      error: undefined,
+      cause: undefined,
+    });
+    return { redriveDate: seconds(redriveDate) };
+  }
+
+  /** The service's reasons (DescribeExecution redriveStatusReason) that apply to a local execution. */
+  private notRedrivableReason(execution: LocalExecution): string | undefined {
+    if (execution.status === 'RUNNING') return 'Execution is RUNNING and cannot be redriven.';
+    if (execution.status === 'SUCCEEDED') return 'Execution is SUCCEEDED and cannot be redriven.';
+    if (execution.stopDate && Date.now() - execution.stopDate.getTime() > REDRIVABLE_PERIOD_MS) return 'Execution redrivable period exceeded.';
+    return undefined;
   }
 
   private end(execution: LocalExecution, end: ExecutionEnd): void {
@@ -136,7 +214,7 @@ class ExecutionStore {
       execution.events.unshift({ id: 0, type: 'ExecutionStarted', timestamp: execution.startDate });
     }
     const terminal = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', TIMED_OUT: 'ExecutionTimedOut', ABORTED: 'ExecutionAborted' }[end.status];
-    if (!execution.events.some((e) => e.type === terminal)) {
+    if (!execution.events.slice(execution.segmentStart).some((e) => e.type === terminal)) {
       const last = execution.events[execution.events.length - 1];
       execution.events.push({
         id: (last?.id ?? 0) + 1,
@@ -174,6 +252,10 @@ class ExecutionStore {
       ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
       ...(e.error ? { error: e.error } : {}),
       ...(e.cause ? { cause: e.cause } : {}),
+      redriveCount: e.redriveCount,
+      ...(e.redriveDate ? { redriveDate: seconds(e.redriveDate) } : {}),
+      redriveStatus: this.notRedrivableReason(e) ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+      ...(this.notRedrivableReason(e) ? { redriveStatusReason: this.notRedrivableReason(e) } : {}),
     };
   }
 
@@ -229,6 +311,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     DescribeExecution: (body) => store.describeExecution(body),
     GetExecutionHistory: (body) => store.getExecutionHistory(body),
     ListExecutions: (body) => store.listExecutions(body),
+    RedriveExecution: (body) => store.redriveExecution(body),
   };
 
   const server: Server = createServer(async (request, response) => {

@@ -119,6 +119,20 @@ describe('IAM', () => {
     expect(passRole[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ProbeRole/), 'Arn'] });
   });
 
+  test('ec2:CreateTags only inside a create call (tag-on-create), never standalone', () => {
+    const tagging = statements().filter((s) => asList(s.Action).includes('ec2:CreateTags'));
+    expect(tagging.length).toBeGreaterThan(0);
+    for (const s of tagging) {
+      expect(asList(s.Action)).toEqual(['ec2:CreateTags']);
+      expect(asList(s.Condition?.StringEquals?.['ec2:CreateAction']).length).toBeGreaterThan(0);
+    }
+  });
+
+  test('without KMS context no KMS grant and no tunnel-key key id', () => {
+    expect(statements().filter((s) => asList<string>(s.Action).some((a) => a.startsWith('kms:')))).toEqual([]);
+    for (const [, fn] of resources('AWS::Lambda::Function')) expect(fn.Properties.Environment?.Variables?.TUNNEL_KEY_KMS_KEY_ID).toBeUndefined();
+  });
+
   test('no managed policies on the functions (inline, reviewable grants)', () => {
     for (const [id, role] of resources('AWS::IAM::Role')) {
       if (id.startsWith('WebhookApiCloudWatchRole')) continue; // the account-level API Gateway logging role

@@ -111,7 +111,7 @@ describe('watch and start', () => {
     expect(await start([REQUEST_FILE, '--state-machine-arn', STATE_MACHINE_ARN, '--interval', '0.02'], streams, sfn)).toBe(0);
     await following;
     const [executionArn] = [...server.executions.keys()];
-    expect(executionArn).toMatch(/:execution:aoai-link-provision:aoai-prod-01-[0-9a-f]{8}$/);
+    expect(executionArn).toMatch(/:execution:aoai-link-provision:aoai-prod-01-run-1$/);
     expect(JSON.parse(server.executions.get(executionArn)!.input)).toEqual(sampleRequest());
 
     const again = io();

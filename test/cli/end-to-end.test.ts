@@ -15,6 +15,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../funct
 import { handleIntake } from '../../functions/intake/intake';
 import { notifyTicket } from '../../functions/notify-ticket/notify';
 import { createLocalTls } from '../../local/azure/tls';
+import { localPublicDns } from '../../local/cloud/public-dns';
 import { RunLocalBackend } from '../../local/stepfunctions/backend';
 import { SECRET, STATE_MACHINE_ARN, captured, localSfn, sampleRequest, webhookEvent } from '../intake/support';
 
@@ -34,12 +35,16 @@ test('webhook → local execution → watch → signed callback', async () => {
   const { server, sfn } = await localSfn(backend);
   try {
     const request = sampleRequest();
-    request.ticket.callbackUrl = `https://127.0.0.1:${(listener.address() as AddressInfo).port}/hooks/OPS-1234`;
+    const callbackPort = (listener.address() as AddressInfo).port;
+    request.ticket.callbackUrl = `https://127.0.0.1:${callbackPort}/hooks/OPS-1234`;
+    // Test-only: the product refuses loopback callbacks; this listener is the one exception, by parameter.
+    const callbackChecks = { resolveHost: localPublicDns, allowance: { loopbackPorts: [callbackPort] } };
     const started = Date.now();
     const answer = await handleIntake(webhookEvent(JSON.stringify(request)), {
       sfn,
       stateMachineArn: STATE_MACHINE_ARN,
       signingSecret: async () => SECRET,
+      callbackChecks,
     });
     expect(answer.statusCode).toBe(202);
     const { executionArn } = JSON.parse(answer.body);
@@ -56,6 +61,7 @@ test('webhook → local execution → watch → signed callback', async () => {
       sfn,
       signingSecret: async () => SECRET,
       post: { extraCaPem: tls.caPem, baseDelayMs: 1 },
+      callbackChecks,
     });
     expect(callbacks).toHaveLength(1);
     const [{ body, headers }] = callbacks;

@@ -7,6 +7,8 @@ import {
   ec2Tags,
   ec2TagSpecifications,
   executionName,
+  environmentExecutionName,
+  executionAttempt,
   requestHash,
   resourceNames,
   standardTags,
@@ -192,5 +194,20 @@ describe('execution identity', () => {
     expect(executionName('env', 'deadbeef', 1)).toBe('env-deadbeef');
     expect(executionName('env', 'dead beef')).toBe('env-dead-beef');
     expect(() => executionName('e'.repeat(80), 'deadbeef')).toThrow(RangeError);
+  });
+
+  test('environmentExecutionName depends on the environment and attempt only, and parses back exactly', () => {
+    expect(environmentExecutionName('aoai-prod-01', 1)).toBe('aoai-prod-01-run-1');
+    const longest = environmentExecutionName(LONGEST_ENV, 999_999);
+    expect(longest.length).toBeLessThanOrEqual(80);
+    expect(longest).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(executionAttempt('aoai-prod-01-run-12', 'aoai-prod-01')).toBe(12);
+    // A prefix of another environment's id never claims its executions, in either direction.
+    expect(executionAttempt('aoai-prod-01-run-1', 'aoai-prod')).toBeUndefined();
+    expect(executionAttempt(environmentExecutionName('aoai-prod-run', 1), 'aoai-prod')).toBeUndefined();
+    expect(executionAttempt(environmentExecutionName('aoai-prod', 1), 'aoai-prod-run')).toBeUndefined();
+    expect(executionAttempt('aoai-prod-01-run-0', 'aoai-prod-01')).toBeUndefined();
+    expect(executionAttempt('aoai-prod-01-deadbeef', 'aoai-prod-01')).toBeUndefined();
+    expect(() => environmentExecutionName('env', 0)).toThrow(RangeError);
   });
 });

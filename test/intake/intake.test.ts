@@ -4,6 +4,7 @@ import { IntakeDeps, handleIntake } from '../../functions/intake/intake';
 import { handleStatus } from '../../functions/environment-status/status';
 import type { LocalStepFunctions } from '../../local/stepfunctions/server';
 import { ManualBackend, SECRET, STATE_MACHINE_ARN, localSfn, sampleRequest, webhookEvent } from './support';
+import { localPublicDns } from '../../local/cloud/public-dns';
 
 let backend: ManualBackend;
 let server: LocalStepFunctions;
@@ -13,7 +14,8 @@ let deps: IntakeDeps;
 beforeEach(async () => {
   backend = new ManualBackend();
   ({ server, sfn } = await localSfn(backend));
-  deps = { sfn, stateMachineArn: STATE_MACHINE_ARN, signingSecret: async () => SECRET };
+  // The callback host (tickets.example.com) resolves by local mode's public-DNS rule: no query leaves 127.0.0.1.
+  deps = { sfn, stateMachineArn: STATE_MACHINE_ARN, signingSecret: async () => SECRET, callbackChecks: { resolveHost: localPublicDns } };
 });
 afterEach(async () => {
   sfn.destroy();
@@ -27,7 +29,7 @@ test('202: a signed, valid request starts one execution with a deterministic nam
   const answer = await handleIntake(webhookEvent(body()), deps);
   expect(answer.statusCode).toBe(202);
   const result = parse(answer);
-  expect(result.executionName).toMatch(/^aoai-prod-01-[0-9a-f]{8}$/);
+  expect(result.executionName).toBe('aoai-prod-01-run-1');
   expect(result.executionArn).toBe(`${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${result.executionName}`);
   expect(result.consoleUrl).toBe(
     `https://ap-northeast-1.console.aws.amazon.com/states/home?region=ap-northeast-1#/v2/executions/details/${result.executionArn}`,
@@ -89,6 +91,76 @@ test('409: another execution for the same environment is running; other environm
 
   backend.finish(first.executionArn, { status: 'FAILED', error: 'GatewayBuildFailed', cause: 'gateway Failed' });
   expect((await handleIntake(webhookEvent(body(changed)), deps)).statusCode).toBe(202);
+});
+
+test('202 again after a failure: the same request starts a re-run under the next attempt; its redeliveries start nothing', async () => {
+  const first = parse(await handleIntake(webhookEvent(body()), deps));
+  backend.finish(first.executionArn, { status: 'FAILED', error: 'TunnelsDown', cause: 'tunnel 1 DOWN' });
+  const rerun = await handleIntake(webhookEvent(body()), deps);
+  expect(rerun.statusCode).toBe(202);
+  const second = parse(rerun);
+  expect(second.executionName).toBe('aoai-prod-01-run-2');
+  expect(second.message).toContain('aoai-prod-01-run-1 (FAILED)');
+  // Redelivered while the re-run is RUNNING, and after it SUCCEEDED: nothing new.
+  expect(parse(await handleIntake(webhookEvent(body()), deps))).toMatchObject({ executionArn: second.executionArn, status: 'RUNNING' });
+  backend.finish(second.executionArn, { status: 'SUCCEEDED', output: '{}' });
+  const after = await handleIntake(webhookEvent(body()), deps);
+  expect(after.statusCode).toBe(200);
+  expect(parse(after)).toMatchObject({ executionArn: second.executionArn, status: 'SUCCEEDED' });
+  // TIMED_OUT and ABORTED are re-run too.
+  const changed = sampleRequest();
+  changed.ticket.id = 'OPS-5678';
+  const third = parse(await handleIntake(webhookEvent(body(changed)), deps));
+  expect(third.executionName).toBe('aoai-prod-01-run-3');
+  backend.finish(third.executionArn, { status: 'TIMED_OUT' });
+  expect(parse(await handleIntake(webhookEvent(body(changed)), deps)).executionName).toBe('aoai-prod-01-run-4');
+  expect(server.executions.size).toBe(4);
+});
+
+test('409 from Step Functions itself: two different requests for one environment racing for the same attempt', async () => {
+  // Hold every StartExecution until both deliveries have sent theirs, so each has already looked and seen
+  // nothing running: only the name (per environment and attempt) can keep the second from starting.
+  const held: (() => void)[] = [];
+  sfn.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'StartExecutionCommand') {
+        await new Promise<void>((release) => {
+          held.push(release);
+          if (held.length === 2) held.forEach((go) => go());
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'holdStartsTogether' },
+  );
+  const changed = sampleRequest();
+  changed.ticket.id = 'OPS-5678';
+  const answers = await Promise.all([handleIntake(webhookEvent(body()), deps), handleIntake(webhookEvent(body(changed)), deps)]);
+  expect(held).toHaveLength(2);
+  expect(answers.map((a) => a.statusCode).sort()).toEqual([202, 409]);
+  expect(server.executions.size).toBe(1);
+  const winner = parse(answers.find((a) => a.statusCode === 202)!);
+  expect(parse(answers.find((a) => a.statusCode === 409)!).runningExecutionArn).toBe(winner.executionArn);
+});
+
+test('identical deliveries racing for the same attempt: one execution (same name and input while running)', async () => {
+  const held: (() => void)[] = [];
+  sfn.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'StartExecutionCommand') {
+        await new Promise<void>((release) => {
+          held.push(release);
+          if (held.length === 2) held.forEach((go) => go());
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'holdStartsTogether' },
+  );
+  const answers = await Promise.all([handleIntake(webhookEvent(body()), deps), handleIntake(webhookEvent(body()), deps)]);
+  expect(answers.every((a) => a.statusCode === 202 || a.statusCode === 200)).toBe(true);
+  expect(new Set(answers.map((a) => parse(a).executionArn)).size).toBe(1);
+  expect(server.executions.size).toBe(1);
 });
 
 test('400: every problem of an invalid request is listed, nothing started', async () => {

@@ -3,6 +3,7 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -79,4 +80,54 @@ test('DescribeExecution, ListExecutions (status filter, newest first) and the hi
   expect(page.events).toHaveLength(2);
   const rest = await sfn.send(new GetExecutionHistoryCommand({ executionArn: a.executionArn, maxResults: 2, nextToken: page.nextToken }));
   expect(rest.events!.map((e) => e.id)).toEqual([3]);
+});
+
+test('RedriveExecution: only FAILED, TIMED_OUT or ABORTED; same ARN, RUNNING again, history continued after ExecutionRedriven', async () => {
+  const { executionArn } = await start('env-a-run-1');
+  const redrive = (clientToken?: string) => sfn.send(new RedriveExecutionCommand({ executionArn, clientToken }));
+  expect(await errorName(redrive())).toBe('ExecutionNotRedrivable');
+  backend.emit(executionArn!, { id: 1, type: 'ExecutionStarted', timestamp: new Date('2026-01-01T00:00:00Z') });
+  backend.emit(executionArn!, {
+    id: 2,
+    previousEventId: 1,
+    type: 'TaskStateEntered',
+    timestamp: new Date('2026-01-01T00:00:01Z'),
+    stateEnteredEventDetails: { name: 'Check both ends of each tunnel', input: '{"tunnelCheck":{"attempt":111}}' },
+  });
+  backend.finish(executionArn!, { status: 'FAILED', error: 'TunnelsDown', cause: 'tunnel 1 DOWN' });
+  expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ redriveCount: 0, redriveStatus: 'REDRIVABLE' });
+
+  const answer = await redrive('token-1');
+  expect(answer.redriveDate).toBeInstanceOf(Date);
+  // The same client token is the same redrive; the backend was asked once, with the history so far.
+  await redrive('token-1');
+  expect(backend.redriven).toHaveLength(1);
+  expect(backend.redriven[0]).toMatchObject({ executionArn, redriveCount: 1, input: { a: 1 } });
+  expect(backend.redriven[0].events.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'ExecutionFailed']);
+
+  const running = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  expect(running).toMatchObject({ status: 'RUNNING', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE' });
+  expect(running.redriveStatusReason).toBe('Execution is RUNNING and cannot be redriven.');
+  expect(running.error).toBeUndefined();
+  expect(await errorName(redrive('token-2'))).toBe('ExecutionNotRedrivable');
+
+  // The continuation's own ExecutionStarted becomes the ExecutionRedriven event; its events follow it.
+  backend.emit(executionArn!, { id: 1, type: 'ExecutionStarted', timestamp: new Date('2026-01-01T01:00:00Z') });
+  backend.emit(executionArn!, { id: 2, previousEventId: 1, type: 'TaskStateEntered', timestamp: new Date('2026-01-01T01:00:01Z'), stateEnteredEventDetails: { name: 'Check both ends of each tunnel' } });
+  backend.finish(executionArn!, { status: 'SUCCEEDED', output: '{"ok":true}' });
+  const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+  expect(history.events!.map((e) => [e.id, e.type])).toEqual([
+    [1, 'ExecutionStarted'],
+    [2, 'TaskStateEntered'],
+    [3, 'ExecutionFailed'],
+    [4, 'ExecutionRedriven'],
+    [5, 'TaskStateEntered'],
+    [6, 'ExecutionSucceeded'],
+  ]);
+  expect(history.events![3].executionRedrivenEventDetails).toEqual({ redriveCount: 1 });
+  expect(history.events![4].previousEventId).toBe(4);
+  const done = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  expect(done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE', output: '{"ok":true}' });
+  expect(await errorName(redrive('token-3'))).toBe('ExecutionNotRedrivable');
+  expect(server.executions.size).toBe(1);
 });

@@ -1,12 +1,18 @@
-/** The ticket callback: signed (verified by a listener on 127.0.0.1), retried, and free of secrets. */
+/**
+ * The ticket callback: signed (verified by a listener on 127.0.0.1), retried, free of secrets, and sent only
+ * to a public address (checked again at connect time). The listener is reached through an explicit,
+ * test-only allowance passed as a parameter; the product has no switch for it.
+ */
 import { createServer, Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { callbackTargetProblem } from '../../functions/commons/callback-url';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../functions/commons/signature';
-import { InsecureCallbackUrl, notifyTicket, redactSecrets } from '../../functions/notify-ticket/notify';
+import { CallbackRefused, InsecureCallbackUrl, notifyTicket, redactSecrets } from '../../functions/notify-ticket/notify';
 import { CallbackFailed } from '../../functions/notify-ticket/post';
 import { createLocalTls, LocalTls } from '../../local/azure/tls';
 import type { LocalStepFunctions } from '../../local/stepfunctions/server';
+import { startTestPublicDns, type TestPublicDns } from '../support/public-dns';
 import { ManualBackend, SECRET, STATE_MACHINE_ARN, localSfn, sampleRequest } from './support';
 
 interface Received {
@@ -22,10 +28,15 @@ let answers: number[]; // status codes to answer, in order; then 200
 let backend: ManualBackend;
 let server: LocalStepFunctions;
 let sfn: SFNClient;
+let listenerPort: number;
+let publicDns: TestPublicDns;
 
 beforeAll(async () => {
   tls = await createLocalTls();
+  publicDns = await startTestPublicDns();
 });
+
+afterAll(() => publicDns.close());
 
 beforeEach(async () => {
   received = [];
@@ -39,7 +50,8 @@ beforeEach(async () => {
     });
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  callbackBase = `https://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  listenerPort = (listener.address() as AddressInfo).port;
+  callbackBase = `https://127.0.0.1:${listenerPort}`;
   backend = new ManualBackend();
   ({ server, sfn } = await localSfn(backend));
 });
@@ -61,10 +73,11 @@ async function endedExecution(callbackUrl: string | undefined, end: Parameters<M
   return { detail: { executionArn: executionArn!, status: end.status } };
 }
 
-const deps = () => ({
+const deps = (allowance: { loopbackPorts: number[] } | null = { loopbackPorts: [listenerPort] }) => ({
   sfn,
   signingSecret: async () => SECRET,
   post: { extraCaPem: tls.caPem, baseDelayMs: 1, maxAttempts: 4 },
+  callbackChecks: { resolveHost: publicDns.resolveHost, allowance: allowance ?? undefined },
 });
 
 test('a succeeded execution: signed JSON with status, summary and console link; no secret in it', async () => {
@@ -129,6 +142,72 @@ test('no callbackUrl: nothing sent; http callbacks refused', async () => {
   const insecure = await endedExecution('http://127.0.0.1:9/hooks', { status: 'SUCCEEDED', output: '{}' });
   await expect(notifyTicket(insecure, deps())).rejects.toThrow(InsecureCallbackUrl);
   expect(received).toHaveLength(0);
+});
+
+test('without the allowance, the same loopback listener is refused and nothing is sent', async () => {
+  const event = await endedExecution(`${callbackBase}/hooks/OPS-1234`, { status: 'SUCCEEDED', output: '{}' });
+  await expect(notifyTicket(event, deps(null))).rejects.toThrow(CallbackRefused);
+  await expect(notifyTicket(event, deps({ loopbackPorts: [listenerPort + 1] }))).rejects.toThrow(/127\.0\.0\.1 is a loopback address/);
+  expect(received).toHaveLength(0);
+});
+
+test('a callback name is resolved by the connect-time hook: the socket goes where the answer says', async () => {
+  // management.azure.com is on the listener's certificate; the test's DNS points it at the listener.
+  publicDns.records.set('management.azure.com', ['127.0.0.1']);
+  const event = await endedExecution(`https://management.azure.com:${listenerPort}/hooks/OPS-1234`, { status: 'SUCCEEDED', output: '{}' });
+  const outcome = await notifyTicket(event, deps());
+  expect(outcome.notified).toBe(true);
+  expect(received).toHaveLength(1);
+  expect(publicDns.queries).toContain('management.azure.com');
+});
+
+test('DNS rebinding: a name that was public when validated and is private when dialed is refused at connect, once', async () => {
+  publicDns.records.set('tickets.example.com', ['192.0.2.10']);
+  const callbackUrl = `https://tickets.example.com:${listenerPort}/hooks/OPS-1234`;
+  const event = await endedExecution(callbackUrl, { status: 'SUCCEEDED', output: '{}' });
+  // What the validator saw: public.
+  expect(await callbackTargetProblem(new URL(callbackUrl), { resolveHost: publicDns.resolveHost })).toBeUndefined();
+  // Then the name moves to the metadata service, and to loopback (the allowance covers loopback only for the
+  // listener's port; neither answer is dialed).
+  for (const rebound of ['169.254.169.254', '10.20.30.40']) {
+    publicDns.records.set('tickets.example.com', [rebound]);
+    const error = await notifyTicket(event, deps()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallbackFailed);
+    expect((error as CallbackFailed).message).toContain(`now resolves to ${rebound}`);
+    expect((error as CallbackFailed).attempts).toBe(1); // final: asking again cannot make it public
+  }
+  expect(received).toHaveLength(0);
+});
+
+test('error and cause are scrubbed of secret-looking text; summary fields that hold keys are redacted', async () => {
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZw';
+  const cause = [
+    `ARM said: Authorization: Bearer ${jwt}`,
+    '{"key1":"Acc0untKey1Value==","key2":"Acc0untKey2Value=="}',
+    '<pre_shared_key>Tunn3l.Key_Value</pre_shared_key>',
+    'access_token=At0kenValue123 and password: Pa55word!',
+  ].join('\n');
+  const summary = {
+    key1: 'k1-value-xyz',
+    key2: 'k2-value-xyz',
+    certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+    CustomerGatewayConfiguration: '<vpn_connection><ike><pre_shared_key>Cgw.Key_123</pre_shared_key></ike></vpn_connection>',
+    token: 'tok-value-xyz',
+    access_token: 'acc-value-xyz',
+    Authorization: 'Bearer zzz-value-xyz',
+    pskSecretArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:aoai-link/aoai-prod-01/tunnel-1-psk-AbCdEf',
+    endpoint: 'https://aoai-prod.openai.azure.com',
+  };
+  const event = await endedExecution(`${callbackBase}/hooks/OPS-1234`, { status: 'FAILED', error: 'ProbeFailed', cause, output: JSON.stringify(summary) });
+  await notifyTicket(event, deps());
+  const body = received[0].body;
+  for (const secret of [jwt, 'Acc0untKey1Value', 'Acc0untKey2Value', 'Tunn3l.Key_Value', 'At0kenValue123', 'Pa55word!', 'k1-value', 'k2-value', 'MIIB', 'Cgw.Key_123', 'tok-value', 'acc-value', 'zzz-value']) {
+    expect([secret, body.includes(secret)]).toEqual([secret, false]);
+  }
+  const payload = JSON.parse(body);
+  expect(payload.cause).toContain('ARM said: Authorization');
+  expect(payload.summary.pskSecretArn).toBe(summary.pskSecretArn);
+  expect(payload.summary.endpoint).toBe(summary.endpoint);
 });
 
 test('redaction keeps ARNs and ordinary fields', () => {

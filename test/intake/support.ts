@@ -6,7 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '../../cli/history';
 import { signatureHeaders } from '../../functions/commons/signature';
 import type { ProxyEvent } from '../../functions/intake/http';
-import { ExecutionEnd, ExecutionSink, LocalExecutionBackend, StartedExecution } from '../../local/stepfunctions/backend';
+import { ExecutionEnd, ExecutionSink, LocalExecutionBackend, RedrivenExecution, StartedExecution } from '../../local/stepfunctions/backend';
 import { LOCAL_STATE_MACHINE_ARN, LocalStepFunctions, startLocalStepFunctions } from '../../local/stepfunctions/server';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -20,8 +20,15 @@ export function sampleRequest(): Record<string, any> {
 /** A backend the test drives: executions stay RUNNING until the test ends them. */
 export class ManualBackend implements LocalExecutionBackend {
   readonly started = new Map<string, { execution: StartedExecution; sink: ExecutionSink }>();
+  /** Redrives asked for, in order. */
+  readonly redriven: RedrivenExecution[] = [];
 
   start(execution: StartedExecution, sink: ExecutionSink): void {
+    this.started.set(execution.executionArn, { execution, sink });
+  }
+
+  redrive(execution: RedrivenExecution, sink: ExecutionSink): void {
+    this.redriven.push(execution);
     this.started.set(execution.executionArn, { execution, sink });
   }
 

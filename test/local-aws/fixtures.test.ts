@@ -1,5 +1,5 @@
 /**
- * Fixture honesty: the official example requests (AWS API reference, /work/shared/fixtures/aws-api-examples) are
+ * Fixture honesty: the official example requests (AWS API reference, copied into test/fixtures/aws-api-examples) are
  * accepted, and the answers carry the element/key structure of the official example responses (names and
  * paths, not values). The state holds the ids the examples refer to.
  */
@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import type { CloudState } from '../../local/cloud/state';
 import { readWorld, stateFromWorld } from '../../local/cloud/world';
 import { startHarness, type Harness } from './helpers';
-import { sharedPath } from '../support/shared';
+import { officialExamplePath } from '../support/official-examples';
 
-const FIXTURES = sharedPath('fixtures', 'aws-api-examples');
+const FIXTURES = officialExamplePath('aws-api-examples');
 const read = (file: string) => readFileSync(path.join(FIXTURES, file), 'utf8');
 
 /** A state in which the ids used by the official examples exist. */
@@ -51,7 +51,8 @@ function fixtureState(): CloudState {
     { Id: 'rslvr-out-fdc049932dexample', Arn: arn('resolver-endpoint', 'rslvr-out-fdc049932dexample'), CreatorRequestId: '1111', Direction: 'OUTBOUND', SecurityGroupIds: ['sg-071b99f42example'], IpAddresses: ips, HostVPCId: 'vpc-03cf94c75cexample', Tags: [], ...ready },
     { Id: 'rslvr-in-60b9fd8fdbexample', Arn: arn('resolver-endpoint', 'rslvr-in-60b9fd8fdbexample'), CreatorRequestId: '1234', Name: 'MyInbound', Direction: 'INBOUND', SecurityGroupIds: ['sg-020a3554aexample'], IpAddresses: [{ ...ips[0], Ip: '10.0.1.20' }, { ...ips[1], Ip: '10.0.1.21' }], HostVPCId: 'vpc-03cf94c75cexample', Tags: [], ...ready },
   );
-  aws.resolverRules.push({ Id: 'rslvr-rr-5328a0899aexample', Arn: arn('resolver-rule', 'rslvr-rr-5328a0899aexample'), CreatorRequestId: '999', Name: 'MyRule', RuleType: 'FORWARD', DomainName: 'example.com', TargetIps: [{ Ip: '192.0.2.6', Port: 53 }], ResolverEndpointId: 'rslvr-out-fdc049932dexample', Tags: [], ...ready });
+  // The rule the association example names; its creator request id differs from the create example's, which must succeed.
+  aws.resolverRules.push({ Id: 'rslvr-rr-5328a0899aexample', Arn: arn('resolver-rule', 'rslvr-rr-5328a0899aexample'), CreatorRequestId: 'seeded-for-the-association-example', Name: 'MyRule', RuleType: 'FORWARD', DomainName: 'example.com', TargetIps: [{ Ip: '192.0.2.6', Port: 53 }], ResolverEndpointId: 'rslvr-out-fdc049932dexample', Tags: [], ...ready });
   aws.resolverRuleAssociations.push({ Id: 'rslvr-rrassoc-97242eaf88example', ResolverRuleId: 'rslvr-rr-5328a0899aexample', VPCId: 'vpc-06e4ab6c6cEXAMPLE', Name: 'forward example.com for gamma VPC', createdAt: 0, readyAt: 60 });
   return state;
 }

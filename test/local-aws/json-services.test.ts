@@ -23,7 +23,7 @@ describe('emulated Route 53 Resolver', () => {
     await h.close();
   });
 
-  test('outbound endpoint, forward rule and association on the clock, idempotent by CreatorRequestId', async () => {
+  test('outbound endpoint, forward rule and association on the clock; a used CreatorRequestId or a repeated association is refused', async () => {
     const endpointInput = {
       CreatorRequestId: 'run-1-endpoint',
       Name: 'aoai-outbound',
@@ -36,9 +36,12 @@ describe('emulated Route 53 Resolver', () => {
     expect(endpoint).toMatchObject({ Direction: 'OUTBOUND', HostVPCId: VPC_ID, Status: 'CREATING', IpAddressCount: 2, SecurityGroupIds: [groupId] });
     expect(endpoint.Id).toMatch(/^rslvr-out-[0-9a-f]{17}$/);
     expect(endpoint.Arn).toBe(`arn:aws:route53resolver:ap-northeast-1:123456789012:resolver-endpoint/${endpoint.Id}`);
-    const retried = (await h.resolver.send(new CreateResolverEndpointCommand(endpointInput))).ResolverEndpoint!;
-    expect(retried.Id).toBe(endpoint.Id);
+    // The real service refuses a used CreatorRequestId (aws/aws-cdk#5012) rather than answering the first endpoint.
+    const retried = await errorOf(h.resolver.send(new CreateResolverEndpointCommand(endpointInput)));
+    expect(retried.name).toBe('ResourceExistsException');
+    expect(retried.$metadata?.httpStatusCode).toBe(400);
     expect(h.ctx.state.aws.resolverEndpoints).toHaveLength(1);
+    expect((await h.resolver.send(new ListTagsForResourceCommand({ ResourceArn: endpoint.Arn }))).Tags).toEqual([{ Key: 'run', Value: 'r1' }]);
 
     const ips = (await h.resolver.send(new ListResolverEndpointIpAddressesCommand({ ResolverEndpointId: endpoint.Id }))).IpAddresses!;
     expect(ips.map((ip) => [ip.SubnetId, ip.Ip, ip.Status])).toEqual([[SUBNET_A, '172.17.1.4', 'CREATING'], [SUBNET_C, '172.17.2.4', 'CREATING']]);
@@ -54,13 +57,17 @@ describe('emulated Route 53 Resolver', () => {
     };
     const rule = (await h.resolver.send(new CreateResolverRuleCommand(ruleInput))).ResolverRule!;
     expect(rule).toMatchObject({ RuleType: 'FORWARD', DomainName: 'openai.azure.com', TargetIps: [{ Ip: '192.168.20.4', Port: 53 }], ResolverEndpointId: endpoint.Id });
-    expect((await h.resolver.send(new CreateResolverRuleCommand(ruleInput))).ResolverRule!.Id).toBe(rule.Id);
+    const ruleRetried = await errorOf(h.resolver.send(new CreateResolverRuleCommand({ ...ruleInput, Name: 'openai-again' })));
+    expect(ruleRetried.name).toBe('ResourceExistsException');
+    expect(h.ctx.state.aws.resolverRules).toHaveLength(1);
 
     const association = (await h.resolver.send(new AssociateResolverRuleCommand({ ResolverRuleId: rule.Id, VPCId: VPC_ID, Name: 'openai-vpc' }))).ResolverRuleAssociation!;
     expect(association).toMatchObject({ ResolverRuleId: rule.Id, VPCId: VPC_ID, Status: 'CREATING' });
+    // A repeat is refused with the same code as a clash with another rule for the domain (provider-upjet-aws#1010).
     const repeat = await errorOf(h.resolver.send(new AssociateResolverRuleCommand({ ResolverRuleId: rule.Id, VPCId: VPC_ID })));
-    expect(repeat.name).toBe('ResourceExistsException');
+    expect(repeat.name).toBe('InvalidRequestException');
     expect(repeat.$metadata?.httpStatusCode).toBe(400);
+    expect(h.ctx.state.aws.resolverRuleAssociations).toHaveLength(1);
 
     await h.clock.sleep(10);
     expect((await h.resolver.send(new GetResolverRuleCommand({ ResolverRuleId: rule.Id }))).ResolverRule!.Status).toBe('COMPLETE');

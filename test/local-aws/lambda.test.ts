@@ -1,6 +1,17 @@
 /** Lambda through @aws-sdk/client-lambda: create in a VPC, Pending → Active, Invoke via the local wiring. */
 import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
-import { CreateFunctionCommand, GetFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, ListTagsCommand, TagResourceCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListTagsCommand,
+  TagResourceCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import type { LambdaFunction } from '../../local/cloud/state';
 import { SUBNET_A, SUBNET_C, VPC_ID, errorOf, startHarness, type Harness } from './helpers';
 
@@ -82,5 +93,105 @@ describe('emulated Lambda', () => {
     );
     expect(badSubnet.name).toBe('InvalidParameterValueException');
     expect(h.ctx.state.aws.functions).toHaveLength(0);
+  });
+});
+
+describe('emulated Lambda: the lifecycle of a function in a VPC', () => {
+  let h: Harness;
+  let invocations = 0;
+  const start = async (faults = '') => {
+    invocations = 0;
+    h = await startHarness({
+      faults,
+      invokeFunction: async () => {
+        invocations++;
+        return { ok: true };
+      },
+    });
+  };
+  afterEach(async () => {
+    await h.close();
+  });
+
+  async function createActive(): Promise<{ arn: string; groupId: string }> {
+    const existing = h.ctx.state.aws.securityGroups.find((g) => g.GroupName === 'probe')?.GroupId;
+    const groupId = existing ?? (await h.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'probe', Description: 'probe', VpcId: VPC_ID }))).GroupId!;
+    const created = await h.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'aoai-probe',
+        Role: 'arn:aws:iam::123456789012:role/probe',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Code: { S3Bucket: 'assets', S3Key: 'probe/v1.zip' },
+        VpcConfig: { SubnetIds: [SUBNET_A], SecurityGroupIds: [groupId] },
+      }),
+    );
+    await h.clock.sleep(60);
+    return { arn: created.FunctionArn!, groupId };
+  }
+  const config = () => h.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'aoai-probe' }));
+
+  test('probe-inactive: the first invoke fails with 502 ResourceNotReadyException and starts the restore; Active again after it', async () => {
+    await start('probe-inactive');
+    await createActive();
+    expect((await config()).State).toBe('Active');
+    // Without the SDK's retries, to see the first answer itself.
+    const once = new LambdaClient({ endpoint: h.endpoint, region: 'ap-northeast-1', credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-secret' }, maxAttempts: 1 });
+    const idle = await errorOf(once.send(new InvokeCommand({ FunctionName: 'aoai-probe', Payload: Buffer.from('{}') })));
+    expect([idle.name, idle.$metadata?.httpStatusCode]).toEqual(['ResourceNotReadyException', 502]);
+    expect(invocations).toBe(0);
+    expect(await config()).toMatchObject({ State: 'Pending', StateReasonCode: 'Restoring' });
+    // Updates wait too.
+    const refused = await errorOf(h.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'aoai-probe', S3Bucket: 'assets', S3Key: 'probe/v2.zip' })));
+    expect(refused.name).toBe('ResourceConflictException');
+    await h.clock.sleep(60);
+    expect((await config()).State).toBe('Active');
+    const ok = await h.lambda.send(new InvokeCommand({ FunctionName: 'aoai-probe', Payload: Buffer.from('{}') }));
+    expect(ok.FunctionError).toBeUndefined();
+    expect(invocations).toBe(1);
+  });
+
+  test('an Inactive function reports State Inactive (Idle) and refuses updates until an invoke restores it', async () => {
+    await start();
+    await createActive();
+    h.ctx.state.aws.functions[0].inactiveSince = h.clock.now();
+    expect(await config()).toMatchObject({ State: 'Inactive', StateReasonCode: 'Idle' });
+    const refused = await errorOf(h.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'aoai-probe', Timeout: 30 })));
+    expect([refused.name, refused.message]).toEqual(['ResourceConflictException', 'The operation cannot be performed at this time. The function is currently in the following state: Inactive']);
+  });
+
+  test('updates: LastUpdateStatus InProgress, one at a time, then Successful with the new code and configuration', async () => {
+    await start();
+    const { groupId } = await createActive();
+    const before = (await config()).CodeSha256;
+    const updating = await h.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'aoai-probe', S3Bucket: 'assets', S3Key: 'probe/v2.zip' }));
+    expect(updating).toMatchObject({ State: 'Active', LastUpdateStatus: 'InProgress' });
+    expect(updating.CodeSha256).not.toBe(before);
+    const second = await errorOf(h.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'aoai-probe', Role: 'arn:aws:iam::123456789012:role/other' })));
+    expect([second.name, second.$metadata?.httpStatusCode]).toEqual(['ResourceConflictException', 409]);
+    expect(second.message).toBe('The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:ap-northeast-1:123456789012:function:aoai-probe');
+    await h.clock.sleep(60);
+    expect((await config()).LastUpdateStatus).toBe('Successful');
+    const moved = await h.lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: 'aoai-probe', Role: 'arn:aws:iam::123456789012:role/other', VpcConfig: { SubnetIds: [SUBNET_C], SecurityGroupIds: [groupId] } }),
+    );
+    expect(moved.LastUpdateStatus).toBe('InProgress');
+    await h.clock.sleep(60);
+    expect(await config()).toMatchObject({ LastUpdateStatus: 'Successful', Role: 'arn:aws:iam::123456789012:role/other', VpcConfig: { SubnetIds: [SUBNET_C] } });
+    const badSubnet = await errorOf(h.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'aoai-probe', VpcConfig: { SubnetIds: ['subnet-0dead'], SecurityGroupIds: [groupId] } })));
+    expect(badSubnet.name).toBe('InvalidParameterValueException');
+  });
+
+  test('a Failed function says so and is gone once deleted; the name can be created again', async () => {
+    await start();
+    await createActive();
+    h.ctx.state.aws.functions[0].failed = { StateReasonCode: 'EniLimitExceeded', StateReason: 'Lambda was not able to create an ENI in the VPC of the Lambda function because the limit for Network Interfaces has been reached.' };
+    expect(await config()).toMatchObject({ State: 'Failed', StateReasonCode: 'EniLimitExceeded' });
+    const invoke = await errorOf(h.lambda.send(new InvokeCommand({ FunctionName: 'aoai-probe', Payload: Buffer.from('{}') })));
+    expect(invoke.name).toBe('ResourceConflictException');
+    await h.lambda.send(new DeleteFunctionCommand({ FunctionName: 'aoai-probe' }));
+    expect((await errorOf(config())).name).toBe('ResourceNotFoundException');
+    await createActive();
+    expect((await config()).State).toBe('Active');
   });
 });

@@ -1,5 +1,5 @@
 /** The emulated ARM through the real @azure/arm-resources client, on the simulated clock. */
-import { ACCOUNT, begin, bodies, COGNITIVE_API, createAndWait, DNS_API, gatewayPrerequisites, ids, NET, NETWORK_API, rawRequest, restError, RG, startTestAzure, getById, SUB, VNET, type TestAzure } from './support';
+import { ACCOUNT, begin, bodies, COGNITIVE_API, createAndWait, DNS_API, emulatorCredential, gatewayPrerequisites, ids, NET, NETWORK_API, rawRequest, restError, RG, startTestAzure, getById, SUB, VNET, type TestAzure } from './support';
 
 let env: TestAzure;
 
@@ -17,14 +17,19 @@ describe('ARM protocol', () => {
     expect(noAuth.status).toBe(401);
     expect(noAuth.json.error.code).toBe('AuthenticationFailed');
 
-    const noVersion = await rawRequest(`${env.azure.endpoint}${VNET}`, { ca: env.azure.caPem, headers: { authorization: 'Bearer x' } });
+    // A bearer token Entra ID did not sign is refused before anything else is looked at.
+    const forged = await rawRequest(`${env.azure.endpoint}${VNET}`, { ca: env.azure.caPem, headers: { authorization: 'Bearer x' } });
+    expect([forged.status, forged.json.error.code]).toEqual([401, 'InvalidAuthenticationToken']);
+    const token = (await emulatorCredential(env.azure).getToken('https://management.azure.com/.default'))!.token;
+
+    const noVersion = await rawRequest(`${env.azure.endpoint}${VNET}`, { ca: env.azure.caPem, headers: { authorization: `Bearer ${token}` } });
     expect(noVersion.status).toBe(400);
     expect(noVersion.json).toEqual({ error: { code: 'MissingApiVersionParameter', message: expect.any(String) } });
 
     // The SDK's `/{resourceId}` template sends a doubled slash; ids are case-insensitive.
     const doubled = await rawRequest(`${env.azure.endpoint}/${VNET.toUpperCase().replace('SUBSCRIPTIONS', 'subscriptions')}?api-version=${NETWORK_API}`, {
       ca: env.azure.caPem,
-      headers: { authorization: 'Bearer x' },
+      headers: { authorization: `Bearer ${token}` },
     });
     expect(doubled.status).toBe(200);
     expect(doubled.json.id).toBe(VNET);

@@ -8,9 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readWorld } from '../../local/cloud/world';
 import { ACCOUNT, advanceToReady, NET, RG, startTestAzure, type TestAzure } from './support';
-import { sharedPath } from '../support/shared';
+import { officialExamplePath } from '../support/official-examples';
 
-const DIR = sharedPath('fixtures', 'azure-rest-api-examples');
+const DIR = officialExamplePath('azure-rest-api-examples');
 const FIX_VNET = `${NET}/virtualNetworks/vnet-fixtures`;
 
 function load(file: string): any {

@@ -1,10 +1,10 @@
 /** The Azure OpenAI data plane over node:https, trusting the emulator's CA. */
 import { readFileSync } from 'node:fs';
 import { ACCOUNT, COGNITIVE_API, rawRequest, startTestAzure, type TestAzure } from './support';
-import { sharedPath } from '../support/shared';
+import { officialExamplePath } from '../support/official-examples';
 
 const HOST = 'aoai-prod.openai.azure.com';
-const example = JSON.parse(readFileSync(sharedPath('fixtures', 'azure-rest-api-examples', 'cognitiveservices', 'chat_completions.json'), 'utf8'));
+const example = JSON.parse(readFileSync(officialExamplePath('azure-rest-api-examples', 'cognitiveservices', 'chat_completions.json'), 'utf8'));
 
 let env: TestAzure;
 beforeEach(async () => {

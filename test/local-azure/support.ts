@@ -12,6 +12,8 @@ import { SimulatedClock } from '../../local/clock';
 import { FaultInjector, parseFaults } from '../../local/faults';
 import { Latencies } from '../../local/latency';
 import { startAzureEmulator, type AzureEmulator } from '../../local/azure/server';
+import { LOCAL_SERVICE_PRINCIPAL } from '../../local/azure/entra';
+import { ClientSecretCredential } from '@azure/identity';
 
 export const SUB = '11111111-2222-3333-4444-555555555555';
 export const RG = `/subscriptions/${SUB}/resourceGroups/rg-network`;
@@ -44,11 +46,14 @@ export interface TestAzure {
   close(): Promise<void>;
 }
 
-export const credential = {
-  async getToken() {
-    return { token: 'local-test-token', expiresOnTimestamp: Date.now() + 3600_000 };
-  },
-};
+/** The real ClientSecretCredential, getting its tokens from the emulated Entra ID (ARM checks them). */
+export function emulatorCredential(azure: AzureEmulator, principal: { tenantId: string; clientId: string; clientSecret: string } = LOCAL_SERVICE_PRINCIPAL) {
+  return new ClientSecretCredential(principal.tenantId, principal.clientId, principal.clientSecret, {
+    authorityHost: azure.authorityHost,
+    disableInstanceDiscovery: true,
+    tlsOptions: { ca: azure.caPem },
+  });
+}
 
 export async function startTestAzure(faults = '', seed = 1, world: World = readWorld()): Promise<TestAzure> {
   const clock = new SimulatedClock();
@@ -62,7 +67,7 @@ export async function startTestAzure(faults = '', seed = 1, world: World = readW
     network,
   };
   const azure = await startAzureEmulator(ctx);
-  const client = new ResourceManagementClient(credential, SUB, {
+  const client = new ResourceManagementClient(emulatorCredential(azure), SUB, {
     endpoint: azure.endpoint,
     credentialScopes: 'https://management.azure.com/.default',
     tlsOptions: { ca: azure.caPem },

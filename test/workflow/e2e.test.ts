@@ -174,6 +174,12 @@ describe('faults and configurations that must stop the run with a cause an engin
     expect(failed.result.cause).toMatch(/tunnel 1 \(AWS outside IP [\d.]+\): AWS reports DOWN/);
     expect(failed.result.cause).toMatch(/Azure connection reports (NotConnected|Connecting)/);
     expect(failed.result.cause).toMatch(/tunnel 2/);
+    // AWS and Azure each report only their own end; the product read both keys and says which differ.
+    expect(failed.result.cause).toMatch(/AWS reports DOWN \(IPSEC IS DOWN\), Azure/);
+    for (const n of [1, 2]) {
+      expect(failed.result.cause).toMatch(new RegExp(`tunnel ${n}: the Azure connection cn-aoai-prod-01-aws-tunnel-${n}'s pre-shared key differs from the tunnel key in Secrets Manager \\(arn:aws:secretsmanager:[^)]*tunnel-${n}-psk`));
+    }
+    expect(failed.result.cause).not.toMatch(/local network gateway|customer gateway|static route|not attached/);
     // Bounded: gave up about 30 simulated minutes after the tunnels were joined.
     expect(failed.result.report!.simulatedSeconds).toBeLessThan(2415 + 31 * 60 + 120);
     for (const secret of secretsHeldBy(failed.state())) expect(failed.result.cause).not.toContain(secret);
