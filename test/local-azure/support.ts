@@ -74,6 +74,18 @@ export async function startTestAzure(faults = '', seed = 1, world: World = readW
     // Short real-time back-off so retried faults do not slow the suite (429s still honour Retry-After: 1).
     retryOptions: { retryDelayInMs: 5, maxRetryDelayInMs: 20 },
   });
+  // The SDK's pollers wait a successful answer's Retry-After in real seconds while the clock here is simulated,
+  // which made these tests slow enough to time out on a loaded machine. Raw requests (`send`) and throttling
+  // answers keep the header, so the tests can still read what ARM sent.
+  const rawRequests = new WeakSet<object>();
+  client.pipeline.addPolicy({
+    name: 'pollOnTheSimulatedClock',
+    async sendRequest(request, next) {
+      const response = await next(request);
+      if (response.status < 400 && !rawRequests.has(request)) response.headers.delete('retry-after');
+      return response;
+    },
+  });
   const send: TestAzure['send'] = async (method, id, apiVersion, body) => {
     const request = createPipelineRequest({
       url: `${azure.endpoint}${id}?api-version=${apiVersion}`,
@@ -81,6 +93,7 @@ export async function startTestAzure(faults = '', seed = 1, world: World = readW
       headers: createHttpHeaders({ 'content-type': 'application/json' }),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    rawRequests.add(request);
     const response = await client.sendRequest(request);
     return Object.assign(response, { json: response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined });
   };
