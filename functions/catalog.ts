@@ -33,6 +33,12 @@ export const LAMBDAS: LambdaDefinition[] = [
       'ec2:DescribeVpnConnections',
       'ec2:DescribeSecurityGroups',
       'secretsmanager:DescribeSecret',
+      'route53resolver:ListResolverEndpoints',
+      'route53resolver:ListResolverRules',
+      'route53resolver:ListTagsForResource',
+      'lambda:GetFunction',
+      // GetFunction answers tags only to a caller allowed ListTags.
+      'lambda:ListTags',
     ],
     usesAzure: true,
   },

@@ -151,7 +151,8 @@ export function resourceNames(request: EnvironmentRequest): ResourceNames {
       resolverEndpoint: `${prefix}-outbound`,
       resolverRule: `${prefix}-openai`,
       resolverRuleAssociation: `${prefix}-openai`,
-      // Keyed by environment and VPC: a retry reuses the key (Route 53 Resolver returns the first result),
+      // Keyed by environment and VPC: the look-up before a create finds what a lost answer made (a reused id is
+      // refused with ResourceExistsException),
       // while the same environment id pointed at another VPC gets its own endpoint and rule.
       creatorRequestIds: {
         resolverEndpoint: `${prefix}-${request.aws.vpcId}-outbound-endpoint`,

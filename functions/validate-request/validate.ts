@@ -12,6 +12,13 @@ import {
   DescribeVpnGatewaysCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
+import { GetFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  ListResolverEndpointsCommand,
+  ListResolverRulesCommand,
+  ListTagsForResourceCommand,
+  type Route53ResolverClient,
+} from '@aws-sdk/client-route53resolver';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
@@ -51,6 +58,8 @@ export interface ValidatorClients {
   ec2: EC2Client;
   arm: ResourceManagementClient;
   secrets: SecretsManagerClient;
+  resolver: Route53ResolverClient;
+  lambda: LambdaClient;
 }
 
 export interface ValidationContext {
@@ -145,7 +154,7 @@ async function readAzureFacts(
 const LIVE_EC2_STATES = { Name: 'state', Values: ['pending', 'available'] };
 
 async function awsResourcesWithOurNames(clients: ValidatorClients, request: EnvironmentRequest): Promise<NamedResource[]> {
-  const { ec2, secrets } = clients;
+  const { ec2, secrets, resolver, lambda } = clients;
   const names = resourceNames(request).aws;
   const byName = (name: string) => [{ Name: 'tag:Name', Values: [name] }, LIVE_EC2_STATES];
   const found: NamedResource[] = [];
@@ -171,6 +180,41 @@ async function awsResourcesWithOurNames(clients: ValidatorClients, request: Envi
   for (const secretName of names.pskSecretNames) {
     const secret = await orUndefined(() => secrets.send(new DescribeSecretCommand({ SecretId: secretName })));
     if (secret && !secret.DeletedDate) add('Secrets Manager secret', secretName, secret.ARN, secret.Tags);
+  }
+  // Route 53 Resolver: an endpoint or rule found by our name or our creator request id is adopted by the DNS
+  // step only when it is ours; a foreign one is refused here, before anything is created.
+  const resolverNames = [
+    { kind: 'Route 53 Resolver outbound endpoint', name: names.resolverEndpoint, creatorRequestId: names.creatorRequestIds.resolverEndpoint },
+    { kind: 'Route 53 Resolver rule', name: names.resolverRule, creatorRequestId: names.creatorRequestIds.resolverRule },
+  ];
+  for (const { kind, name, creatorRequestId } of resolverNames) {
+    const seen = new Map<string, { Arn?: string; Id?: string }>();
+    for (const filter of [
+      { Name: 'Name', Values: [name] },
+      { Name: 'CreatorRequestId', Values: [creatorRequestId] },
+    ]) {
+      const listed =
+        kind === 'Route 53 Resolver rule'
+          ? (await resolver.send(new ListResolverRulesCommand({ Filters: [filter] }))).ResolverRules ?? []
+          : (await resolver.send(new ListResolverEndpointsCommand({ Filters: [filter] }))).ResolverEndpoints ?? [];
+      for (const item of listed) if (item.Id) seen.set(item.Id, item);
+    }
+    for (const item of seen.values()) {
+      const tags = item.Arn ? (await resolver.send(new ListTagsForResourceCommand({ ResourceArn: item.Arn }))).Tags : [];
+      add(kind, name, item.Id, tags);
+    }
+  }
+  // The probe function: ProbeRunner would update its code and role, so a foreign one is refused.
+  const probe = await orUndefined(() => lambda.send(new GetFunctionCommand({ FunctionName: names.probeFunction })));
+  if (probe?.Configuration) {
+    found.push({
+      cloud: 'aws',
+      kind: 'Lambda function',
+      name: names.probeFunction,
+      id: probe.Configuration.FunctionArn ?? names.probeFunction,
+      path: 'environmentId',
+      tags: probe.Tags ?? {},
+    });
   }
   return found;
 }

@@ -2,7 +2,7 @@
  * End to end: the probe authenticates with an Entra ID token (no account key anywhere), and a re-run recovers
  * a probe function that went Inactive, Failed, or drifted from what the stack describes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CloudState, LambdaFunction } from '../../local/cloud/state';
@@ -123,15 +123,19 @@ describe('the probe function', () => {
       expect(again.result.report!.apiCalls.aws.CreateFunction).toBeUndefined();
     });
 
-    it('not tagged as ours is left alone and named', async () => {
+    it('not tagged as ours is left alone and named, before anything is created', async () => {
       const stateFile = editState(first, (state) => {
         liveProbe(state).Tags = { owner: 'someone else' };
       });
+      const before = readFileSync(stateFile, 'utf8');
       const again = await run({ stateFile });
-      expect(again.result.error).toBe('ResourceConflict');
-      expect(again.result.cause).toContain('not this product');
-      expect(again.result.report!.apiCalls.aws.UpdateFunctionCode).toBeUndefined();
-      expect(again.result.report!.apiCalls.aws.DeleteFunction).toBeUndefined();
+      expect(again.result.error).toBe('RequestRefused');
+      expect(again.result.problems).toContainEqual({
+        path: 'environmentId',
+        message: expect.stringMatching(/Lambda function aoai-link-probe-aoai-prod-01 \(arn:aws:lambda:/),
+      });
+      // Refused before the state machine started: the function (and everything else) is as it was.
+      expect(readFileSync(stateFile, 'utf8')).toBe(before);
     });
   });
 });

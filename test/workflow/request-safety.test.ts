@@ -55,6 +55,10 @@ test('resources named like ours but without our managed-by tag are refused, each
   probeGroup.Tags = (probeGroup.Tags ?? []).map((tag) => (tag.Key === 'managed-by' ? { Key: 'managed-by', Value: 'platform-team' } : tag));
   const secret = state.aws.secrets.find((s) => s.Name === `aoai-link/${ENV}/tunnel-1-psk`)!;
   secret.Tags = withoutOurTag(secret.Tags ?? []);
+  // Route 53 Resolver and Lambda: the outbound endpoint and the probe function lose the tag.
+  state.aws.resolverEndpoints[0].Tags = withoutOurTag(state.aws.resolverEndpoints[0].Tags);
+  const probeFunction = state.aws.functions.find((f) => f.FunctionName === `aoai-link-probe-${ENV}`)!;
+  delete probeFunction.Tags['managed-by'];
   const stateFile = path.join(first.dir, 'foreign.json');
   writeFileSync(stateFile, JSON.stringify(state));
 
@@ -66,6 +70,8 @@ test('resources named like ours but without our managed-by tag are refused, each
     ['environmentId', /customer gateway aoai-link-aoai-prod-01-cgw \(cgw-/],
     ['environmentId', /security group aoai-link-aoai-prod-01-probe \(sg-/],
     ['environmentId', /Secrets Manager secret aoai-link\/aoai-prod-01\/tunnel-1-psk/],
+    ['environmentId', /Route 53 Resolver outbound endpoint aoai-link-aoai-prod-01-outbound \(rslvr-out-/],
+    ['environmentId', /Lambda function aoai-link-probe-aoai-prod-01 \(arn:aws:lambda:/],
     ['environmentId', new RegExp(`network security group ${NSG_PE} `)],
     // Its NSG is no longer ours, so neither is the subnet that NSG proves ownership of.
     ['azure.privateEndpointSubnetPrefix', new RegExp(`subnet snet-aoai-prod-01-private-endpoint .*its network security group ${NSG_PE} is not this environment's`)],
