@@ -96,6 +96,11 @@ function runTool(command: string, args: string[], env: NodeJS.ProcessEnv, input?
       if (error) reject(new Error(`${command} ${args.join(' ')} exited ${error.code ?? error.signal}: ${stderr.trim()}`));
       else resolve(stdout);
     });
+    // A tool that exits without reading its input (curl on some paths) closes the pipe first: its exit status,
+    // not the broken pipe, says whether it worked.
+    child.stdin!.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin!.end(input ?? '');
   });
 }
