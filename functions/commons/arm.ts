@@ -50,7 +50,7 @@ export async function getArmResource(arm: ResourceManagementClient, id: string, 
 
 /**
  * A raw JSON request through the client's own pipeline (auth, retries, TLS), for what the generic resource
- * model cannot carry: the public IP's top-level `zones`, an account's `listKeys`, a connection's `sharedkey`.
+ * model cannot carry: the public IP's top-level `zones`, a connection's `sharedkey`, an account's deployments list.
  * Answers the parsed body; an error status throws with ARM's error code.
  */
 export async function armRequest(
