@@ -22,6 +22,8 @@ import { ensureEgressOnlyGroup } from '../commons/security-groups';
 import { cloudErrorCode } from '../commons/cloud-errors';
 import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
 import { ec2Tags, MANAGED_BY, OPENAI_DOMAIN, resourceNames, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
+import { carriesOurTags, tagObject } from '../commons/ownership';
+import { allPages } from '../commons/pages';
 import type { EnvironmentRequest } from '../commons/request';
 
 export interface StepInput {
@@ -67,23 +69,10 @@ async function lookUpThenCreate<T>(lookUp: () => Promise<T | undefined>, create:
   }
 }
 
-/** Every page of a Route 53 Resolver list call. */
-async function allPages<T>(list: (nextToken: string | undefined) => Promise<{ items?: T[]; NextToken?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await list(nextToken);
-    items.push(...(page.items ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return items;
-}
-
 /** A resource found by our CreatorRequestId is adopted only if it carries our managed-by and environment tags. */
 async function requireManagedByUs(resolver: Route53ResolverClient, request: EnvironmentRequest, what: string, arn: string | undefined): Promise<void> {
-  const tags = (await resolver.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags ?? [];
-  const has = (key: string, value: string) => tags.some((t) => t.Key === key && t.Value === value);
-  if (!has(TAG_MANAGED_BY, MANAGED_BY) || !has(TAG_ENVIRONMENT, request.environmentId)) {
+  const tags = (await resolver.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags;
+  if (!carriesOurTags(tagObject(tags), request.environmentId)) {
     throw new ResourceConflict(
       `${what} ${arn} has this environment's creator request id but not the tags ${TAG_MANAGED_BY}=${MANAGED_BY} and ${TAG_ENVIRONMENT}=${request.environmentId}; it is left alone`,
     );

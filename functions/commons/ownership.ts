@@ -48,10 +48,14 @@ export function tagObject(tags: { Key?: string; Value?: string }[] | undefined):
   return out;
 }
 
+/** The product created this resource for this environment: both of its tags are there. */
+export function carriesOurTags(tags: Record<string, string> | undefined, environmentId: string): boolean {
+  return tags?.[TAG_MANAGED_BY] === MANAGED_BY && tags[TAG_ENVIRONMENT] === environmentId;
+}
+
 export function isOurs(resource: NamedResource, environmentId: string): boolean {
-  const tags = resource.tags;
-  if (!tags || tags[TAG_MANAGED_BY] !== MANAGED_BY) return false;
-  return resource.sharedAcrossEnvironments === true || tags[TAG_ENVIRONMENT] === environmentId;
+  if (resource.sharedAcrossEnvironments === true) return resource.tags?.[TAG_MANAGED_BY] === MANAGED_BY;
+  return carriesOurTags(resource.tags, environmentId);
 }
 
 /** One problem per existing resource that carries our name but is not ours, in the order given. */

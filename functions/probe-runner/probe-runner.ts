@@ -23,7 +23,8 @@ import { cidrContainsIp } from '../commons/cidr';
 import { COGNITIVE_SERVICES_SCOPE } from '../commons/clients';
 import { cloudErrorCode, rememberSecret } from '../commons/cloud-errors';
 import { ProbeFailed, ResourceConflict, ResourceNotReady } from '../commons/errors';
-import { ec2TagFilters, MANAGED_BY, OPENAI_DOMAIN, resourceNames, standardTags, TAG_MANAGED_BY } from '../commons/naming';
+import { ec2TagFilters, MANAGED_BY, OPENAI_DOMAIN, resourceNames, standardTags, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
+import { carriesOurTags } from '../commons/ownership';
 import type { EnvironmentRequest } from '../commons/request';
 import type { ProbeResult } from '../probe/probe';
 import { ensureEgressOnlyGroup } from '../commons/security-groups';
@@ -146,9 +147,9 @@ export async function convergeProbeFunction(clients: ProbeFunctionClients, code:
   }
   const fn = found.Configuration ?? {};
   const tags = found.Tags ?? {};
-  if (tags[TAG_MANAGED_BY] !== MANAGED_BY) {
+  if (!carriesOurTags(tags, input.request.environmentId)) {
     throw new ResourceConflict(
-      `A Lambda function named ${functionName} exists without the tag ${TAG_MANAGED_BY}=${MANAGED_BY}: it is not this product's, so it is left alone. Remove or rename it, then re-run.`,
+      `A Lambda function named ${functionName} exists without the tags ${TAG_MANAGED_BY}=${MANAGED_BY} and ${TAG_ENVIRONMENT}=${input.request.environmentId}: it is not this environment's, so it is left alone. Remove or rename it, then re-run.`,
     );
   }
   if (fn.State === 'Failed' || fn.LastUpdateStatus === 'Failed') {

@@ -29,6 +29,7 @@ import { isNotFound } from '../commons/cloud-errors';
 import { RequestRefused } from '../commons/errors';
 import { resourceNames, type AzureResourceName } from '../commons/naming';
 import { declaredSharedResourceIds, foreignResourceProblems, tagObject, type NamedResource } from '../commons/ownership';
+import { allPages } from '../commons/pages';
 import {
   crossCheckRequest,
   formatProblems,
@@ -193,10 +194,16 @@ async function awsResourcesWithOurNames(clients: ValidatorClients, request: Envi
       { Name: 'Name', Values: [name] },
       { Name: 'CreatorRequestId', Values: [creatorRequestId] },
     ]) {
-      const listed =
+      const listed: { Arn?: string; Id?: string }[] =
         kind === 'Route 53 Resolver rule'
-          ? (await resolver.send(new ListResolverRulesCommand({ Filters: [filter] }))).ResolverRules ?? []
-          : (await resolver.send(new ListResolverEndpointsCommand({ Filters: [filter] }))).ResolverEndpoints ?? [];
+          ? await allPages((NextToken) =>
+              resolver.send(new ListResolverRulesCommand({ NextToken, Filters: [filter] })).then((page) => ({ items: page.ResolverRules, NextToken: page.NextToken })),
+            )
+          : await allPages((NextToken) =>
+              resolver
+                .send(new ListResolverEndpointsCommand({ NextToken, Filters: [filter] }))
+                .then((page) => ({ items: page.ResolverEndpoints, NextToken: page.NextToken })),
+            );
       for (const item of listed) if (item.Id) seen.set(item.Id, item);
     }
     for (const item of seen.values()) {

@@ -117,9 +117,8 @@ test('202 again after a failure: the same request starts a re-run under the next
   expect(server.executions.size).toBe(4);
 });
 
-test('409 from Step Functions itself: two different requests for one environment racing for the same attempt', async () => {
-  // Hold every StartExecution until both deliveries have sent theirs, so each has already looked and seen
-  // nothing running: only the name (per environment and attempt) can keep the second from starting.
+/** Holds every StartExecution until two have been sent, so both deliveries have looked before either starts. */
+function holdTwoStartsTogether(): (() => void)[] {
   const held: (() => void)[] = [];
   sfn.middlewareStack.add(
     (next, context) => async (args) => {
@@ -133,6 +132,13 @@ test('409 from Step Functions itself: two different requests for one environment
     },
     { step: 'initialize', name: 'holdStartsTogether' },
   );
+  return held;
+}
+
+test('409 from Step Functions itself: two different requests for one environment racing for the same attempt', async () => {
+  // Hold every StartExecution until both deliveries have sent theirs, so each has already looked and seen
+  // nothing running: only the name (per environment and attempt) can keep the second from starting.
+  const held = holdTwoStartsTogether();
   const changed = sampleRequest();
   changed.ticket.id = 'OPS-5678';
   const answers = await Promise.all([handleIntake(webhookEvent(body()), deps), handleIntake(webhookEvent(body(changed)), deps)]);
@@ -144,19 +150,7 @@ test('409 from Step Functions itself: two different requests for one environment
 });
 
 test('identical deliveries racing for the same attempt: one execution (same name and input while running)', async () => {
-  const held: (() => void)[] = [];
-  sfn.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'StartExecutionCommand') {
-        await new Promise<void>((release) => {
-          held.push(release);
-          if (held.length === 2) held.forEach((go) => go());
-        });
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'holdStartsTogether' },
-  );
+  const held = holdTwoStartsTogether();
   const answers = await Promise.all([handleIntake(webhookEvent(body()), deps), handleIntake(webhookEvent(body()), deps)]);
   expect(answers.every((a) => a.statusCode === 202 || a.statusCode === 200)).toBe(true);
   expect(new Set(answers.map((a) => parse(a).executionArn)).size).toBe(1);
