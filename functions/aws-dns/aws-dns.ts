@@ -155,7 +155,12 @@ export async function createForwardingRule(resolver: Route53ResolverClient, inpu
       ).ResolverRule!,
     ['ResourceExistsException'],
   );
-  // A rule found from an earlier run must still forward to today's inbound endpoint through today's endpoint.
+  // A rule found from an earlier run must still forward only openai.azure.com (a wider domain would send other
+  // Azure names over the VPN) to today's inbound endpoint through today's endpoint.
+  const domain = (rule.DomainName ?? '').replace(/\.$/, '').toLowerCase();
+  if (rule.RuleType !== 'FORWARD' || domain !== OPENAI_DOMAIN) {
+    throw new ResourceConflict(`Route 53 Resolver rule ${rule.Id} is a ${rule.RuleType} rule for ${rule.DomainName}, not a FORWARD rule for ${OPENAI_DOMAIN}`);
+  }
   const targets = (rule.TargetIps ?? []).map((t) => `${t.Ip}:${t.Port ?? 53}`);
   if (rule.ResolverEndpointId !== input.resolverEndpointId || targets.length !== 1 || targets[0] !== `${input.inboundIp}:53`) {
     throw new ResourceConflict(

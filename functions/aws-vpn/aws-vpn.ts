@@ -29,6 +29,7 @@ import { isNotFound, rememberSecret } from '../commons/cloud-errors';
 import { lookUpThenCreateOnce } from '../commons/ec2';
 import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
 import { ec2TagFilters, ec2TagSpecifications, ec2Tags, resourceNames } from '../commons/naming';
+import { carriesOurTags, tagObject } from '../commons/ownership';
 import { generatePreSharedKey } from '../commons/psk';
 import type { EnvironmentRequest } from '../commons/request';
 import type { EnvironmentFacts } from '../validate-request/validate';
@@ -59,6 +60,12 @@ export async function createCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, 
         )
       ).CustomerGateway!,
   );
+  // EC2 answers a create that matches an existing gateway (type, IP, ASN) with that gateway, whoever made it.
+  if (!carriesOurTags(tagObject(resource.Tags), env)) {
+    throw new ResourceConflict(
+      `Customer gateway ${resource.CustomerGatewayId} at ${resource.IpAddress} was not created by this product for ${env}, and EC2 answers our create with it. Give it a distinct device name or delete it if unused, then re-run.`,
+    );
+  }
   // A customer gateway's IP cannot change; one with another IP means the Azure address changed under us.
   if (resource.IpAddress !== input.publicIp) {
     throw new ResourceConflict(
@@ -205,6 +212,12 @@ export async function createVpnConnection(
         )
       ).VpnConnection!,
   );
+  // EC2 answers a create between two gateways that already have a connection with that connection.
+  if (!carriesOurTags(tagObject(resource.Tags), env)) {
+    throw new ResourceConflict(
+      `VPN connection ${resource.VpnConnectionId} between ${input.customerGatewayId} and ${input.vpnGatewayId} was not created by this product for ${env}, and EC2 answers our create with it. Delete it if unused, then re-run.`,
+    );
+  }
   return { vpnConnectionId: resource.VpnConnectionId!, pskSecretArns: keys.map((k) => k.arn) };
 }
 

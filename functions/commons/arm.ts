@@ -7,7 +7,7 @@ import type { ResourceManagementClient } from '@azure/arm-resources';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { armEndpoint } from './clients';
 import { ResourceFailed, ResourceNotReady } from './errors';
-import { cloudErrorCode, httpStatusOf, isNotFound } from './cloud-errors';
+import { cloudErrorCode, isNotFound } from './cloud-errors';
 
 /** api-versions: stable ones the SDK and the docs agree on (see the README on why not the newest). */
 export const API_VERSIONS = {
@@ -127,7 +127,8 @@ async function putArmResource(arm: ResourceManagementClient, id: string, apiVers
     }
   } catch (error) {
     // A PUT whose answer was lost, retried by the SDK, meets its own operation in flight: that is success.
-    if (cloudErrorCode(error) === 'AnotherOperationInProgress' || httpStatusOf(error) === 409) {
+    // By ARM's code only: another 409 (a Conflict) refused this body, and the resource still has its old one.
+    if (cloudErrorCode(error) === 'AnotherOperationInProgress') {
       const after = await getArmResource(arm, id, apiVersion);
       if (after) return { provisioningState: provisioningStateOf(after), wrote: true };
     }

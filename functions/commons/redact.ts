@@ -80,6 +80,9 @@ const TEXT_PATTERNS: [RegExp, string][] = [
     /("(?:key1|key2|primaryKey|secondaryKey|sharedKey|preSharedKey|PreSharedKey|secretString|SecretString|clientSecret|client_secret|apiKey|api-key|password|token|access_token|refresh_token|id_token|authorization|Authorization|privateKey)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g,
     `$1${REDACTED}$3`,
   ],
+  // An authorization header whatever its scheme (Basic, Digest, a lower-case bearer): the scheme word alone
+  // must not be taken for the whole value, or the credentials after it would be left in place.
+  [/\b((?:proxy-)?authorization\s*[=:]\s*)(?!\[redacted\])[A-Za-z][A-Za-z0-9-]*\s+[^\s"&;,]{4,}/gi, `$1${REDACTED}`],
   [
     /\b((?:key1|key2|shared_?key|pre_?shared_?key|psk|secret_?string|client_?secret|api[-_]?key|password|passwd|pwd|token|access_?token|refresh_?token|id_?token|account_?key|AccountKey|sig|authorization|x-amz-security-token)\s*[=:]\s*)(?!\[redacted\])("?)[^\s"&;,]{4,}/gi,
     `$1$2${REDACTED}`,

@@ -15,18 +15,31 @@ import { lookUpThenCreateOnce } from './ec2';
 import { ec2TagFilters, ec2TagSpecifications } from './naming';
 import type { EnvironmentRequest } from './request';
 
+function sameProtocolAndPorts(a: IpPermission, b: IpPermission): boolean {
+  return a.IpProtocol === b.IpProtocol && (a.FromPort ?? -1) === (b.FromPort ?? -1) && (a.ToPort ?? -1) === (b.ToPort ?? -1);
+}
+
 function sameRule(a: IpPermission, b: IpPermission): boolean {
-  return (
-    a.IpProtocol === b.IpProtocol &&
-    (a.FromPort ?? -1) === (b.FromPort ?? -1) &&
-    (a.ToPort ?? -1) === (b.ToPort ?? -1) &&
-    (b.IpRanges ?? []).every((range) => (a.IpRanges ?? []).some((r) => r.CidrIp === range.CidrIp))
-  );
+  return sameProtocolAndPorts(a, b) && (b.IpRanges ?? []).every((range) => (a.IpRanges ?? []).some((r) => r.CidrIp === range.CidrIp));
 }
 
 /**
- * A tagged security group in the VPC with exactly these egress rules: the default allow-all egress is
- * removed, so the group says precisely what it is for.
+ * The IPv4 ranges of the group's egress that no wanted rule allows: the default allow-all, and whatever an
+ * earlier run or a person added (an inbound endpoint's old address).
+ */
+function unwantedEgress(existing: IpPermission[], wanted: IpPermission[]): IpPermission[] {
+  return existing.flatMap((permission) => {
+    const ranges = (permission.IpRanges ?? []).filter(
+      (range) => !wanted.some((w) => sameProtocolAndPorts(permission, w) && (w.IpRanges ?? []).some((r) => r.CidrIp === range.CidrIp)),
+    );
+    if (ranges.length === 0) return [];
+    return [{ IpProtocol: permission.IpProtocol, FromPort: permission.FromPort, ToPort: permission.ToPort, IpRanges: ranges.map((r) => ({ CidrIp: r.CidrIp })) }];
+  });
+}
+
+/**
+ * A tagged security group in the VPC with exactly these egress rules: the default allow-all egress and any
+ * other IPv4 egress are removed, so the group says precisely what it is for.
  */
 export async function ensureEgressOnlyGroup(
   ec2: EC2Client,
@@ -61,9 +74,10 @@ export async function ensureEgressOnlyGroup(
   if (missing.length > 0) {
     await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: missing }));
   }
-  const allowAll = existing.find((e) => e.IpProtocol === '-1' && e.IpRanges?.some((r) => r.CidrIp === '0.0.0.0/0'));
-  if (allowAll) {
-    await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+  // Revoked after the wanted rules are in, so the group never goes without them.
+  const unwanted = unwantedEgress(existing, egress);
+  if (unwanted.length > 0) {
+    await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: unwanted }));
   }
   return groupId;
 }

@@ -50,17 +50,24 @@ function requestOverSocket(socket: Socket, input: ProbeInput, extraCaPem: string
         path: `/openai/deployments/${encodeURIComponent(input.deployment)}/chat/completions?api-version=${apiVersion}`,
         headers: { host: input.host, authorization: `Bearer ${input.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         createConnection: () => secure,
-        timeout: timeoutMs,
       },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('end', () => {
+          clearTimeout(deadline);
+          resolve({ status: res.statusCode ?? 0, body: text });
+        });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    // One deadline for handshake, request and answer. The request's own `timeout` option is never armed with
+    // a createConnection socket (only an agent sets it on the socket), and a trickling answer would reset it.
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
     req.end(body);
   });
 }

@@ -27,7 +27,7 @@ export const describeVpcs: Ec2Handler = (ctx, p) => {
         ({
           'vpc-id': [v.VpcId],
           cidr: [v.CidrBlock],
-          'cidr-block-association.cidr-block': [v.CidrBlock],
+          'cidr-block-association.cidr-block': [v.CidrBlock, ...(v.SecondaryCidrBlocks ?? [])],
           state: ['available'],
           'is-default': ['false'],
           'owner-id': [aws.accountId],
@@ -41,7 +41,11 @@ export const describeVpcs: Ec2Handler = (ctx, p) => {
       ownerId: aws.accountId,
       state: 'available',
       cidrBlock: v.CidrBlock,
-      cidrBlockAssociationSet: [{ cidrBlock: v.CidrBlock, associationId: derivedId('vpc-cidr-assoc', v.VpcId), cidrBlockState: { state: 'associated' } }],
+      cidrBlockAssociationSet: [v.CidrBlock, ...(v.SecondaryCidrBlocks ?? [])].map((cidrBlock, index) => ({
+        cidrBlock,
+        associationId: derivedId('vpc-cidr-assoc', index === 0 ? v.VpcId : `${v.VpcId}/${cidrBlock}`),
+        cidrBlockState: { state: 'associated' },
+      })),
       dhcpOptionsId: derivedId('dopt', v.VpcId),
       tagSet: tagSet(v.Tags),
       instanceTenancy: 'default',

@@ -224,7 +224,11 @@ export const createVpnConnection: Ec2Handler = (ctx, p) => {
   const vgw = findVpnGateway(ctx, vgwId);
   if (cgw.deletedAt !== undefined) throw new AwsServiceError('IncorrectState', `The customer gateway ${cgwId} is not available`);
   if (vgw.deletedAt !== undefined) throw new AwsServiceError('IncorrectState', `The vpn gateway ${vgwId} is not available`);
-  if (p.get('Options.TunnelInsideIpVersion') === 'ipv6') {
+  const insideIpVersion = p.get('Options.TunnelInsideIpVersion');
+  if (insideIpVersion !== undefined && insideIpVersion !== 'ipv4' && insideIpVersion !== 'ipv6') {
+    throw ec2Errors.invalidValue(`Value (${insideIpVersion}) for parameter TunnelInsideIpVersion is invalid. Valid values: ipv4, ipv6`);
+  }
+  if (insideIpVersion === 'ipv6') {
     throw ec2Errors.invalidValue('IPv6 inside tunnel addresses are supported only on transit gateway VPN connections');
   }
   const requested = parseTunnelOptions(p);

@@ -2,6 +2,7 @@
  * Route 53 Resolver (JSON 1.1): outbound endpoints, forwarding rules and their VPC associations.
  * A CreatorRequestId already used answers ResourceExistsException, as the real service does (aws/aws-cdk#5012),
  * not the resource made the first time: a caller whose create answer was lost must look the resource up.
+ * List calls page (see listPage); a rule's DomainName comes back with the trailing dot the service adds.
  */
 import type { EmulatorContext } from '../cloud/context';
 import type { ResolverEndpoint, ResolverRule, ResolverRuleAssociation, Subnet, Tag } from '../cloud/state';
@@ -22,6 +23,42 @@ function arn(ctx: EmulatorContext, kind: string, id: string): string {
 /** Domain names compare without the trailing dot the service appends. */
 function sameDomain(a: string, b: string): boolean {
   return a.replace(/\.$/, '').toLowerCase() === b.replace(/\.$/, '').toLowerCase();
+}
+
+/** The service answers a rule's domain fully qualified, with a trailing dot, however it was sent. */
+function fullyQualified(domain: string): string {
+  return domain.endsWith('.') ? domain : `${domain}.`;
+}
+
+/** "If you don't specify a value for MaxResults, Resolver returns up to 100". */
+const DEFAULT_MAX_RESULTS = 100;
+
+/**
+ * One page of a List call. Where the docs are silent, the least convenient reading: a page is MaxResults of the
+ * account's resources counted before the filters apply, so a filtered page may be short or empty and still carry a
+ * NextToken; a token is good only with the filters it was issued for ("you must use the same values for Filters").
+ */
+function listPage<T>(input: Record<string, any>, all: T[], matches: (item: T) => boolean): { items: T[]; NextToken?: string; MaxResults: number } {
+  const max = input.MaxResults ?? DEFAULT_MAX_RESULTS;
+  if (!Number.isInteger(max) || max < 1 || max > 100) throw invalidParameter(`1 validation error detected: MaxResults must be between 1 and 100 (got ${max})`);
+  const filters = JSON.stringify(input.Filters ?? []);
+  let start = 0;
+  if (input.NextToken !== undefined) {
+    let token: { start?: unknown; filters?: unknown } | undefined;
+    try {
+      token = JSON.parse(Buffer.from(String(input.NextToken), 'base64url').toString('utf8'));
+    } catch {
+      token = undefined;
+    }
+    if (!token || !Number.isInteger(token.start) || (token.start as number) < 0 || token.filters !== filters) {
+      throw new AwsServiceError('InvalidNextTokenException', `[RSLVR-00106] The NextToken is not valid for this request`);
+    }
+    start = token.start as number;
+  }
+  const end = start + max;
+  const items = all.slice(start, end).filter(matches);
+  const NextToken = end < all.length ? Buffer.from(JSON.stringify({ start: end, filters }), 'utf8').toString('base64url') : undefined;
+  return { items, MaxResults: max, ...(NextToken ? { NextToken } : {}) };
 }
 
 // ---- endpoints ------------------------------------------------------------------------------------------
@@ -138,20 +175,19 @@ const getResolverEndpoint: JsonHandler = (ctx, input) => ({ ResolverEndpoint: en
 
 const listResolverEndpoints: JsonHandler = (ctx, input) => {
   const now = ctx.clock.now();
-  const found = ctx.state.aws.resolverEndpoints.filter(
-    (e) =>
-      e.deletedAt === undefined &&
-      matchesJsonFilters(input.Filters, {
-        CreatorRequestId: [e.CreatorRequestId],
-        Direction: [e.Direction],
-        HostVPCId: [e.HostVPCId],
-        IpAddressCount: [e.IpAddresses.length],
-        Name: [e.Name],
-        SecurityGroupIds: e.SecurityGroupIds,
-        Status: [endpointStatus(e, now)],
-      }),
+  const live = ctx.state.aws.resolverEndpoints.filter((e) => e.deletedAt === undefined);
+  const page = listPage(input, live, (e) =>
+    matchesJsonFilters(input.Filters, {
+      CreatorRequestId: [e.CreatorRequestId],
+      Direction: [e.Direction],
+      HostVPCId: [e.HostVPCId],
+      IpAddressCount: [e.IpAddresses.length],
+      Name: [e.Name],
+      SecurityGroupIds: e.SecurityGroupIds,
+      Status: [endpointStatus(e, now)],
+    }),
   );
-  return { MaxResults: input.MaxResults ?? 10, ResolverEndpoints: found.map((e) => endpointJson(ctx, e)) };
+  return { MaxResults: page.MaxResults, NextToken: page.NextToken, ResolverEndpoints: page.items.map((e) => endpointJson(ctx, e)) };
 };
 
 const listResolverEndpointIpAddresses: JsonHandler = (ctx, input) => {
@@ -184,7 +220,7 @@ function ruleJson(ctx: EmulatorContext, r: ResolverRule) {
     Id: r.Id,
     CreatorRequestId: r.CreatorRequestId,
     Arn: r.Arn,
-    DomainName: r.DomainName,
+    DomainName: fullyQualified(r.DomainName),
     Status: status,
     StatusMessage: status === 'COMPLETE' ? 'Successfully created Resolver Rule.' : 'Creating the Resolver Rule.',
     RuleType: r.RuleType,
@@ -255,19 +291,18 @@ const listResolverRules: JsonHandler = (ctx, input) => {
     // DomainName filters match with or without the trailing dot.
     f.Name === 'DomainName' ? { ...f, Values: (f.Values ?? []).flatMap((v) => [v.replace(/\.$/, ''), v.replace(/\.$/, '') + '.']) } : f,
   );
-  const found = ctx.state.aws.resolverRules.filter(
-    (r) =>
-      r.deletedAt === undefined &&
-      matchesJsonFilters(filters, {
-        CreatorRequestId: [r.CreatorRequestId],
-        DomainName: [r.DomainName],
-        Name: [r.Name],
-        ResolverEndpointId: [r.ResolverEndpointId],
-        Status: [ruleStatus(r, now)],
-        Type: [r.RuleType],
-      }),
+  const live = ctx.state.aws.resolverRules.filter((r) => r.deletedAt === undefined);
+  const page = listPage(input, live, (r) =>
+    matchesJsonFilters(filters, {
+      CreatorRequestId: [r.CreatorRequestId],
+      DomainName: [r.DomainName],
+      Name: [r.Name],
+      ResolverEndpointId: [r.ResolverEndpointId],
+      Status: [ruleStatus(r, now)],
+      Type: [r.RuleType],
+    }),
   );
-  return { MaxResults: input.MaxResults ?? 10, ResolverRules: found.map((r) => ruleJson(ctx, r)) };
+  return { MaxResults: page.MaxResults, NextToken: page.NextToken, ResolverRules: page.items.map((r) => ruleJson(ctx, r)) };
 };
 
 // ---- rule associations ----------------------------------------------------------------------------------
@@ -319,17 +354,16 @@ const getResolverRuleAssociation: JsonHandler = (ctx, input) => {
 
 const listResolverRuleAssociations: JsonHandler = (ctx, input) => {
   const now = ctx.clock.now();
-  const found = ctx.state.aws.resolverRuleAssociations.filter(
-    (a) =>
-      a.deletedAt === undefined &&
-      matchesJsonFilters(input.Filters, {
-        Name: [a.Name],
-        ResolverRuleId: [a.ResolverRuleId],
-        Status: [associationStatus(a, now)],
-        VPCId: [a.VPCId],
-      }),
+  const live = ctx.state.aws.resolverRuleAssociations.filter((a) => a.deletedAt === undefined);
+  const page = listPage(input, live, (a) =>
+    matchesJsonFilters(input.Filters, {
+      Name: [a.Name],
+      ResolverRuleId: [a.ResolverRuleId],
+      Status: [associationStatus(a, now)],
+      VPCId: [a.VPCId],
+    }),
   );
-  return { MaxResults: input.MaxResults ?? 10, ResolverRuleAssociations: found.map((a) => associationJson(ctx, a)) };
+  return { MaxResults: page.MaxResults, NextToken: page.NextToken, ResolverRuleAssociations: page.items.map((a) => associationJson(ctx, a)) };
 };
 
 // ---- tags -----------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { ArmBadRequestError, ArmConflictError } from './errors';
 import { normaliseLocation, parseArmId, sameType, type ParsedArmId } from './ids';
 import { addressAt, cidrContains, cidrContainsIp, cidrOverlaps, InvalidCidrError, parseCidr, type Cidr } from './ipv4';
 import type { ArmStore } from './store';
+import { connectionProblems } from '../network/ike';
 
 export type Body = ArmResource['body'];
 type Props = Record<string, any>;
@@ -351,6 +352,8 @@ const connection: TypeRule = {
       const lng = requireExisting(store, idOf(props.localNetworkGateway2), target.id, 'properties.localNetworkGateway2.id');
       requireSucceeded(store, lng, target.id, 'PutLocalNetworkGatewayOperation');
     }
+    const policyProblems = connectionProblems(props);
+    if (policyProblems.length) throw new ArmBadRequestError('InvalidRequestFormat', `Cannot parse the request: ${policyProblems.join('; ')}.`);
     if (typeof props.sharedKey === 'string') props.sharedKey = storeSharedKey(ctx, props.sharedKey);
     else props.sharedKey = existing?.body.properties.sharedKey ?? store.guid(`psk:${target.id}`).replace(/-/g, '');
     props.connectionType ??= 'IPsec';

@@ -201,6 +201,12 @@ export async function startAzureEmulator(ctx: EmulatorContext, tls?: LocalTls): 
       }
       const refused = armGate(ctx, entra, req.method ?? 'GET', path.replace(/^\/+/, '/'), req.headers.authorization);
       if (refused) return sendJson(res, refused.status, refused.headers, refused.body);
+      // ARM reads a body only as JSON: one sent without that media type is refused before it is looked at.
+      const mediaType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (body !== undefined && mediaType !== 'application/json') {
+        const shown = mediaType || '<null>';
+        return sendJson(res, 415, {}, { error: { code: 'UnsupportedMediaType', message: `The content media type '${shown}' is not supported. Only 'application/json' is supported.` } });
+      }
       const answer = arm!.handle({ method: req.method ?? 'GET', path, query, headers: req.headers, body });
       if (answer.dropConnection) {
         // The write is committed; the caller never hears so (drop-response fault).

@@ -102,8 +102,9 @@ export async function startLocalClouds(options: LocalCloudOptions): Promise<Loca
     network.setOpenAi(azure.openAi);
 
     const invokeFunction = (fn: LambdaFunction, payload: unknown) =>
-      // The probe Lambda runs in its first subnet, trusting the emulated Azure CA as the real one trusts Azure's.
-      handleProbeEvent(payload as ProbeEvent, localProbeNetwork(network, fn.VpcConfig.SubnetIds[0], azure.caPem));
+      // The probe Lambda runs in its first subnet behind its security groups, trusting the emulated Azure CA as
+      // the real one trusts Azure's.
+      handleProbeEvent(payload as ProbeEvent, localProbeNetwork(network, fn.VpcConfig.SubnetIds[0], azure.caPem, fn.VpcConfig.SecurityGroupIds));
     const aws = await startAwsEmulator(context, { invokeFunction });
     closers.push(() => aws.close());
 

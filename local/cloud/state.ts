@@ -26,6 +26,8 @@ export interface Timed {
 export interface Vpc {
   VpcId: string;
   CidrBlock: string;
+  /** Blocks associated after the primary one (AssociateVpcCidrBlock), in association order. */
+  SecondaryCidrBlocks?: string[];
   Tags?: Tag[];
 }
 
@@ -154,6 +156,8 @@ export interface Secret {
   ARN: string;
   Name: string;
   Description?: string;
+  /** The KMS key the secret is encrypted with, as given on create (absent: the account's aws/secretsmanager key). */
+  KmsKeyId?: string;
   SecretString?: string;
   VersionId: string;
   /** ClientRequestTokens seen, so a retried CreateSecret/PutSecretValue is idempotent as in the real service. */

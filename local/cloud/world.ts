@@ -12,7 +12,7 @@ export interface World {
   aws: {
     accountId: string;
     region: string;
-    vpcs: { VpcId: string; CidrBlock: string; Tags?: Tag[] }[];
+    vpcs: { VpcId: string; CidrBlock: string; SecondaryCidrBlocks?: string[]; Tags?: Tag[] }[];
     subnets: Subnet[];
     routeTables: { RouteTableId: string; VpcId: string; SubnetIds: string[]; Routes?: RouteTable['Routes']; Tags?: Tag[] }[];
   };

@@ -57,9 +57,9 @@ export class LocalNetwork {
     return this.listeners.targetFor(sourceSubnetId, ip, port);
   }
 
-  /** The probe's view of the network from a subnet. */
-  probeNetwork(sourceSubnetId: string, extraCaPem?: string): ProbeNetwork {
-    return localProbeNetwork(this, sourceSubnetId, extraCaPem);
+  /** The probe's view of the network from a subnet (through those security groups, when given). */
+  probeNetwork(sourceSubnetId: string, extraCaPem?: string, sourceSecurityGroupIds?: readonly string[]): ProbeNetwork {
+    return localProbeNetwork(this, sourceSubnetId, extraCaPem, sourceSecurityGroupIds);
   }
 
   async close(): Promise<void> {

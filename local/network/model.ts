@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AzureConnectionView, NetworkView, TunnelTelemetry } from '../cloud/context';
-import type { ArmResource, CloudState, ResolverEndpoint, ResolverRule } from '../cloud/state';
+import type { ArmResource, CloudState, ResolverEndpoint, ResolverRule, SecurityGroupRule } from '../cloud/state';
 import { armKey, isReady } from '../cloud/state';
 import type { Latencies } from '../latency';
 import { AzureView, armNameOf, armParentOf, sameArmId } from './azure-view';
@@ -33,7 +33,10 @@ export interface DnsResolution {
   cnames: string[];
   /** A records of the last name. */
   addresses: string[];
-  /** Whether the answer came through the private path (forwarding rule → inbound endpoint → private zone). */
+  /**
+   * Whether the answer came through the private path: Route 53 Resolver forwarded the query over the VPN to Azure's
+   * inbound endpoint (for an account's name, answered from the private zone). `none`: no answer at all.
+   */
   via: 'private' | 'public' | 'none';
   /** What keeps the private answer away (empty when `via` is `private`). */
   reasons: string[];
@@ -65,6 +68,24 @@ function normaliseName(name: string): string {
 
 function normaliseDomain(domain: string): string {
   return normaliseName(domain);
+}
+
+/**
+ * Azure names other than the accounts' that the emulated Internet answers: what a forwarding rule wider than
+ * openai.azure.com (azure.com, or the root) would capture and send over the VPN.
+ */
+export const OTHER_PUBLIC_AZURE_NAMES: readonly string[] = ['management.azure.com', 'portal.azure.com'];
+
+/** A deterministic public address for one of those names (20.40-89.x: apart from the accounts' 20.200-249.x). */
+export function publicAddressOfName(name: string): string {
+  const digest = createHash('sha256').update(normaliseName(name)).digest();
+  return `20.${40 + (digest[0] % 50)}.${digest[1]}.${1 + (digest[2] % 254)}`;
+}
+
+/** Route 53 Resolver's match: the query is the rule's domain or under it; the root rule (".") matches every name. */
+function ruleMatches(rule: ResolverRule, qname: string): boolean {
+  const domain = normaliseDomain(rule.DomainName);
+  return domain === '' || qname === domain || qname.endsWith(`.${domain}`);
 }
 
 export class NetworkModel implements NetworkView {
@@ -202,6 +223,7 @@ export class NetworkModel implements NetworkView {
   resolve(sourceSubnetId: string, name: string): DnsResolution {
     const ctx = this.context();
     const qname = normaliseName(name);
+    if (OTHER_PUBLIC_AZURE_NAMES.includes(qname)) return this.resolveOtherAzureName(ctx, sourceSubnetId, qname);
     const match = /^([a-z0-9-]+)\.(privatelink\.)?openai\.azure\.com$/.exec(qname);
     if (!match) {
       return { name: qname, rcode: 'NXDOMAIN', cnames: [], addresses: [], via: 'none', reasons: [`${qname} is not a name the emulated network knows (only <account>.${OPENAI_SUFFIX})`] };
@@ -219,19 +241,21 @@ export class NetworkModel implements NetworkView {
     return { name: qname, rcode: 'NOERROR', cnames, addresses: [publicAddressOf(account.account.id)], via: 'public', reasons: privatePath.reasons };
   }
 
-  /** The forwarding rule Route 53 Resolver applies to `qname` in the VPC: the most specific associated one. */
-  private ruleFor(ctx: TunnelContext, vpcId: string, qname: string, reasons: string[]): ResolverRule | undefined {
-    const { aws, now } = ctx;
-    const matching = aws.resolverRules
-      .filter((r) => r.deletedAt === undefined)
-      .filter((r) => {
-        const domain = normaliseDomain(r.DomainName);
-        return qname === domain || qname.endsWith(`.${domain}`);
-      });
+  /** Rules whose domain covers `qname` and, of those, the ones associated with the VPC, most specific first. */
+  private rulesCovering(ctx: TunnelContext, vpcId: string, qname: string) {
+    const { aws } = ctx;
+    const matching = aws.resolverRules.filter((r) => r.deletedAt === undefined && ruleMatches(r, qname));
     const associated = matching
       .map((rule) => ({ rule, association: aws.resolverRuleAssociations.find((a) => a.ResolverRuleId === rule.Id && a.VPCId === vpcId && a.deletedAt === undefined) }))
-      .filter((x) => x.association)
+      .filter((x): x is { rule: ResolverRule; association: NonNullable<typeof x.association> } => x.association !== undefined)
       .sort((a, b) => normaliseDomain(b.rule.DomainName).length - normaliseDomain(a.rule.DomainName).length);
+    return { matching, associated };
+  }
+
+  /** The forwarding rule Route 53 Resolver applies to `qname` in the VPC: the most specific associated one. */
+  private ruleFor(ctx: TunnelContext, vpcId: string, qname: string, reasons: string[]): ResolverRule | undefined {
+    const { now } = ctx;
+    const { matching, associated } = this.rulesCovering(ctx, vpcId, qname);
     if (associated.length === 0) {
       if (matching.length > 0) {
         reasons.push(`resolver rule ${matching.map((r) => `${r.Id} (${normaliseDomain(r.DomainName)})`).join(', ')} is not associated with ${vpcId}`);
@@ -241,10 +265,66 @@ export class NetworkModel implements NetworkView {
       return undefined;
     }
     const { rule, association } = associated[0];
-    if (!isReady(association!, now)) reasons.push(`the association of resolver rule ${rule.Id} with ${vpcId} is CREATING (COMPLETE at t=${association!.readyAt}s)`);
+    if (!isReady(association, now)) reasons.push(`the association of resolver rule ${rule.Id} with ${vpcId} is CREATING (COMPLETE at t=${association.readyAt}s)`);
     if (!isReady(rule, now)) reasons.push(`resolver rule ${rule.Id} is not COMPLETE yet`);
     if (rule.RuleType !== 'FORWARD') reasons.push(`resolver rule ${rule.Id} for ${normaliseDomain(rule.DomainName)} is ${rule.RuleType}, not FORWARD, so the name resolves publicly`);
     return rule;
+  }
+
+  /**
+   * A public Azure name that is not an account's. Route 53 Resolver applies the most specific rule associated with
+   * the VPC: a FORWARD rule wider than openai.azure.com captures the name and sends it over the VPN to its target,
+   * which answers only while that whole path works (no fallback to public DNS); otherwise Resolver answers from
+   * public DNS. An association still CREATING is taken to be in force already (some resolvers have it first).
+   */
+  private resolveOtherAzureName(ctx: TunnelContext, sourceSubnetId: string, qname: string): DnsResolution {
+    const address = publicAddressOfName(qname);
+    const subnet = ctx.aws.subnets.find((s) => s.SubnetId === sourceSubnetId);
+    const vpc = subnet && ctx.aws.vpcs.find((v) => v.VpcId === subnet.VpcId);
+    const capturing = vpc ? this.rulesCovering(ctx, vpc.VpcId, qname).associated[0]?.rule : undefined;
+    if (!vpc || !capturing || capturing.RuleType !== 'FORWARD') {
+      const why = capturing ? `resolver rule ${capturing.Id} for ${normaliseDomain(capturing.DomainName)} is ${capturing.RuleType}` : `no forwarding rule associated with the VPC covers ${qname}`;
+      return { name: qname, rcode: 'NOERROR', cnames: [], addresses: [address], via: 'public', reasons: [`${why}: Route 53 Resolver answers it from public DNS`] };
+    }
+    const problems = this.forwardedPathProblems(ctx, vpc, capturing);
+    if (problems.length === 0) return { name: qname, rcode: 'NOERROR', cnames: [], addresses: [address], via: 'private', reasons: [] };
+    return {
+      name: qname,
+      rcode: 'NOERROR',
+      cnames: [],
+      addresses: [],
+      via: 'none',
+      reasons: [`resolver rule ${capturing.Id} for ${normaliseDomain(capturing.DomainName)} captures ${qname} and forwards it, but nothing answers`, ...problems],
+    };
+  }
+
+  /** Why a query forwarded by `rule` gets no answer from an Azure DNS resolver inbound endpoint across the VPN. */
+  private forwardedPathProblems(ctx: TunnelContext, vpc: { VpcId: string; CidrBlock: string }, rule: ResolverRule): string[] {
+    const { aws, azure, now } = ctx;
+    const problems: string[] = [];
+    if (!isReady(rule, now)) problems.push(`resolver rule ${rule.Id} is not COMPLETE yet`);
+    const endpoint = aws.resolverEndpoints.find((e) => e.Id === rule.ResolverEndpointId && e.deletedAt === undefined);
+    if (!endpoint || endpoint.Direction !== 'OUTBOUND' || !isReady(endpoint, now)) problems.push(`resolver rule ${rule.Id} has no OPERATIONAL outbound endpoint`);
+    const inbound = this.inboundEndpoints(azure);
+    const target = (rule.TargetIps ?? []).filter((t) => (t.Port ?? 53) === 53).map((t) => inbound.find((i) => i.ip === t.Ip)).find((i) => i);
+    if (!target) return [...problems, `resolver rule ${rule.Id} targets no Azure DNS resolver inbound endpoint on port 53`];
+    if (endpoint) problems.push(...this.securityGroupProblems(ctx, endpoint, target.ip));
+    const resolver = azure.get(armParentOf(target.endpoint.id));
+    if (!azure.provisioned(target.endpoint) || !resolver || !azure.provisioned(resolver)) problems.push(`inbound endpoint ${armNameOf(target.endpoint.id)} is not serving`);
+    const vnetId = azure.props(resolver).virtualNetwork?.id ?? (target.subnetId ? armParentOf(target.subnetId) : undefined);
+    const tunnelProblem = this.tunnelProblem(ctx, vpc.VpcId, vnetId);
+    if (tunnelProblem) problems.push(tunnelProblem);
+    // The forwarded queries leave from the outbound endpoint's interfaces.
+    const vgwIds = this.vgwsToward(ctx, vpc.VpcId, this.upTunnels(ctx, vpc.VpcId, vnetId));
+    for (const eniSubnet of new Set((endpoint?.IpAddresses ?? []).map((a) => a.SubnetId))) {
+      const problem = routeProblem(lookupRoute(aws, eniSubnet, target.ip, now), target.ip, vgwIds, `outbound endpoint subnet ${eniSubnet}`);
+      if (problem) problems.push(problem);
+    }
+    for (const protocol of ['Udp', 'Tcp'] as const) {
+      const problem = this.nsgProblem(azure, target.subnetId, protocol, 53, vpc.CidrBlock, target.ip, false);
+      if (problem) problems.push(problem);
+    }
+    return problems;
   }
 
   private inboundEndpoints(azure: AzureView): { endpoint: ArmResource; ip: string; subnetId?: string }[] {
@@ -406,21 +486,26 @@ export class NetworkModel implements NetworkView {
 
   // ---- TCP ----------------------------------------------------------------------------------------------
 
-  /** Whether a TCP connection from a VPC subnet to ip:port is established now. */
-  tcp(sourceSubnetId: string, ip: string, port: number): TcpVerdict {
+  /**
+   * Whether a TCP connection from a VPC subnet to ip:port is established now. `sourceSecurityGroupIds` are the
+   * security groups of the sending network interface (a Lambda function's in a VPC): when given, only what
+   * their egress rules allow leaves it.
+   */
+  tcp(sourceSubnetId: string, ip: string, port: number, sourceSecurityGroupIds?: readonly string[]): TcpVerdict {
     const ctx = this.context();
     const { aws, azure, now } = ctx;
+    const egress = sourceSecurityGroupIds ? securityGroupEgressProblem(aws, sourceSecurityGroupIds, 'tcp', port, ip) : undefined;
     const account = this.accounts(azure).find((a) => publicAddressOf(a.account.id) === ip);
     if (account) {
       // The Internet path: always there (what the account does with the request is the data plane's business).
-      return port === 443
-        ? { ok: true, kind: 'account-public', reasons: [] }
-        : { ok: false, kind: 'account-public', reasons: [`${ip} (account ${armNameOf(account.account.id)}) only listens on 443`] };
+      const reasons = port === 443 ? [] : [`${ip} (account ${armNameOf(account.account.id)}) only listens on 443`];
+      if (egress) reasons.push(egress);
+      return { ok: reasons.length === 0, kind: 'account-public', reasons };
     }
     const pe = this.privateEndpoints(azure).find((x) => x.ips.includes(ip));
     if (!pe) return { ok: false, kind: 'unknown', reasons: [`nothing answers at ${ip}:${port} in the emulated network`] };
 
-    const reasons: string[] = [];
+    const reasons: string[] = egress ? [egress] : [];
     const peName = armNameOf(pe.pe.id);
     if (port !== 443) reasons.push(`private endpoint ${peName} only accepts 443`);
     if (!azure.provisioned(pe.pe)) reasons.push(`private endpoint ${peName} is ${azure.provisioningState(pe.pe)}`);
@@ -473,6 +558,26 @@ export class NetworkModel implements NetworkView {
       }),
     };
   }
+}
+
+/**
+ * Why the security groups of a sending network interface do not let `protocol port` out to `ip`; undefined when
+ * an egress rule of any of them does. Security groups only allow (no rule, no packet), and the groups of one
+ * interface are evaluated together. Traffic to the VPC's Amazon DNS server is not filtered by security groups,
+ * so DNS from a VPC source is never judged here.
+ */
+export function securityGroupEgressProblem(aws: CloudState['aws'], groupIds: readonly string[], protocol: 'tcp' | 'udp', port: number, ip: string): string | undefined {
+  const groups = groupIds.map((id) => aws.securityGroups.find((g) => g.GroupId === id));
+  const allows = (rule: SecurityGroupRule) =>
+    cidrContainsIp(rule.CidrIp, ip) &&
+    (rule.IpProtocol === '-1' ||
+      (rule.IpProtocol === protocol && rule.FromPort !== undefined && rule.ToPort !== undefined && rule.FromPort <= port && port <= rule.ToPort));
+  if (groups.some((g) => g?.Egress.some(allows))) return undefined;
+  const missing = groupIds.filter((_, i) => !groups[i]);
+  return (
+    `security group ${groupIds.join(', ') || '(none)'} of the source does not allow egress ${protocol.toUpperCase()} ${port} to ${ip}` +
+    (missing.length ? ` (${missing.join(', ')} does not exist)` : '')
+  );
 }
 
 export interface NetworkDescription {

@@ -19,7 +19,12 @@ function timeoutError(ip: string, port: number, why: string): Error {
   return error;
 }
 
-export function localProbeNetwork(network: LocalNetwork, sourceSubnetId: string, extraCaPem?: string): ProbeNetwork {
+/**
+ * `sourceSecurityGroupIds`: the security groups of the probe's network interfaces (the function's VpcConfig);
+ * its TCP connections get only what their egress rules allow. Its DNS goes to the VPC's resolver, which
+ * security groups do not filter.
+ */
+export function localProbeNetwork(network: LocalNetwork, sourceSubnetId: string, extraCaPem?: string, sourceSecurityGroupIds?: readonly string[]): ProbeNetwork {
   return {
     extraCaPem,
 
@@ -49,7 +54,7 @@ export function localProbeNetwork(network: LocalNetwork, sourceSubnetId: string,
     async connect(ip: string, port: number, timeoutMs: number): Promise<net.Socket> {
       // A loopback listener accepts before it can judge, so a blocked connection would look established and
       // then be reset. Ask the network first: a blocked SYN in the cloud is a timeout (NSG drop, no route).
-      const verdict = network.model.tcp(sourceSubnetId, ip, port);
+      const verdict = network.model.tcp(sourceSubnetId, ip, port, sourceSecurityGroupIds);
       if (!verdict.ok) throw timeoutError(ip, port, verdict.reasons.join('; '));
       const target = await network.targetFor(sourceSubnetId, ip, port);
       return new Promise<net.Socket>((resolve, reject) => {

@@ -10,6 +10,7 @@ import type { ArmResource, AwsState, VpnConnection } from '../cloud/state';
 import { isReady } from '../cloud/state';
 import { AzureView, armParentOf, sameArmId } from './azure-view';
 import { cidrCovers } from './cidr';
+import { proposalMismatches } from './ike';
 
 export type TunnelPhase = 'up' | 'negotiating' | 'down';
 
@@ -22,7 +23,10 @@ export interface TunnelEvaluation {
   /** What keeps the tunnel down; empty when configured consistently. */
   reasons: string[];
   vpcId?: string;
+  /** The VPC's primary CIDR block. */
   vpcCidr?: string;
+  /** Every CIDR block associated with the VPC, the primary first. */
+  vpcCidrs?: string[];
   vpnGatewayId?: string;
   /** Azure side, as found (ids as stored). */
   azureGatewayId?: string;
@@ -104,6 +108,7 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
       else {
         result.vpcId = vpc.VpcId;
         result.vpcCidr = vpc.CidrBlock;
+        result.vpcCidrs = [vpc.CidrBlock, ...(vpc.SecondaryCidrBlocks ?? [])];
       }
     }
   }
@@ -160,10 +165,13 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
     const lngSide: Side = { reasons: [], times: [azure.readyAt(lng)] };
     if (!azure.provisioned(lng)) lngSide.reasons.push(`local network gateway ${azure.short(lng)} is ${azure.provisioningState(lng)}`);
     const prefixes: string[] = azure.props(lng).localNetworkAddressSpace?.addressPrefixes ?? [];
-    if (result.vpcCidr && !prefixes.some((p) => cidrCovers(p, result.vpcCidr!))) {
-      lngSide.reasons.push(
-        `local network gateway ${azure.short(lng)}'s address space (${prefixes.length ? prefixes.join(', ') : 'empty'}) does not cover the VPC CIDR ${result.vpcCidr}`,
-      );
+    // Azure drops what arrives from a source outside the address space, so a secondary block left out cuts off its subnets.
+    for (const vpcCidr of result.vpcCidrs ?? []) {
+      if (!prefixes.some((p) => cidrCovers(p, vpcCidr))) {
+        lngSide.reasons.push(
+          `local network gateway ${azure.short(lng)}'s address space (${prefixes.length ? prefixes.join(', ') : 'empty'}) does not cover the VPC CIDR ${vpcCidr}`,
+        );
+      }
     }
     const connections = azure
       .ofType('Microsoft.Network/connections')
@@ -181,6 +189,14 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
         side.reasons.push(`connection ${azure.short(connection)} joins gateway ${azure.short(p.virtualNetworkGateway1?.id ?? '?')}, not ${azure.short(gateway)} whose public IP is the customer gateway IP`);
       }
       if (p.sharedKey !== tunnel.PreSharedKey) side.reasons.push(`connection ${azure.short(connection)}'s sharedKey does not match the pre-shared key of ${label}`);
+      // Policy-based selectors make one SA pair per (address space prefix, VNet prefix); an AWS tunnel holds one.
+      const selectorPairs = (azure.props(lng).localNetworkAddressSpace?.addressPrefixes ?? []).length * (result.vnetPrefixes ?? []).length;
+      if (p.usePolicyBasedTrafficSelectors === true && selectorPairs > 1) {
+        side.reasons.push(`connection ${azure.short(connection)} uses policy-based traffic selectors: ${selectorPairs} SA pairs, but ${label} holds only one`);
+      }
+      for (const mismatch of proposalMismatches(tunnel.Options ?? {}, p)) {
+        side.reasons.push(`connection ${azure.short(connection)} and ${label} do not agree on ${mismatch}`);
+      }
       candidates.push({ ...side, lng, connection });
     }
   }

@@ -56,6 +56,11 @@ export interface LocalStepFunctionsOptions {
   stateMachineArns?: string[];
   /** Default 0 (any free port). Always bound to 127.0.0.1. */
   port?: number;
+  /**
+   * At most this many items per page of ListExecutions/GetExecutionHistory, whatever maxResults asks: the
+   * service says a page "might be fewer than the specified maximum", so callers must follow nextToken.
+   */
+  pageLimit?: number;
 }
 
 export interface LocalStepFunctions {
@@ -93,6 +98,7 @@ class ExecutionStore {
   constructor(
     private readonly backend: LocalExecutionBackend,
     private readonly stateMachineArns: Set<string>,
+    private readonly pageLimit = Number.POSITIVE_INFINITY,
   ) {}
 
   private requireStateMachine(arn: unknown): string {
@@ -262,7 +268,7 @@ class ExecutionStore {
   getExecutionHistory(body: { executionArn?: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean }) {
     const e = this.requireExecution(body.executionArn);
     const all = body.reverseOrder ? [...e.events].reverse() : e.events;
-    const { page, nextToken } = paginate(all, body.maxResults, body.nextToken);
+    const { page, nextToken } = paginate(all, body.maxResults, body.nextToken, this.pageLimit);
     return { events: page.map((event) => ({ ...event, timestamp: seconds(event.timestamp) })), ...(nextToken ? { nextToken } : {}) };
   }
 
@@ -271,7 +277,7 @@ class ExecutionStore {
     const matching = [...this.executions.values()]
       .filter((e) => e.stateMachineArn === stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
       .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
-    const { page, nextToken } = paginate(matching, body.maxResults, body.nextToken);
+    const { page, nextToken } = paginate(matching, body.maxResults, body.nextToken, this.pageLimit);
     return {
       executions: page.map((e) => ({
         executionArn: e.executionArn,
@@ -286,11 +292,17 @@ class ExecutionStore {
   }
 }
 
-/** Offset-based tokens: enough for a local endpoint (the service's tokens are opaque too). */
-function paginate<T>(items: T[], maxResults: number | undefined, token: string | undefined): { page: T[]; nextToken?: string } {
+/**
+ * Offset-based tokens: enough for a local endpoint (the service's tokens are opaque too). As the API reference
+ * has it: maxResults 0 or absent means 100, more than 1000 is refused.
+ */
+function paginate<T>(items: T[], maxResults: number | undefined, token: string | undefined, pageLimit: number): { page: T[]; nextToken?: string } {
   const start = token ? Number.parseInt(token, 10) : 0;
   if (!Number.isInteger(start) || start < 0) throw new StepFunctionsError('InvalidToken', 'Invalid Token');
-  const size = maxResults && maxResults > 0 ? maxResults : 1000;
+  if (maxResults !== undefined && (maxResults < 0 || maxResults > 1000)) {
+    throw new StepFunctionsError('ValidationException', 'maxResults must be between 0 and 1000');
+  }
+  const size = Math.min(maxResults && maxResults > 0 ? maxResults : 100, pageLimit);
   const page = items.slice(start, start + size);
   return { page, nextToken: start + size < items.length ? String(start + size) : undefined };
 }
@@ -305,7 +317,7 @@ function send(response: ServerResponse, status: number, body: unknown, errorType
 }
 
 export async function startLocalStepFunctions(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
-  const store = new ExecutionStore(options.backend, new Set(options.stateMachineArns ?? [LOCAL_STATE_MACHINE_ARN]));
+  const store = new ExecutionStore(options.backend, new Set(options.stateMachineArns ?? [LOCAL_STATE_MACHINE_ARN]), options.pageLimit);
   const operations: Record<string, (body: any) => unknown> = {
     StartExecution: (body) => store.startExecution(body),
     DescribeExecution: (body) => store.describeExecution(body),

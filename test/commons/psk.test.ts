@@ -99,3 +99,68 @@ describe('isValidPreSharedKey', () => {
     expect(PSK_RULE).toMatch(/not start with 0/);
   });
 });
+
+describe('limits of the PSK rules (mutation checks)', () => {
+  test.each([
+    ['.abcdefg', true], // period and underscore may come first
+    ['_abcdefg', true],
+    ['Zabcdefg', true],
+    ['9abcdefg', true],
+    ['a'.repeat(8), true],
+    ['a'.repeat(64), true],
+    ['a'.repeat(7), false],
+    ['a'.repeat(65), false],
+    ['0'.repeat(8), false],
+    ['abcdefg\n', false],
+    ['\nabcdefgh', false],
+  ])('%j → %s', (key, valid) => expect(isValidPreSharedKey(key)).toBe(valid));
+
+  test('a refused length is named in the error, with the allowed range', () => {
+    let error: unknown;
+    try {
+      generatePreSharedKey(undefined, 65);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toMatch(/\b8\b.*\b64\b.*\b65\b/);
+  });
+
+  test('the default length is 32, and every requested length from 8 to 64 is honoured', () => {
+    expect(generatePreSharedKey(() => Buffer.alloc(64, 1))).toBe('B'.repeat(32));
+    for (const length of [8, 9, 63, 64]) expect(generatePreSharedKey(undefined, length)).toHaveLength(length);
+  });
+
+  test('a source that answers empty batches three times is tolerated; a fourth time is broken', () => {
+    const emptyThen = (empties: number) => {
+      let calls = 0;
+      return (n: number) => (calls++ < empties ? Buffer.alloc(0) : Buffer.alloc(n, 1));
+    };
+    expect(generatePreSharedKey(emptyThen(3), 8)).toBe('BBBBBBBB');
+    expect(() => generatePreSharedKey(emptyThen(4), 8)).toThrow(/no bytes/);
+  });
+
+  test('bytes are read in batches of the key length, one call per batch', () => {
+    const asked: number[] = [];
+    const key = generatePreSharedKey((n) => (asked.push(n), Buffer.alloc(n, 2)), 16);
+    expect(key).toBe('CCCCCCCCCCCCCCCC');
+    expect(asked).toEqual([16]);
+  });
+
+  test('rejection gives up after 1000 unusable bytes in a row, not before', () => {
+    const badThenGood = (bad: number) => {
+      let served = 0;
+      return (n: number) => Buffer.from(Array.from({ length: n }, () => (served++ < bad ? 0xff : 3)));
+    };
+    expect(generatePreSharedKey(badThenGood(999), 8)).toBe('DDDDDDDD');
+    expect(() => generatePreSharedKey(badThenGood(1000), 8)).toThrow(/out-of-range/);
+  });
+
+  test('the largest usable byte of the 64-character alphabet (255) is used, the first character rejects 252', () => {
+    const bytes = [251, 255, 252, 128];
+    let at = 0;
+    // First: 251 % 63 = 62 → "_" (the first alphabet's last). Then the full alphabet: 255 → "_", 252 → "8",
+    // 128 → "A", 251 → "7": nothing is rejected once the 64-character alphabet is in use.
+    expect(generatePreSharedKey((n) => Buffer.from(Array.from({ length: n }, () => bytes[at++ % bytes.length])), 8)).toBe('__8A7_8A');
+  });
+});

@@ -56,7 +56,7 @@ describe('emulated Route 53 Resolver', () => {
       ResolverEndpointId: endpoint.Id,
     };
     const rule = (await h.resolver.send(new CreateResolverRuleCommand(ruleInput))).ResolverRule!;
-    expect(rule).toMatchObject({ RuleType: 'FORWARD', DomainName: 'openai.azure.com', TargetIps: [{ Ip: '192.168.20.4', Port: 53 }], ResolverEndpointId: endpoint.Id });
+    expect(rule).toMatchObject({ RuleType: 'FORWARD', DomainName: 'openai.azure.com.', TargetIps: [{ Ip: '192.168.20.4', Port: 53 }], ResolverEndpointId: endpoint.Id });
     const ruleRetried = await errorOf(h.resolver.send(new CreateResolverRuleCommand({ ...ruleInput, Name: 'openai-again' })));
     expect(ruleRetried.name).toBe('ResourceExistsException');
     expect(h.ctx.state.aws.resolverRules).toHaveLength(1);

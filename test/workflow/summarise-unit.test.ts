@@ -1,0 +1,118 @@
+/**
+ * functions/summarise: the execution's output a network engineer reads, from a typed finished state. What
+ * was created on both sides, the addresses, the tunnels, the final probe and every probe, and whether public
+ * access is now locked.
+ */
+import { handler } from '../../functions/summarise/handler';
+import { summarise, type FinishedState } from '../../functions/summarise/summarise';
+import type { EnvironmentRequest } from '../../functions/commons/request';
+import { sampleRequest } from '../intake/support';
+
+const ENV = 'aoai-prod-01';
+const SECRET_ARN = (n: number) => `arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:aoai-link/${ENV}/tunnel-${n}-psk-AbCdEf`;
+
+const probeOk = { label: 'before lock', dns: { ok: true, answers: ['192.168.1.4'] }, tcp: { ok: true }, api: { ok: true, status: 200 } };
+const probeAfterLock = { label: 'after lock', dns: { ok: true, answers: ['192.168.1.4'] }, tcp: { ok: true }, api: { ok: true, status: 200 } };
+
+function finishedState(options: Partial<EnvironmentRequest['options']> = {}, tunnels = 2): FinishedState {
+  const request = sampleRequest() as EnvironmentRequest;
+  Object.assign(request.options, options);
+  return {
+    request,
+    facts: { vpcCidrs: ['10.0.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com' },
+    gatewayAddress: { publicIp: '20.0.0.10' },
+    built: {
+      customerGatewayId: 'cgw-0123456789abcdef0',
+      vpnGatewayId: 'vgw-0123456789abcdef0',
+      vpnConnectionId: 'vpn-0123456789abcdef0',
+      pskSecretArns: [SECRET_ARN(1), SECRET_ARN(2)].slice(0, tunnels),
+      privateIp: '192.168.1.4',
+      inboundIp: '192.168.2.4',
+      resolverEndpointId: 'rslvr-out-0123456789abcdef0',
+      resolverRuleId: 'rslvr-rr-0123456789abcdef0',
+      probeFunction: `aoai-link-probe-${ENV}`,
+    },
+    tunnelCheck: {
+      tunnels: [
+        { tunnel: 1, outsideIp: '52.0.0.1', aws: 'UP', azure: 'Connected' },
+        { tunnel: 2, outsideIp: '52.0.0.2', aws: 'UP', azure: 'Connected' },
+      ].slice(0, tunnels),
+    },
+    probe: probeOk,
+  };
+}
+
+test('the whole summary: result, addresses, tunnels, probe and every created resource on both sides', () => {
+  const state = { ...finishedState(), probeAfterLock };
+  expect(summarise(state)).toEqual({
+    environmentId: ENV,
+    result: 'Private path proven: aoai-prod.openai.azure.com resolves to 192.168.1.4 inside vpc-0a1b2c3d4e5f60001 and answers over the VPN.',
+    openAiEndpoint: 'https://aoai-prod.openai.azure.com/',
+    privateEndpointIp: '192.168.1.4',
+    dnsInboundEndpointIp: '192.168.2.4',
+    azureGatewayPublicIp: '20.0.0.10',
+    publicNetworkAccess: 'Disabled',
+    tunnels: state.tunnelCheck.tunnels,
+    probe: probeAfterLock,
+    probes: [probeOk, probeAfterLock],
+    created: {
+      aws: {
+        customerGateway: 'cgw-0123456789abcdef0',
+        virtualPrivateGateway: 'vgw-0123456789abcdef0',
+        vpnConnection: 'vpn-0123456789abcdef0',
+        tunnelKeySecrets: [SECRET_ARN(1), SECRET_ARN(2)],
+        resolverOutboundEndpoint: 'rslvr-out-0123456789abcdef0',
+        forwardingRule: 'rslvr-rr-0123456789abcdef0',
+        probeFunction: `aoai-link-probe-${ENV}`,
+      },
+      azure: {
+        resourceGroup: 'rg-network',
+        vpnGateway: `vpngw-${ENV}`,
+        publicIp: `pip-${ENV}-vpngw`,
+        localNetworkGateways: [`lng-${ENV}-aws-tunnel-1`, `lng-${ENV}-aws-tunnel-2`],
+        connections: [`cn-${ENV}-aws-tunnel-1`, `cn-${ENV}-aws-tunnel-2`],
+        privateEndpoint: `pe-${ENV}-openai`,
+        privateDnsZone: 'privatelink.openai.azure.com',
+        dnsResolver: `dnspr-${ENV}`,
+        subnets: ['GatewaySubnet', `snet-${ENV}-private-endpoint`, `snet-${ENV}-dns-inbound`],
+      },
+    },
+  });
+});
+
+test('public access: Disabled when locked first or after the probe, Enabled when kept', () => {
+  expect(summarise(finishedState({ publicNetworkAccess: 'disable-first' })).publicNetworkAccess).toBe('Disabled');
+  expect(summarise(finishedState({ publicNetworkAccess: 'disable-after-probe' })).publicNetworkAccess).toBe('Disabled');
+  expect(summarise(finishedState({ publicNetworkAccess: 'keep' })).publicNetworkAccess).toBe('Enabled');
+});
+
+test('without a probe after the lock, the one probe is the final one and the only one', () => {
+  const summary = summarise(finishedState({ publicNetworkAccess: 'keep' }));
+  expect(summary.probe).toBe(probeOk);
+  expect(summary.probes).toEqual([probeOk]);
+});
+
+test('one tunnel: one local network gateway and one connection are listed, not the names of both', () => {
+  const summary = summarise(finishedState({ tunnels: 'one' }, 1));
+  expect(summary.created.azure.localNetworkGateways).toEqual([`lng-${ENV}-aws-tunnel-1`]);
+  expect(summary.created.azure.connections).toEqual([`cn-${ENV}-aws-tunnel-1`]);
+  expect(summary.created.aws.tunnelKeySecrets).toEqual([SECRET_ARN(1)]);
+});
+
+test('the handler returns the summary and logs one line naming the environment and the private address', async () => {
+  const lines: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    const state = finishedState();
+    expect(await handler(state)).toEqual(summarise(state));
+  } finally {
+    spy.mockRestore();
+  }
+  const logged = lines.map((line) => JSON.parse(line));
+  expect(logged).toEqual([
+    expect.objectContaining({ level: 'INFO', service: 'summarise', message: 'environment ready', environmentId: ENV, privateEndpointIp: '192.168.1.4' }),
+  ]);
+});
