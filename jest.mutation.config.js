@@ -17,6 +17,17 @@ const WHOLE_WORKFLOW_SUITES = [
   'test/cdk/bundling.test.ts',
   'test/arm-models/round-trip.test.ts',
   'test/local-azure/arm.test.ts',
+  // Each of these runs the local workflow, or synthesizes the stack, in a hook that many tests share; the fast
+  // suites beside them call the same functions directly.
+  'test/workflow/resolver-rerun.test.ts',
+  'test/workflow/retries-and-permissions.test.ts',
+  'test/workflow/request-safety.test.ts',
+  'test/local-azure/faults.test.ts',
+  'test/local-aws/faults.test.ts',
+  'test/cli/end-to-end.test.ts',
+  'test/intake/notify.test.ts',
+  'test/local-runner/runner.test.ts',
+  'test/local-runner/clouds.test.ts',
 ];
 
 module.exports = {
