@@ -29,6 +29,20 @@ function testNamesIn(pattern) {
   return names;
 }
 
+/**
+ * Jest runs the slowest files first, to keep its workers busy; a mutant run stops at the first failing file, so
+ * here the file that killed the last mutant goes first (neighbouring mutants fall to the same tests), then the
+ * quickest ones. Files without a recorded duration go last.
+ */
+function quickestKillFirst(tests, hasFailed) {
+  const order = (test) => test.duration ?? Number.POSITIVE_INFINITY;
+  return [...tests].sort((a, b) => {
+    const failedA = hasFailed(a);
+    if (failedA !== hasFailed(b)) return failedA ? -1 : 1;
+    return order(a) - order(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  });
+}
+
 class MutationSequencer extends Sequencer {
   constructor(options) {
     super(options);
@@ -40,9 +54,13 @@ class MutationSequencer extends Sequencer {
     if (!this.pattern) return sorted;
     const files = filesOfTests(testNamesIn(this.pattern));
     if (!files) return sorted;
-    return sorted.filter((test) => files.has(test.path));
+    return quickestKillFirst(
+      sorted.filter((test) => files.has(test.path)),
+      (test) => this.hasFailed(test),
+    );
   }
 }
 
 module.exports = MutationSequencer;
 module.exports.testNamesIn = testNamesIn;
+module.exports.quickestKillFirst = quickestKillFirst;

@@ -7,7 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { testNamesIn } = require('./mutation-sequencer') as { testNamesIn: (pattern: string) => string[] };
+type Ordered = { path: string; duration?: number };
+const { testNamesIn, quickestKillFirst } = require('./mutation-sequencer') as {
+  testNamesIn: (pattern: string) => string[];
+  quickestKillFirst: (tests: Ordered[], hasFailed: (test: Ordered) => boolean) => Ordered[];
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dependencies = require('./mutation-dependencies') as { extract(code: string, file: string, base: (code: string, file: string) => Set<string>): Set<string> };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,6 +24,24 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /** How Stryker's jest runner escapes each test name into the pattern (@stryker-mutator/util escapeRegExp). */
 const escapeLikeStryker = (name: string) => name.replace(/[.*+\-?^${}()|[\]\\]/g, '\\$&');
+
+test('the sequencer runs the file that killed the last mutant first, then the quickest, unknown durations last', () => {
+  const tests: Ordered[] = [
+    { path: '/t/slow.test.ts', duration: 9000 },
+    { path: '/t/unknown.test.ts' },
+    { path: '/t/quick.test.ts', duration: 200 },
+    { path: '/t/killer.test.ts', duration: 5000 },
+    { path: '/t/middle.test.ts', duration: 1000 },
+  ];
+  const order = quickestKillFirst(tests, (test) => test.path === '/t/killer.test.ts').map((test) => test.path);
+  expect(order).toEqual([
+    '/t/killer.test.ts',
+    '/t/quick.test.ts',
+    '/t/middle.test.ts',
+    '/t/slow.test.ts',
+    '/t/unknown.test.ts',
+  ]);
+});
 
 test('the sequencer reads back the test names Stryker writes into the pattern, special characters included', () => {
   const names = ['plain name', 'a (parenthesised) name', 'dots. stars* plus+ ? ^ $ {1} [x] | back\\slash - dash', 'nested ((deep)) one'];
