@@ -1,17 +1,16 @@
 #!/usr/bin/env node
-// The aoai-link command line. Bundles cli/main.ts with esbuild on each run (~100 ms) into dist/cli.js and
-// runs it. The Lambda handlers are loaded from their TypeScript sources at run time, so a require hook for
-// `.ts` is installed first (esbuild transform to CommonJS).
+// The aoai-link command line: runs the bundle dist/cli.js that `npm run build` makes, building it first only
+// when it is missing or older than one of its sources (a bare clone, or sources edited since). The Lambda
+// handlers are loaded from their TypeScript sources at run time, so a require hook for `.ts` is installed
+// (esbuild transform to CommonJS, loaded on the first `.ts` only: `--help` never needs it).
 'use strict';
 require('../local/polyfills.js');
 const fs = require('node:fs');
-const path = require('node:path');
-const esbuild = require('esbuild');
+const { buildCli, isStale, outfile } = require('./build.js');
 
-const root = path.resolve(__dirname, '..');
-const outfile = path.join(root, 'dist', 'cli.js');
-
+let esbuild;
 require.extensions['.ts'] = function loadTypeScript(module, filename) {
+  esbuild ??= require('esbuild');
   const { code } = esbuild.transformSync(fs.readFileSync(filename, 'utf8'), {
     loader: 'ts',
     format: 'cjs',
@@ -22,21 +21,15 @@ require.extensions['.ts'] = function loadTypeScript(module, filename) {
   module._compile(code, filename);
 };
 
-// Built beside and renamed over: commands started at the same moment (a test's child processes) each load
-// a whole bundle, never one another is still writing.
-const building = `${outfile}.${process.pid}.partial`;
-esbuild.buildSync({
-  entryPoints: [path.join(root, 'cli', 'main.ts')],
-  outfile: building,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  sourcemap: 'inline',
-  logLevel: 'error',
-});
-fs.renameSync(building, outfile);
+if (isStale()) {
+  try {
+    buildCli();
+  } catch {
+    // esbuild has already printed what failed, with its place in the sources.
+    console.error('aoai-link: building dist/cli.js failed (see above)');
+    process.exit(1);
+  }
+}
 if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
 
 const { main } = require(outfile);
@@ -46,7 +39,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error) => {
-    console.error(error && error.stack ? error.stack : error);
+    // main reports every error itself; this is the last line of defence, still without a stack unless asked.
+    console.error(`aoai-link: ${error && error.name ? `${error.name}: ${error.message}` : error}`);
+    if (process.env.AOAI_LINK_DEBUG && error && error.stack) console.error(error.stack);
     process.exitCode = 1;
   },
 );

@@ -33,6 +33,8 @@ export function probeCodeAsset(scope: Construct, id: string, props: ProbeCodePro
             target: props.target,
             format: 'cjs',
             minify: true,
+            // Error names are what callers match; minification must not rename the classes.
+            keepNames: true,
             logLevel: 'error',
           });
           return true;

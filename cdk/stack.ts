@@ -17,8 +17,18 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDAS, LambdaDefinition, PROBE_FUNCTION_ENTRY } from '../functions/catalog';
+import {
+  FUNCTION_RUNTIME_NAME,
+  functionDefinition,
+  LAMBDAS,
+  LambdaDefinition,
+  PROBE_FUNCTION_ENTRY,
+  PROBE_FUNCTION_HANDLER,
+  variablesOf,
+  type EntryFunctionDefinition,
+} from '../functions/catalog';
 import { loadDefinition } from './asl';
+import { BUNDLE_MAIN_FIELDS, FUNCTION_BUNDLE_ALIASES } from './bundles';
 import { acknowledge, acknowledgeWildcardResources } from './nag';
 import { PROBE_FUNCTION_NAME_PREFIX, statementsForCalls } from './permissions';
 import { probeCodeAsset } from './probe-code';
@@ -26,9 +36,9 @@ import { probeCodeAsset } from './probe-code';
 /** The AWS SDK app id (User-Agent `app/<id>`) a catalog function sends. */
 export const sdkAppId = (functionId: string) => `aoai-link-${functionId}`;
 
-/** One runtime for every function; the esbuild target follows it. */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
-const ESBUILD_TARGET = 'node22';
+/** One runtime for every function (named in the catalog, which the probe runner reads too); the esbuild target follows it. */
+export const FUNCTION_RUNTIME = runtimeNamed(FUNCTION_RUNTIME_NAME);
+const ESBUILD_TARGET = FUNCTION_RUNTIME_NAME.replace(/^nodejs(\d+)\.x$/, 'node$1');
 const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
 export interface AoaiLinkStackProps extends StackProps {
@@ -92,23 +102,18 @@ export class AoaiLinkStack extends Stack {
     };
     const substitutions: Record<string, string> = {};
     for (const definition of lambdas) {
-      // The SDK puts this in its User-Agent, so CloudTrail (and the local IAM simulation) can tell callers apart.
-      const environment: Record<string, string> = { AWS_SDK_UA_APP_ID: sdkAppId(definition.id) };
-      if (definition.usesAzure) environment.AZURE_CREDENTIAL_SECRET_ARN = azureCredential.secretArn;
-      // The function that creates the tunnel-key secrets names the key; readers need only the kms:Decrypt grant.
-      if (props.tunnelKeyKmsKeyArn && definition.calls.includes('secretsmanager:CreateSecret')) {
-        environment.TUNNEL_KEY_KMS_KEY_ID = props.tunnelKeyKmsKeyArn;
-      }
-      if (definition.calls.includes('lambda:CreateFunction')) {
-        Object.assign(environment, {
-          PROBE_CODE_S3_BUCKET: probeCode.s3BucketName,
-          PROBE_CODE_S3_KEY: probeCode.s3ObjectKey,
-          PROBE_ROLE_ARN: probeRole.roleArn,
-          PROBE_HANDLER: 'index.handler',
-          PROBE_RUNTIME: FUNCTION_RUNTIME.name,
-          PROBE_FUNCTION_NAME_PREFIX,
-        });
-      }
+      const environment = fillEnvironment(definition, {
+        // The SDK puts this in its User-Agent, so CloudTrail (and the local IAM simulation) can tell callers apart.
+        AWS_SDK_UA_APP_ID: sdkAppId(definition.id),
+        AZURE_CREDENTIAL_SECRET_ARN: azureCredential.secretArn,
+        // The function that creates the tunnel-key secrets names the key; readers need only the kms:Decrypt grant.
+        TUNNEL_KEY_KMS_KEY_ID: props.tunnelKeyKmsKeyArn,
+        PROBE_CODE_S3_BUCKET: probeCode.s3BucketName,
+        PROBE_CODE_S3_KEY: probeCode.s3ObjectKey,
+        PROBE_ROLE_ARN: probeRole.roleArn,
+        PROBE_HANDLER: PROBE_FUNCTION_HANDLER,
+        PROBE_RUNTIME: FUNCTION_RUNTIME.name,
+      });
       const fn = this.nodeFunction(definition.id, definition.entry, definition.description, environment, Duration.minutes(5));
       const { statements, wildcardReasons } = statementsForCalls(definition.id, definition.calls, scopeContext);
       for (const statement of statements) fn.addToRolePolicy(statement);
@@ -150,36 +155,23 @@ export class AoaiLinkStack extends Stack {
     // --- Webhook intake, status, notifier. ---
     const stateMachineArn = this.stateMachine.stateMachineArn;
     const executionsArn = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${this.stateMachine.stateMachineName}:*`;
-    const intake = this.nodeFunction(
-      'Intake',
-      'functions/intake/handler.ts',
-      'POST /environments: checks the signature and the request, starts the provisioning execution.',
-      { STATE_MACHINE_ARN: stateMachineArn, SIGNING_SECRET_ARN: signingSecret.secretArn },
-      Duration.seconds(29),
-    );
+    const entryValues = { STATE_MACHINE_ARN: stateMachineArn, SIGNING_SECRET_ARN: signingSecret.secretArn };
+    const entryFunction = (id: string, timeout: Duration) => {
+      const definition = functionDefinition(id) as EntryFunctionDefinition;
+      return this.nodeFunction(id, definition.entry, definition.description, fillEnvironment(definition, entryValues), timeout);
+    };
+    const intake = entryFunction('Intake', Duration.seconds(29));
     intake.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: [stateMachineArn] }),
     );
     intake.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
     signingSecret.grantRead(intake);
 
-    const status = this.nodeFunction(
-      'EnvironmentStatus',
-      'functions/environment-status/handler.ts',
-      "GET /environments/{environmentId}: the latest execution's status and summary.",
-      { STATE_MACHINE_ARN: stateMachineArn },
-      Duration.seconds(29),
-    );
+    const status = entryFunction('EnvironmentStatus', Duration.seconds(29));
     status.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachineArn] }));
     status.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
 
-    const notifier = this.nodeFunction(
-      'NotifyTicket',
-      'functions/notify-ticket/handler.ts',
-      "Posts a signed status to the ticket's callbackUrl when a provisioning execution ends.",
-      { SIGNING_SECRET_ARN: signingSecret.secretArn },
-      Duration.minutes(2),
-    );
+    const notifier = entryFunction('NotifyTicket', Duration.minutes(2));
     notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
     signingSecret.grantRead(notifier);
     this.notifyOnExecutionEnd(notifier);
@@ -320,12 +312,19 @@ export class AoaiLinkStack extends Stack {
         forceDockerBundling: false,
         format: OutputFormat.CJS,
         target: ESBUILD_TARGET,
-        // Readable stack traces in the function logs without shipping source maps (which double synth time).
-        minify: false,
+        // Small bundles start fast; the source map (with NODE_OPTIONS=--enable-source-maps, fillEnvironment) keeps
+        // the function logs' stack traces pointing at the sources.
+        minify: true,
         keepNames: true,
-        sourceMap: false,
+        sourceMap: true,
         // Bundle the AWS SDK too: the versions tested here are the versions that run.
         externalModules: [],
+        mainFields: BUNDLE_MAIN_FIELDS,
+        esbuildArgs: {
+          '--alias': Object.entries(FUNCTION_BUNDLE_ALIASES).map(([name, replacement]) => `${name}=${replacement}`),
+          // The bundled packages' licence notices stay beside the bundle (index.js.LEGAL.txt), out of the code.
+          '--legal-comments': 'external',
+        },
       },
     });
     this.functions[id] = fn;
@@ -433,6 +432,34 @@ export class AoaiLinkStack extends Stack {
     acknowledge(get, 'AwsSolutions-COG4', 'Authorized with AWS IAM (SigV4): callers are operators and automation with AWS credentials.');
     return api;
   }
+}
+
+/** Stack traces of the minified bundles name the sources (the bundles carry their source maps). */
+const SOURCE_MAPS_ON = '--enable-source-maps';
+
+function runtimeNamed(name: string): lambda.Runtime {
+  const runtime = lambda.Runtime.ALL.find((candidate) => candidate.name === name);
+  if (!runtime) throw new Error(`The catalog's runtime ${name} is not one CDK knows`);
+  return runtime;
+}
+
+/**
+ * A function's environment: each variable its catalog entry declares as set by the stack, from `values`; an
+ * optional one without a value is left out, a required one without a value is an error at synth.
+ */
+export function fillEnvironment(
+  definition: LambdaDefinition | EntryFunctionDefinition,
+  values: Record<string, string | undefined>,
+): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const variable of variablesOf(definition)) {
+    // The variables nobody gives here are Lambda's or the operator's.
+    if (variable.setBy !== 'stack') continue;
+    const value = variable.name === 'NODE_OPTIONS' ? SOURCE_MAPS_ON : values[variable.name];
+    if (value !== undefined) environment[variable.name] = value;
+    else if (variable.required) throw new Error(`Function ${definition.id}: the stack has no value for ${variable.name}`);
+  }
+  return environment;
 }
 
 /**

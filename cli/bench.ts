@@ -1,5 +1,5 @@
 /**
- * `aoai-link bench [--seeds N]`: measures the workflow in local mode against its critical path.
+ * `aoai-link bench [--seeds N] [--json]`: measures the workflow in local mode against its critical path.
  *
  * The critical path of a run is what the clouds made it wait for, read from that run's own operations: public IP
  * + VPN gateway + (connection + tunnel negotiation, slowest tunnel) + account update. With `--jitter` every
@@ -8,10 +8,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Latencies } from '../local/latency';
-import { tunnelKey } from '../local/network/tunnels';
-import { runLocal } from '../local/runner';
+import type * as LatencyModule from '../local/latency';
+import type * as TunnelsModule from '../local/network/tunnels';
+import type * as RunnerModule from '../local/runner';
 import { tmpdir } from 'node:os';
+import { Command, PROCESS_IO, act, once, runCommand, wholeNumber, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
+
+/** Loaded when the bench runs: the runner brings the SDKs and the emulators. */
+const runner = () => require('../local/runner') as typeof RunnerModule;
+const latency = () => require('../local/latency') as typeof LatencyModule;
+const tunnelModel = () => require('../local/network/tunnels') as typeof TunnelsModule;
 
 interface Operation {
   cloud: string;
@@ -40,7 +46,7 @@ function duration(operations: Operation[], match: RegExp): number {
 }
 
 export function criticalPath(operations: Operation[], output: any, jitterSeed?: number): number {
-  const latencies = new Latencies(jitterSeed);
+  const latencies = new (latency().Latencies)(jitterSeed);
   const publicIp = duration(operations, /\/publicIPAddresses\//i);
   const gateway = duration(operations, /\/virtualNetworkGateways\/[^/]+$/i);
   const account = duration(operations, /\/Microsoft\.CognitiveServices\/accounts\/[^/]+$/i);
@@ -48,14 +54,14 @@ export function criticalPath(operations: Operation[], output: any, jitterSeed?: 
   const vpnConnectionId: string = output?.created?.aws?.vpnConnection ?? '';
   const joins = tunnels.map((t, index) => {
     const connection = duration(operations, new RegExp(`/connections/[^/]*tunnel-${index + 1}$`, 'i'));
-    return connection + latencies.of('tunnel.up', tunnelKey(vpnConnectionId, t.outsideIp));
+    return connection + latencies.of('tunnel.up', tunnelModel().tunnelKey(vpnConnectionId, t.outsideIp));
   });
   return publicIp + gateway + Math.max(0, ...joins) + account;
 }
 
 async function measure(label: string, jitterSeed?: number): Promise<Row> {
   const outDir = path.join(tmpdir(), `aoai-bench-${process.pid}-${label}`);
-  const result = await runLocal({ output: null, outDir, ...(jitterSeed !== undefined ? { jitterSeed } : {}) });
+  const result = await runner().runLocal({ output: null, outDir, ...(jitterSeed !== undefined ? { jitterSeed } : {}) });
   const report = result.report!;
   const critical = criticalPath(report.operations as Operation[], result.output, jitterSeed);
   return {
@@ -70,16 +76,16 @@ async function measure(label: string, jitterSeed?: number): Promise<Row> {
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const seedsAt = argv.indexOf('--seeds');
-  const seeds = seedsAt >= 0 ? Number(argv[seedsAt + 1]) : 5;
-  if (!Number.isInteger(seeds) || seeds < 0) {
-    process.stderr.write('usage: aoai-link bench [--seeds N]\n');
-    return 2;
-  }
+async function bench(seeds: number, json: boolean, io: CliIo): Promise<ExitCode> {
   const rows: Row[] = [await measure('default table')];
   for (let seed = 1; seed <= seeds; seed++) rows.push(await measure(`--jitter ${seed}`, seed));
-
+  mkdirSync('out', { recursive: true });
+  writeFileSync(path.join('out', 'bench.json'), JSON.stringify(rows, null, 2) + '\n');
+  const met = rows.every((r) => r.status === 'SUCCEEDED' && r.overPercent <= 5 && r.stateTransitions < 400);
+  if (json) {
+    writeJson(io, { goalMet: met, sequentialSeconds: SEQUENTIAL_SECONDS, rows });
+    return met ? 0 : 1;
+  }
   const header = '| run | status | simulated s | critical path s | over | transitions | task invocations | real ms |';
   const lines = [header, '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
   for (const r of rows) {
@@ -87,10 +93,21 @@ export async function run(argv: string[]): Promise<number> {
       `| ${r.run} | ${r.status} | ${r.simulatedSeconds} | ${r.criticalPathSeconds} | ${r.overPercent}% | ${r.stateTransitions} | ${r.taskInvocations} | ${r.realMilliseconds} |`,
     );
   }
-  process.stdout.write(lines.join('\n') + `\n\nThe seeds' strictly sequential order would take about ${SEQUENTIAL_SECONDS} s on the default table.\n`);
-  mkdirSync('out', { recursive: true });
-  writeFileSync(path.join('out', 'bench.json'), JSON.stringify(rows, null, 2) + '\n');
-  const met = rows.every((r) => r.status === 'SUCCEEDED' && r.overPercent <= 5 && r.stateTransitions < 400);
-  process.stdout.write(met ? 'Goal met on every run: within 5% of the critical path, under 400 transitions.\n' : 'Goal NOT met on every run (see table).\n');
+  io.out.write(lines.join('\n') + `\n\nThe seeds' strictly sequential order would take about ${SEQUENTIAL_SECONDS} s on the default table.\n`);
+  io.out.write(met ? 'Goal met on every run: within 5% of the critical path, under 400 transitions.\n' : 'Goal NOT met on every run (see table).\n');
   return met ? 0 : 1;
+}
+
+export function benchCommand(io: CliIo, outcome: Outcome): Command {
+  return new Command('bench')
+    .description('measure local runs against the critical path (default table and jittered seeds)')
+    .option('--seeds <N>', 'how many jittered seeds after the default table (default 5)', once('--seeds', wholeNumber('--seeds needs a whole number')))
+    .option('--json', 'print {goalMet, sequentialSeconds, rows} as JSON instead of the table')
+    .addHelpText('after', '\nWrites out/bench.json. Exit status: 0 the goal is met on every run, 1 not, 2 bad arguments.\n')
+    .action(act(outcome, (flags: { seeds?: number; json?: boolean }) => bench(flags.seeds ?? 5, flags.json === true, io)));
+}
+
+export async function run(argv: string[], io: CliIo = PROCESS_IO): Promise<ExitCode> {
+  const outcome: Outcome = { code: 0 };
+  return runCommand(benchCommand(io, outcome), argv, io, outcome);
 }

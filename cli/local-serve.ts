@@ -15,22 +15,10 @@ import { latestSimulatedSecond, LocalOptionError, runLocal, type LocalRunOptions
 import { projectRoot } from '../local/runner/project';
 import { RunLocalBackend } from '../local/stepfunctions/backend';
 import { LOCAL_STATE_MACHINE_ARN, startLocalStepFunctions, type LocalStepFunctions } from '../local/stepfunctions/server';
+import { UsageError, type CliIo, type ExitCode } from './command-line';
 
 /** The region of the local state machine's ARN, which the CLI's --region must match for signing. */
 const REGION_FOR_HINTS = LOCAL_STATE_MACHINE_ARN.split(':')[3];
-
-export const SERVE_USAGE = `Usage: aoai-link local serve [--world FILE] [--state FILE]
-
-Keeps the emulated AWS and Azure clouds and a local Step Functions endpoint up on 127.0.0.1 until
-interrupted (Ctrl-C, SIGTERM), to look at them with the AWS CLI, curl and dig. The first line printed is a
-JSON object: {"aws", "azure", "caFile", "stepFunctions", "azureAuthorityHost", "dnsServers"}.
-
-  --world FILE       what exists when there is no state (default local/default-world.json)
-  --state FILE       load the clouds from FILE if it exists; save them there on exit (mode 0600)
-  -h, --help         this help
-
-Exit status: 0 after a clean stop, 2 bad arguments or an unreadable file.
-`;
 
 export interface ServeOptions {
   worldFile?: string;
@@ -55,28 +43,6 @@ export interface ServingClouds {
   stepFunctions: LocalStepFunctions;
   /** Stops everything and saves the state to --state when given. */
   close(): Promise<void>;
-}
-
-export function parseServeArguments(argv: string[]): { help: true } | { help: false; options: ServeOptions } {
-  const values: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return { help: true };
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg : arg.slice(0, eq);
-    if (name !== '--world' && name !== '--state') throw new LocalOptionError(`serve takes --world and --state only, not ${arg}`);
-    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new LocalOptionError(`${name} needs a value`);
-    if (name in values) throw new LocalOptionError(`${name} given twice`);
-    values[name] = value;
-  }
-  return {
-    help: false,
-    options: {
-      ...(values['--world'] ? { worldFile: values['--world'] } : {}),
-      ...(values['--state'] ? { stateFile: values['--state'] } : {}),
-    },
-  };
 }
 
 function loadState(options: ServeOptions): CloudState {
@@ -211,31 +177,22 @@ export function untilStopSignal(target: NodeJS.Process = process): Promise<StopS
   });
 }
 
-export async function runServe(
-  argv: string[],
-  out: NodeJS.WritableStream = process.stdout,
-  err: NodeJS.WritableStream = process.stderr,
-  untilStop: () => Promise<StopSignal> = untilStopSignal,
-): Promise<number> {
-  let serving: ServingClouds;
+/** Serves until the stop signal; the exit code. */
+export async function serve(options: ServeOptions, io: CliIo, untilStop: () => Promise<StopSignal> = untilStopSignal): Promise<ExitCode> {
+  const { out, err } = io;
   try {
-    const parsed = parseServeArguments(argv);
-    if (parsed.help) {
-      out.write(SERVE_USAGE);
-      return 0;
-    }
     // Listening for signals before anything starts: an early Ctrl-C still closes and saves.
     const stopped = untilStop();
-    serving = await startServing(parsed.options);
+    const serving = await startServing(options);
     out.write(`${JSON.stringify(serving.endpoints)}\n`);
-    out.write(`Serving the emulated clouds on 127.0.0.1${parsed.options.stateFile ? ` (state: ${parsed.options.stateFile})` : ''}; Ctrl-C to stop.\n`);
+    out.write(`Serving the emulated clouds on 127.0.0.1${options.stateFile ? ` (state: ${options.stateFile})` : ''}; Ctrl-C to stop.\n`);
     for (const line of howToLook(serving.endpoints, serving.clouds.state)) out.write(`  ${line}\n`);
     const signal = await stopped;
     await serving.close();
-    out.write(`Stopped on ${signal}${parsed.options.stateFile ? `; state saved to ${parsed.options.stateFile}` : ''}.\n`);
+    out.write(`Stopped on ${signal}${options.stateFile ? `; state saved to ${options.stateFile}` : ''}.\n`);
     return 0;
   } catch (error) {
-    err.write(`aoai-link local serve: ${(error as Error).message}\n`);
-    return error instanceof LocalOptionError ? 2 : 1;
+    if (error instanceof LocalOptionError) throw new UsageError(error.message);
+    throw error;
   }
 }

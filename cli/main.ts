@@ -1,73 +1,42 @@
 /**
- * The `aoai-link` command line: dispatches to the commands. `local` is built in; `validate`, `start` and
- * `watch` are loaded from their own modules when present, so a missing one says so instead of breaking the rest.
+ * The `aoai-link` command line: one commander program holding every command, so `--help`, `help <command>`
+ * and `--version` work the same everywhere, usage errors exit 2 and help exits 0.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../local/runner/project';
-import { run as runLocalCommand } from './local';
+import { benchCommand } from './bench';
+import { Command, PROCESS_IO, PROGRAM_NAME, runCommand, type CliIo, type ExitCode, type Outcome } from './command-line';
+import { diagramCommand } from './diagram-command';
+import { historyCommand } from './history-command';
+import { localCommand } from './local';
+import { startCommand } from './start';
+import { validateCommand } from './validate';
+import { watchCommand } from './watch';
 
-type Command = (argv: string[]) => Promise<number>;
-
-interface CommandInfo {
-  summary: string;
-  /** Built in, or the cli/ module exporting `run(argv)`. */
-  run?: Command;
-  module?: string;
+/** The version of the package the command runs from (read at run time: the bundle carries no copy). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-const COMMANDS: Record<string, CommandInfo> = {
-  local: { summary: 'run the workflow locally against emulated AWS and Azure (no cloud account needed)', run: runLocalCommand },
-  validate: { summary: 'check an environment request without starting anything', module: 'validate' },
-  start: { summary: 'start the workflow in AWS Step Functions for a request', module: 'start' },
-  watch: { summary: 'follow a running execution in AWS Step Functions', module: 'watch' },
-  bench: { summary: 'measure local runs against the critical path (default table and jittered seeds)', module: 'bench' },
-  diagram: { summary: 'print the Mermaid diagram of the state machine (as in the README)', module: 'diagram-command' },
-};
-
-export const HELP = `Usage: aoai-link <command> [options]
-
-Commands:
-${Object.entries(COMMANDS)
-  .map(([name, info]) => `  ${name.padEnd(10)}${info.summary}`)
-  .join('\n')}
-
-Run "aoai-link <command> --help" for a command's options.
-`;
-
-export class CommandNotAvailable extends Error {
-  override name = 'CommandNotAvailable';
+/** The whole program; each command's action leaves its exit code in the outcome. */
+export function program(io: CliIo, outcome: Outcome): Command {
+  return new Command(PROGRAM_NAME)
+    .description('Provisions a private path from an AWS VPC to an Azure OpenAI account (AWS Step Functions workflow).')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .enablePositionalOptions()
+    .addCommand(localCommand(io, outcome))
+    .addCommand(validateCommand(io, outcome))
+    .addCommand(startCommand(io, outcome))
+    .addCommand(watchCommand(io, outcome))
+    .addCommand(historyCommand(io, outcome))
+    .addCommand(benchCommand(io, outcome))
+    .addCommand(diagramCommand(io, outcome))
+    .addHelpText('after', '\nRun "aoai-link help <command>" or "aoai-link <command> --help" for its options.\n');
 }
 
-/** Loads cli/<name> (TypeScript through the require hook, or jest's transform), outside the bundle. */
-function loadCommand(name: string, moduleName: string): Command {
-  let loaded: { run?: unknown };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require(path.join(projectRoot(), 'cli', moduleName)) as { run?: unknown };
-  } catch (error) {
-    throw new CommandNotAvailable(`the "${name}" command is not available in this build (${(error as Error).message.split('\n')[0]})`);
-  }
-  if (typeof loaded.run !== 'function') throw new CommandNotAvailable(`the "${name}" command is not available: cli/${moduleName} exports no run(argv)`);
-  return loaded.run as Command;
-}
-
-export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? err : out).write(HELP);
-    return name === undefined ? 2 : 0;
-  }
-  const info = COMMANDS[name];
-  if (!info) {
-    err.write(`aoai-link: unknown command "${name}"\n\n${HELP}`);
-    return 2;
-  }
-  let command: Command;
-  try {
-    command = info.run ?? loadCommand(name, info.module!);
-  } catch (error) {
-    err.write(`aoai-link: ${(error as Error).message}\n`);
-    return 1;
-  }
-  return command(rest);
+export async function main(argv: string[], out: NodeJS.WritableStream = PROCESS_IO.out, err: NodeJS.WritableStream = PROCESS_IO.err): Promise<ExitCode> {
+  const io = { out, err };
+  const outcome: Outcome = { code: 0 };
+  return runCommand(program(io, outcome), argv, io, outcome);
 }

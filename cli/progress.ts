@@ -7,6 +7,7 @@
  * transient status line shows the later passes; elsewhere every tenth re-entry of a Wait prints a line.
  * Plain ASCII, no colour, when the output is not a terminal or NO_COLOR is set.
  */
+import { formatRefusal, readRefusal } from '../functions/commons/refusal';
 import type { HistoryEvent } from './history';
 
 export interface ProgressOptions {
@@ -61,9 +62,11 @@ export function formatDuration(seconds: number): string {
   return minutes === 0 ? `${Math.floor(s / 3600)} h` : `${Math.floor(s / 3600)} h ${minutes} min`;
 }
 
-/** The readable part of a Cause: a Lambda Cause is JSON with errorMessage. */
+/** The readable part of a Cause: a Lambda Cause is JSON with errorMessage; a refusal lists its problems. */
 export function readableCause(cause: string | null | undefined): string {
   if (!cause) return '';
+  const refusal = readRefusal(cause);
+  if (refusal) return formatRefusal(refusal);
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: unknown };
     if (parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;

@@ -2,8 +2,11 @@
  * Step Functions for the command line: a client configured from the environment, and following an
  * execution's history into the progress display until it ends.
  */
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, type HistoryEvent as SdkHistoryEvent } from '@aws-sdk/client-sfn';
+import type { HistoryEvent as SdkHistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from './history';
+
+/** The SDK, loaded by the commands that call Step Functions (not by `--help` or local mode's options). */
+const sdk = () => require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn');
 
 export const TERMINAL_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
 
@@ -13,7 +16,7 @@ export const TERMINAL_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed',
  */
 export function sfnClientFromEnv(env: NodeJS.ProcessEnv = process.env): SFNClient {
   const endpoint = env.AWS_ENDPOINT_URL_SFN || env.AWS_ENDPOINT_URL;
-  return new SFNClient({ ...(endpoint ? { endpoint } : {}) });
+  return new (sdk().SFNClient)({ ...(endpoint ? { endpoint } : {}) });
 }
 
 /** Whether the client talks to a local endpoint (then history times are simulated). */
@@ -56,7 +59,7 @@ export async function followExecution(sfn: SFNClient, executionArn: string, sink
     let ended = false;
     let nextToken: string | undefined;
     do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken, includeExecutionData: true }));
+      const page = await sfn.send(new (sdk().GetExecutionHistoryCommand)({ executionArn, maxResults: 1000, nextToken, includeExecutionData: true }));
       for (const raw of page.events ?? []) {
         const event = toHistoryEvent(raw);
         // A redriven execution's history holds its earlier end, then ExecutionRedriven and the continuation.
@@ -74,7 +77,7 @@ export async function followExecution(sfn: SFNClient, executionArn: string, sink
     if (ended) break;
     await sleep(options.intervalMs ?? 5_000);
   }
-  const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const described = await sfn.send(new (sdk().DescribeExecutionCommand)({ executionArn }));
   return {
     status: String(described.status),
     error: described.error ?? null,
@@ -84,29 +87,23 @@ export async function followExecution(sfn: SFNClient, executionArn: string, sink
   };
 }
 
-export interface CliIo {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-}
-
-export const PROCESS_IO: CliIo = { out: process.stdout, err: process.stderr };
-
-/** `--name value` or `--name=value`; returns the value and the other arguments. */
-export function takeOption(argv: string[], name: string): { value?: string; rest: string[] } {
-  const rest: string[] = [];
-  let value: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === `--${name}`) value = argv[++i];
-    else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
-    else rest.push(arg);
-  }
-  return { value, rest };
-}
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+/** The execution's history as it is now (every page) and its description: one look, no waiting. */
+export async function readExecution(sfn: SFNClient, executionArn: string): Promise<FollowResult & { events: HistoryEvent[] }> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new (sdk().GetExecutionHistoryCommand)({ executionArn, maxResults: 1000, nextToken, includeExecutionData: true }));
+    events.push(...(page.events ?? []).map(toHistoryEvent));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const described = await sfn.send(new (sdk().DescribeExecutionCommand)({ executionArn }));
+  const times = events.map((event) => new Date(event.timestamp).getTime());
+  return {
+    status: String(described.status),
+    error: described.error ?? null,
+    cause: described.cause ?? null,
+    output: described.output,
+    seconds: times.length > 1 ? (Math.max(...times) - Math.min(...times)) / 1000 : 0,
+    events,
+  };
 }

@@ -1,62 +1,97 @@
 /**
- * `aoai-link start REQUEST [--state-machine-arn ARN] [--no-follow] [--interval SECONDS]`: checks the request,
- * starts it on the deployed state machine by the same rule the webhook uses (startRequest: a request started
- * twice, from either side, runs once; after a failure it starts a re-run), then follows it like `watch`.
+ * `aoai-link start REQUEST [--state-machine-arn ARN] [--no-follow] [--interval SECONDS] [--json]`: checks the
+ * request, starts it on the deployed state machine by the same rule the webhook uses (startRequest: a request
+ * started twice, from either side, runs once; after a failure it starts a re-run), then follows it like `watch`.
  * The state machine: --state-machine-arn, else AOAI_LINK_STATE_MACHINE_ARN (the stack's StateMachineArn output).
- * Exit 0 SUCCEEDED, 1 failed or refused to start (another run for the environment), 2 problems or usage.
+ * Exit 0 SUCCEEDED (or started, with --no-follow), 1 failed or refused to start (another run for the
+ * environment), 2 problems, usage or configuration.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { consoleUrl, startRequest } from '../functions/intake/executions';
-import { CliIo, PROCESS_IO, UsageError, sfnClientFromEnv, takeOption } from './sfn';
+import { Command, PROCESS_IO, UsageError, act, checkAwsConfiguration, once, runCommand, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
+import { sfnClientFromEnv } from './sfn';
 import { loadRequest } from './validate';
-import { followToEnd, parseInterval } from './watch';
+import { executionDocument, followToEnd, parseInterval } from './watch';
 
-export const START_USAGE =
-  'usage: aoai-link start REQUEST.json [--state-machine-arn ARN] [--no-follow] [--interval SECONDS]\n' +
-  '       (ARN default: $AOAI_LINK_STATE_MACHINE_ARN)';
+/** Loaded when the command runs: it brings the Step Functions SDK. */
+const executions = () => require('../functions/commons/executions') as typeof import('../functions/commons/executions');
 
-export async function run(argv: string[], io: CliIo = PROCESS_IO, sfn: SFNClient = sfnClientFromEnv()): Promise<number> {
-  try {
-    const arnOption = takeOption(argv, 'state-machine-arn');
-    const intervalOption = takeOption(arnOption.rest, 'interval');
-    const follow = !intervalOption.rest.includes('--no-follow');
-    const files = intervalOption.rest.filter((arg) => arg !== '--no-follow');
-    if (files.length !== 1 || (files[0].startsWith('-') && files[0] !== '-')) throw new UsageError(START_USAGE);
-    const stateMachineArn = arnOption.value ?? process.env.AOAI_LINK_STATE_MACHINE_ARN;
-    if (!stateMachineArn) throw new UsageError(`no state machine: pass --state-machine-arn or set AOAI_LINK_STATE_MACHINE_ARN\n${START_USAGE}`);
-    const intervalMs = parseInterval(intervalOption.value);
+interface StartFlags {
+  stateMachineArn?: string;
+  follow: boolean;
+  interval?: number;
+  json?: boolean;
+}
 
-    const loaded = loadRequest(files[0]);
-    if (!loaded.ok) {
-      io.err.write(`${loaded.message}\n`);
-      return 2;
-    }
-    const outcome = await startRequest(sfn, stateMachineArn, loaded.request);
-    if (outcome.kind === 'busy') {
+async function start(file: string, flags: StartFlags, io: CliIo, sfnOf: () => SFNClient): Promise<ExitCode> {
+  const stateMachineArn = flags.stateMachineArn ?? process.env.AOAI_LINK_STATE_MACHINE_ARN;
+  if (!stateMachineArn) throw new UsageError('no state machine: pass --state-machine-arn or set AOAI_LINK_STATE_MACHINE_ARN');
+  const json = flags.json === true;
+  const loaded = loadRequest(file);
+  if (!loaded.ok) {
+    if (json) writeJson(io, { file, started: false, problems: loaded.problems });
+    else io.err.write(`${loaded.message}\n`);
+    return 2;
+  }
+  const sfn = sfnOf();
+  await checkAwsConfiguration(sfn);
+  const say = (line: string) => {
+    if (!json) io.out.write(`${line}\n`);
+  };
+  const outcome = await executions().startRequest(sfn, stateMachineArn, loaded.request);
+  if (outcome.kind === 'busy') {
+    if (json) writeJson(io, { file, environmentId: loaded.request.environmentId, started: false, busy: true, runningExecutionArn: outcome.runningExecutionArn });
+    else {
       io.err.write(
         `Environment ${loaded.request.environmentId} has an execution running: ${outcome.runningExecutionArn}\n` +
           `Wait for it (aoai-link watch ${outcome.runningExecutionArn}) and start again.\n`,
       );
-      return 1;
     }
-    const executionArn = outcome.executionArn;
-    if (outcome.kind === 'already') {
-      io.out.write(`This request was already started as ${outcome.executionName} (${outcome.status}); nothing new started.\n`);
-    } else if (outcome.rerunOf) {
-      io.out.write(`Started ${outcome.executionName}, a re-run after ${outcome.rerunOf.name} (${outcome.rerunOf.status})\n`);
-    } else {
-      io.out.write(`Started ${outcome.executionName}\n`);
-    }
-    if (!follow) {
-      io.out.write(`${executionArn}\n${consoleUrl(executionArn)}\n`);
-      return 0;
-    }
-    return await followToEnd(executionArn, { sfn, intervalMs }, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    return 1;
   }
+  const executionArn = outcome.executionArn;
+  if (outcome.kind === 'already') {
+    say(`This request was already started as ${outcome.executionName} (${outcome.status}); nothing new started.`);
+  } else if (outcome.rerunOf) {
+    say(`Started ${outcome.executionName}, a re-run after ${outcome.rerunOf.name} (${outcome.rerunOf.status})`);
+  } else {
+    say(`Started ${outcome.executionName}`);
+  }
+  const started = {
+    file,
+    environmentId: loaded.request.environmentId,
+    executionName: outcome.executionName,
+    started: outcome.kind !== 'already',
+    rerunOf: outcome.kind === 'started' && outcome.rerunOf ? outcome.rerunOf.name : null,
+    consoleUrl: executions().consoleUrl(executionArn),
+  };
+  if (!flags.follow) {
+    if (json) writeJson(io, { ...started, executionArn });
+    else say(`${executionArn}\n${executions().consoleUrl(executionArn)}`);
+    return 0;
+  }
+  const result = await followToEnd(executionArn, { sfn, intervalMs: flags.interval, quiet: json }, io);
+  if (json) writeJson(io, { ...started, ...executionDocument(executionArn, result) });
+  return result.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+export function startCommand(io: CliIo, outcome: Outcome, sfn: () => SFNClient = sfnClientFromEnv): Command {
+  return new Command('start')
+    .description('start the workflow in AWS Step Functions for a request, then follow it')
+    .argument('<REQUEST.json>', 'the request file; - reads standard input')
+    .option('--state-machine-arn <ARN>', 'the deployed state machine (default $AOAI_LINK_STATE_MACHINE_ARN)', once('--state-machine-arn'))
+    .option('--no-follow', 'print the execution ARN and its console link, and return at once')
+    .option('--interval <SECONDS>', 'between polls of the history while following (default 5)', parseInterval)
+    .option('--json', 'print one JSON document (what was started and, when following, how it ended)')
+    .addHelpText(
+      'after',
+      '\nA request started twice runs once; after a failed run it starts a re-run. Region and credentials come from\n' +
+        'the usual AWS settings (AWS_REGION, AWS_PROFILE, ...).\n' +
+        'Exit status: 0 SUCCEEDED (or started, with --no-follow), 1 failed or another run is going, 2 problems or usage.\n',
+    )
+    .action(act(outcome, (file: string, flags: StartFlags) => start(file, flags, io, sfn)));
+}
+
+export async function run(argv: string[], io: CliIo = PROCESS_IO, sfn?: SFNClient): Promise<ExitCode> {
+  const outcome: Outcome = { code: 0 };
+  return runCommand(startCommand(io, outcome, sfn ? () => sfn : sfnClientFromEnv), argv, io, outcome);
 }

@@ -1,16 +1,16 @@
 /**
- * `aoai-link validate REQUEST`: the static checks of the request (schema, syntax, limits), every problem at
- * once, without any cloud. Exit 0 valid, 2 problems (or usage). The cloud checks (the VPC exists, prefixes
- * fit the VNet) run as the workflow's first state.
+ * `aoai-link validate REQUEST [--json]`: the static checks of the request (schema, syntax, limits), every
+ * problem at once, without any cloud. Exit 0 valid, 2 problems (or usage). The cloud checks (the VPC exists,
+ * prefixes fit the VNet) run as the workflow's first state.
  */
 import { readFileSync } from 'node:fs';
 import { executionName, requestHash } from '../functions/commons/naming';
-import { formatProblems, parseRequestText, type EnvironmentRequest } from '../functions/commons/request';
-import { CliIo, PROCESS_IO, UsageError } from './sfn';
+import { formatProblems, parseRequestText, type EnvironmentRequest, type RequestProblem } from '../functions/commons/request';
+import { Command, PROCESS_IO, act, runCommand, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
 
-export const VALIDATE_USAGE = 'usage: aoai-link validate REQUEST.json   (- reads standard input)';
-
-export type LoadedRequest = { ok: true; request: EnvironmentRequest; name: string } | { ok: false; message: string };
+export type LoadedRequest =
+  | { ok: true; request: EnvironmentRequest; name: string }
+  | { ok: false; message: string; problems: RequestProblem[] };
 
 /** Reads and checks a request file; the message lists every problem. Shared with `start`. */
 export function loadRequest(file: string): LoadedRequest {
@@ -18,31 +18,45 @@ export function loadRequest(file: string): LoadedRequest {
   try {
     text = readFileSync(file === '-' ? 0 : file);
   } catch (error) {
-    return { ok: false, message: `cannot read ${file}: ${(error as Error).message}` };
+    const message = `cannot read ${file}: ${(error as Error).message}`;
+    return { ok: false, message, problems: [{ path: '(file)', message }] };
   }
   const parsed = parseRequestText(text);
   if (!parsed.ok) {
-    return { ok: false, message: `${file}: ${parsed.problems.length} problem(s)\n${formatProblems(parsed.problems)}` };
+    return { ok: false, message: `${file}: ${parsed.problems.length} problem(s)\n${formatProblems(parsed.problems)}`, problems: parsed.problems };
   }
   return { ok: true, request: parsed.request, name: executionName(parsed.request.environmentId, requestHash(parsed.request)) };
 }
 
-export async function run(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
-  try {
-    const files = argv.filter((arg) => arg === '-' || !arg.startsWith('-'));
-    if (files.length !== 1 || argv.length !== 1) throw new UsageError(VALIDATE_USAGE);
-    const loaded = loadRequest(files[0]);
-    if (!loaded.ok) {
-      io.err.write(`${loaded.message}\n`);
-      return 2;
-    }
-    io.out.write(`${files[0]}: valid request for environment ${loaded.request.environmentId} (execution name ${loaded.name})\n`);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
+async function validate(file: string, json: boolean, io: CliIo): Promise<ExitCode> {
+  const loaded = loadRequest(file);
+  if (json) {
+    writeJson(
+      io,
+      loaded.ok
+        ? { file, valid: true, environmentId: loaded.request.environmentId, executionName: loaded.name, problems: [] }
+        : { file, valid: false, problems: loaded.problems },
+    );
+    return loaded.ok ? 0 : 2;
   }
+  if (!loaded.ok) {
+    io.err.write(`${loaded.message}\n`);
+    return 2;
+  }
+  io.out.write(`${file}: valid request for environment ${loaded.request.environmentId} (execution name ${loaded.name})\n`);
+  return 0;
+}
+
+export function validateCommand(io: CliIo, outcome: Outcome): Command {
+  return new Command('validate')
+    .description('check an environment request without starting anything (no cloud needed)')
+    .argument('<REQUEST.json>', 'the request file; - reads standard input')
+    .option('--json', 'print {file, valid, environmentId, executionName, problems} as JSON')
+    .addHelpText('after', '\nExit status: 0 valid, 2 problems (every one listed) or bad arguments.\n')
+    .action(act(outcome, (file: string, flags: { json?: boolean }) => validate(file, flags.json === true, io)));
+}
+
+export async function run(argv: string[], io: CliIo = PROCESS_IO): Promise<ExitCode> {
+  const outcome: Outcome = { code: 0 };
+  return runCommand(validateCommand(io, outcome), argv, io, outcome);
 }

@@ -1,52 +1,95 @@
 /**
- * `aoai-link watch EXECUTION_ARN [--interval SECONDS]`: follows an execution's history with the same
- * progress display as local mode, until it ends. Exit 0 SUCCEEDED, 1 any other end, 2 usage.
+ * `aoai-link watch EXECUTION_ARN [--interval SECONDS] [--json]`: follows an execution's history with the same
+ * progress display as local mode, until it ends. Exit 0 SUCCEEDED, 1 any other end, 2 usage or configuration.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { consoleUrl } from '../functions/intake/executions';
+import { Command, InvalidArgumentError, PROCESS_IO, UsageError, act, checkAwsConfiguration, runCommand, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
 import { ProgressDisplay } from './progress';
-import { CliIo, PROCESS_IO, UsageError, followExecution, isLocalEndpoint, sfnClientFromEnv, takeOption } from './sfn';
+import { followExecution, isLocalEndpoint, sfnClientFromEnv, type FollowResult } from './sfn';
 
-export const WATCH_USAGE = 'usage: aoai-link watch EXECUTION_ARN [--interval SECONDS]';
+/** Loaded when the command runs: it brings the Step Functions SDK. */
+const executions = () => require('../functions/commons/executions') as typeof import('../functions/commons/executions');
 
 export interface FollowSettings {
   sfn: SFNClient;
   intervalMs?: number;
+  /** No progress lines: the caller prints the result as JSON. */
+  quiet?: boolean;
 }
 
-/** Follows to the end and prints the summary; the exit code. Shared with `start`. */
-export async function followToEnd(executionArn: string, settings: FollowSettings, io: CliIo): Promise<number> {
+/** The parsed output of an execution, or its text when it is not JSON. */
+function outputOf(result: FollowResult): unknown {
+  if (result.output === undefined) return null;
+  try {
+    return JSON.parse(result.output);
+  } catch {
+    return result.output;
+  }
+}
+
+/** What `watch --json` and `start --json` print of an execution's end. */
+export function executionDocument(executionArn: string, result: FollowResult): Record<string, unknown> {
+  return { executionArn, status: result.status, error: result.error, cause: result.cause, seconds: result.seconds, output: outputOf(result) };
+}
+
+/** Follows to the end; the result (progress lines and the summary unless quiet). Shared with `start`. */
+export async function followToEnd(executionArn: string, settings: FollowSettings, io: CliIo): Promise<FollowResult> {
   const local = await isLocalEndpoint(settings.sfn);
-  io.out.write(`Following ${executionArn}\n${local ? '(local Step Functions endpoint)' : consoleUrl(executionArn)}\n`);
-  const display = new ProgressDisplay(io.out, { simulated: local });
-  const result = await followExecution(settings.sfn, executionArn, display, {
+  const display = settings.quiet ? undefined : new ProgressDisplay(io.out, { simulated: local });
+  if (display) io.out.write(`Following ${executionArn}\n${local ? '(local Step Functions endpoint)' : executions().consoleUrl(executionArn)}\n`);
+  const result = await followExecution(settings.sfn, executionArn, display ?? { onEvent: () => undefined }, {
     intervalMs: settings.intervalMs ?? (local ? 200 : 5_000),
   });
-  display.finish({ status: result.status, error: result.error, cause: result.cause, seconds: result.seconds });
-  return result.status === 'SUCCEEDED' ? 0 : 1;
+  display?.finish({ status: result.status, error: result.error, cause: result.cause, seconds: result.seconds });
+  return result;
 }
 
-export function parseInterval(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+/** `--interval SECONDS`: a positive number, in milliseconds. */
+export function parseInterval(value: string): number {
   const secondsValue = Number(value);
-  if (!Number.isFinite(secondsValue) || secondsValue <= 0) throw new UsageError('--interval takes a positive number of seconds');
+  if (value.trim() === '' || !Number.isFinite(secondsValue) || secondsValue <= 0) throw new InvalidArgumentError('--interval takes a positive number of seconds');
   return secondsValue * 1000;
 }
 
-export async function run(argv: string[], io: CliIo = PROCESS_IO, sfn: SFNClient = sfnClientFromEnv()): Promise<number> {
+export function executionArnArgument(value: string): string {
+  if (!value.startsWith('arn:')) throw new InvalidArgumentError('expected an execution ARN (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME)');
+  return value;
+}
+
+/** Names the two answers that mean the ARN is wrong, so they read as a usage problem, not a crash. */
+export function asUsageProblem(error: unknown): unknown {
+  const name = (error as { name?: string }).name;
+  if (name === 'ExecutionDoesNotExist' || name === 'InvalidArn') return new UsageError(`${name}: ${(error as Error).message.split('\n')[0]}`);
+  return error;
+}
+
+async function watch(executionArn: string, flags: { interval?: number; json?: boolean }, io: CliIo, sfn: () => SFNClient): Promise<ExitCode> {
+  const client = sfn();
+  await checkAwsConfiguration(client);
   try {
-    const { value: interval, rest } = takeOption(argv, 'interval');
-    if (rest.length !== 1 || rest[0].startsWith('-') || !rest[0].startsWith('arn:')) throw new UsageError(WATCH_USAGE);
-    return await followToEnd(rest[0], { sfn, intervalMs: parseInterval(interval) }, io);
+    const result = await followToEnd(executionArn, { sfn: client, intervalMs: flags.interval, quiet: flags.json }, io);
+    if (flags.json) writeJson(io, executionDocument(executionArn, result));
+    return result.status === 'SUCCEEDED' ? 0 : 1;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err.write(`${error.message}\n`);
-      return 2;
-    }
-    if ((error as { name?: string }).name === 'ExecutionDoesNotExist' || (error as { name?: string }).name === 'InvalidArn') {
-      io.err.write(`${(error as Error).message}\n`);
-      return 2;
-    }
-    throw error;
+    throw asUsageProblem(error);
   }
+}
+
+export function watchCommand(io: CliIo, outcome: Outcome, sfn: () => SFNClient = sfnClientFromEnv): Command {
+  return new Command('watch')
+    .description('follow an execution in AWS Step Functions until it ends, step by step')
+    .argument('<EXECUTION_ARN>', 'the execution to follow', executionArnArgument)
+    .option('--interval <SECONDS>', 'between polls of its history (default 5; 0.2 on a local endpoint)', parseInterval)
+    .option('--json', 'print only {executionArn, status, error, cause, seconds, output} at the end, as JSON')
+    .addHelpText(
+      'after',
+      '\nRegion and credentials come from the usual AWS settings (AWS_REGION, AWS_PROFILE, ...); the endpoint from\n' +
+        'AWS_ENDPOINT_URL_SFN or AWS_ENDPOINT_URL when set.\nExit status: 0 SUCCEEDED, 1 any other end, 2 bad arguments or configuration.\n',
+    )
+    .action(act(outcome, (executionArn: string, flags: { interval?: number; json?: boolean }) => watch(executionArn, flags, io, sfn)));
+}
+
+export async function run(argv: string[], io: CliIo = PROCESS_IO, sfn?: SFNClient): Promise<ExitCode> {
+  const outcome: Outcome = { code: 0 };
+  return runCommand(watchCommand(io, outcome, sfn ? () => sfn : sfnClientFromEnv), argv, io, outcome);
 }

@@ -1,8 +1,48 @@
 /**
  * The Lambda functions of the product, in one list: the CDK stack builds one NodejsFunction per entry and
  * substitutes its ARN into the ASL as `${<substitution>}`; the local runner maps the same placeholders to the
- * handlers in-process. `calls` lists the cloud API actions each function makes, for least-privilege IAM.
+ * handlers in-process. `calls` lists the cloud API actions each function makes, for least-privilege IAM;
+ * `clients` the SDK clients its bundle holds; `environment` the variables it reads, which the stack and the
+ * local runner both fill and functions/commons/config.ts checks.
  */
+
+/** Who gives a variable its value: the stack, Lambda itself (reserved names), or the operator (overrides). */
+export type VariableSource = 'stack' | 'lambda' | 'operator';
+
+export interface EnvironmentVariable {
+  name: string;
+  /** A required variable missing at cold start stops the function, naming it (functions/commons/config.ts). */
+  required: boolean;
+  setBy: VariableSource;
+  purpose: string;
+}
+
+/** The SDK client families a function may bundle (functions/commons/clients/). */
+export type ClientFamily = 'ec2' | 'resolver' | 'secrets' | 'lambda' | 'azure' | 'sfn';
+
+const variable = (name: string, required: boolean, setBy: VariableSource, purpose: string): EnvironmentVariable => ({ name, required, setBy, purpose });
+
+/** What every function reads, or its SDK does. */
+export const COMMON_VARIABLES: EnvironmentVariable[] = [
+  variable('AWS_REGION', true, 'lambda', 'The region every AWS call goes to (the SDK reads it).'),
+  variable('AWS_ACCESS_KEY_ID', false, 'lambda', "The execution role's credentials (the SDK reads them)."),
+  variable('AWS_SECRET_ACCESS_KEY', false, 'lambda', "The execution role's credentials (the SDK reads them)."),
+  variable('AWS_SESSION_TOKEN', false, 'lambda', "The execution role's session token (the SDK reads it)."),
+  variable('AWS_LAMBDA_LOG_STREAM_NAME', false, 'lambda', 'Names the execution environment: clients are kept for its life (functions/commons/clients/environment-cache.ts).'),
+  variable('AWS_ENDPOINT_URL', false, 'operator', 'An endpoint for every AWS service (a VPC endpoint, a proxy; the SDK reads it and AWS_ENDPOINT_URL_<SERVICE>).'),
+  variable('AWS_SDK_UA_APP_ID', false, 'stack', 'The app id the SDK puts in its User-Agent, so CloudTrail tells the functions apart.'),
+  variable('NODE_OPTIONS', false, 'stack', '--enable-source-maps: stack traces name the sources of the minified bundle.'),
+  variable('LOG_LEVEL', false, 'operator', 'DEBUG, INFO (default), WARN or ERROR.'),
+];
+
+/** What a function that calls Azure reads. */
+export const AZURE_VARIABLES: EnvironmentVariable[] = [
+  variable('AZURE_CREDENTIAL_SECRET_ARN', true, 'stack', 'The Secrets Manager secret holding the Azure service principal.'),
+  variable('AZURE_ARM_ENDPOINT', false, 'operator', "Azure Resource Manager's base URL (a sovereign cloud, a private link); default the public cloud's."),
+  variable('AZURE_AUTHORITY_HOST', false, 'operator', "Entra ID's host (a sovereign cloud); default the public cloud's."),
+  variable('EXTRA_CA_PEM_FILE', false, 'operator', 'A PEM file of extra CAs to trust (a TLS-inspecting proxy).'),
+];
+
 export interface LambdaDefinition {
   /** Construct id and function-name suffix. */
   id: string;
@@ -15,6 +55,10 @@ export interface LambdaDefinition {
   calls: string[];
   /** Reads the Azure service principal secret (Azure Resource Manager calls). */
   usesAzure: boolean;
+  /** The SDK client families its handler builds, and so its bundle holds. */
+  clients: ClientFamily[];
+  /** The variables it reads besides COMMON_VARIABLES (and AZURE_VARIABLES when it uses Azure). */
+  environment: EnvironmentVariable[];
 }
 
 export const LAMBDAS: LambdaDefinition[] = [
@@ -41,6 +85,8 @@ export const LAMBDAS: LambdaDefinition[] = [
       'lambda:ListTags',
     ],
     usesAzure: true,
+    clients: ['ec2', 'resolver', 'secrets', 'lambda', 'azure'],
+    environment: [],
   },
   {
     id: 'AzureNetwork',
@@ -49,6 +95,8 @@ export const LAMBDAS: LambdaDefinition[] = [
     description: 'Creates and checks the Azure network resources (subnets, public IP, VPN gateway, NSGs, private endpoint, DNS).',
     calls: [],
     usesAzure: true,
+    clients: ['secrets', 'azure'],
+    environment: [],
   },
   {
     id: 'AwsVpn',
@@ -73,6 +121,8 @@ export const LAMBDAS: LambdaDefinition[] = [
       'secretsmanager:TagResource',
     ],
     usesAzure: false,
+    clients: ['ec2', 'secrets'],
+    environment: [variable('TUNNEL_KEY_KMS_KEY_ID', false, 'stack', 'A customer-managed KMS key for the tunnel-key secrets; default the AWS-managed key.')],
   },
   {
     id: 'AwsDns',
@@ -102,6 +152,8 @@ export const LAMBDAS: LambdaDefinition[] = [
       'route53resolver:ListTagsForResource',
     ],
     usesAzure: false,
+    clients: ['ec2', 'resolver'],
+    environment: [],
   },
   {
     id: 'Tunnels',
@@ -110,6 +162,8 @@ export const LAMBDAS: LambdaDefinition[] = [
     description: 'Joins the Azure gateway to the AWS tunnels with the keys from Secrets Manager and checks both sides.',
     calls: ['ec2:DescribeVpnConnections', 'ec2:DescribeVpnGateways', 'ec2:DescribeCustomerGateways', 'secretsmanager:GetSecretValue'],
     usesAzure: true,
+    clients: ['ec2', 'secrets', 'azure'],
+    environment: [],
   },
   {
     id: 'OpenAiAccount',
@@ -118,6 +172,8 @@ export const LAMBDAS: LambdaDefinition[] = [
     description: "Locks the Azure OpenAI account's public network access and checks the update.",
     calls: [],
     usesAzure: true,
+    clients: ['secrets', 'azure'],
+    environment: [],
   },
   {
     id: 'ProbeRunner',
@@ -147,6 +203,14 @@ export const LAMBDAS: LambdaDefinition[] = [
       'route53resolver:ListResolverRuleAssociations',
     ],
     usesAzure: true,
+    clients: ['ec2', 'resolver', 'secrets', 'lambda', 'azure'],
+    environment: [
+      variable('PROBE_CODE_S3_BUCKET', true, 'stack', "The bucket of the probe's code (the stack's asset)."),
+      variable('PROBE_CODE_S3_KEY', true, 'stack', "The key of the probe's code (content-addressed)."),
+      variable('PROBE_ROLE_ARN', true, 'stack', "The probe's execution role."),
+      variable('PROBE_RUNTIME', true, 'stack', "The probe's Lambda runtime, the one its bundle is built for."),
+      variable('PROBE_HANDLER', true, 'stack', "The probe's handler in its bundle (file.export)."),
+    ],
   },
   {
     id: 'Summarise',
@@ -155,13 +219,67 @@ export const LAMBDAS: LambdaDefinition[] = [
     description: 'Writes the short summary the execution ends with.',
     calls: [],
     usesAzure: false,
+    clients: [],
+    environment: [],
   },
 ];
 
 /** The probe itself: deployed per environment into the VPC by ProbeRunner, from this entry's bundle. */
 export const PROBE_FUNCTION_ENTRY = 'functions/probe/handler.ts';
+/** The Lambda runtime of every function and of the probe (the stack builds the bundles for it). */
+export const FUNCTION_RUNTIME_NAME = 'nodejs22.x';
+/** The probe's handler in its bundle: the bundle is `index.js`, the entry exports `handler`. */
+export const PROBE_FUNCTION_HANDLER = 'index.handler';
 
-/** The ARN the local runner substitutes for a catalog entry. */
-export function localFunctionArn(definition: LambdaDefinition, region = 'ap-northeast-1', account = '123456789012'): string {
-  return `arn:aws:lambda:${region}:${account}:function:aoai-link-${definition.id}`;
+/** The functions behind the webhook and the execution-end rule: not called by the state machine. */
+export interface EntryFunctionDefinition {
+  id: string;
+  entry: string;
+  description: string;
+  clients: ClientFamily[];
+  environment: EnvironmentVariable[];
+}
+
+export const ENTRY_FUNCTIONS: EntryFunctionDefinition[] = [
+  {
+    id: 'Intake',
+    entry: 'functions/intake/handler.ts',
+    description: 'POST /environments: checks the signature and the request, starts the provisioning execution.',
+    clients: ['sfn', 'secrets'],
+    environment: [
+      variable('STATE_MACHINE_ARN', true, 'stack', 'The provisioning state machine it starts.'),
+      variable('SIGNING_SECRET_ARN', true, 'stack', 'The secret holding the HMAC key shared with the ticket system.'),
+    ],
+  },
+  {
+    id: 'EnvironmentStatus',
+    entry: 'functions/environment-status/handler.ts',
+    description: "GET /environments/{environmentId}: the latest execution's status and summary.",
+    clients: ['sfn'],
+    environment: [variable('STATE_MACHINE_ARN', true, 'stack', 'The provisioning state machine whose executions it reads.')],
+  },
+  {
+    id: 'NotifyTicket',
+    entry: 'functions/notify-ticket/handler.ts',
+    description: "Posts a signed status to the ticket's callbackUrl when a provisioning execution ends.",
+    clients: ['sfn', 'secrets'],
+    environment: [
+      variable('SIGNING_SECRET_ARN', true, 'stack', 'The secret holding the HMAC key the status callbacks are signed with.'),
+      variable('EXTRA_CA_PEM_FILE', false, 'operator', "A PEM file of extra CAs to trust for the ticket system's callback."),
+    ],
+  },
+];
+
+/** Every variable a function reads: the common ones, Azure's when it calls Azure, then its own. */
+export function variablesOf(definition: LambdaDefinition | EntryFunctionDefinition): EnvironmentVariable[] {
+  const usesAzure = 'usesAzure' in definition && definition.usesAzure;
+  const all = [...COMMON_VARIABLES, ...(usesAzure ? AZURE_VARIABLES : []), ...(definition.environment ?? [])];
+  return all.filter((candidate, index) => all.findIndex((other) => other.name === candidate.name) === index);
+}
+
+/** A function by its id, among the workflow's and the entry functions. */
+export function functionDefinition(id: string): LambdaDefinition | EntryFunctionDefinition {
+  const found = [...LAMBDAS, ...ENTRY_FUNCTIONS].find((definition) => definition.id === id);
+  if (!found) throw new Error(`No function ${id} in the catalog`);
+  return found;
 }

@@ -30,6 +30,17 @@ export const NO_FAULTS: FaultSpec = {
   probeInactive: false,
 };
 
+/** Every fault `--faults` knows, in the form it is written (NAME and RATE are placeholders). */
+export const KNOWN_FAULTS = [
+  'drop-response:NAME',
+  'throttle:RATE',
+  'error5xx:RATE',
+  'async-fail:RATE',
+  'gateway-failed',
+  'wrong-psk',
+  'probe-inactive',
+] as const;
+
 export class FaultSpecError extends Error {
   override name = 'FaultSpecError';
 }
@@ -74,9 +85,7 @@ export function parseFaults(spec: string | undefined): FaultSpec {
         faults.probeInactive = true;
         break;
       default:
-        throw new FaultSpecError(
-          `unknown fault "${kind}"; known: drop-response:NAME, throttle:RATE, error5xx:RATE, async-fail:RATE, gateway-failed, wrong-psk, probe-inactive`,
-        );
+        throw new FaultSpecError(`unknown fault "${kind}"; known: ${KNOWN_FAULTS.join(', ')}`);
     }
   }
   return faults;

@@ -20,15 +20,24 @@ import {
 } from '@aws-sdk/client-route53resolver';
 import { ensureEgressOnlyGroup } from '../commons/security-groups';
 import { cloudErrorCode } from '../commons/cloud-errors';
+import { invocationLog } from '../commons/logger';
 import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
 import { ec2Tags, MANAGED_BY, OPENAI_DOMAIN, resourceNames, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
 import { carriesOurTags, tagObject } from '../commons/ownership';
 import { allPages } from '../commons/pages';
-import type { EnvironmentRequest } from '../commons/request';
-
-export interface StepInput {
-  request: EnvironmentRequest;
-}
+import type {
+  EnvironmentRequest,
+  ForwardingRule,
+  ForwardingRuleInput,
+  ForwardingSecurityGroup,
+  ForwardingSecurityGroupInput,
+  OutboundEndpoint,
+  OutboundEndpointInput,
+  RuleAssociation,
+  RuleAssociationCheckInput,
+  RuleAssociationInput,
+  RuleAssociationStatus,
+} from '../commons/workflow-data';
 
 export function dnsEgressRules(inboundIp: string): IpPermission[] {
   const to = [{ CidrIp: `${inboundIp}/32`, Description: 'Azure DNS Private Resolver inbound endpoint' }];
@@ -38,7 +47,7 @@ export function dnsEgressRules(inboundIp: string): IpPermission[] {
   ];
 }
 
-export async function createForwardingSecurityGroup(ec2: EC2Client, ec2Once: EC2Client, input: StepInput & { inboundIp: string }) {
+export async function createForwardingSecurityGroup(ec2: EC2Client, ec2Once: EC2Client, input: ForwardingSecurityGroupInput): Promise<ForwardingSecurityGroup> {
   const name = resourceNames(input.request).aws.dnsOutboundSecurityGroup;
   const securityGroupId = await ensureEgressOnlyGroup(
     ec2,
@@ -56,16 +65,23 @@ export async function createForwardingSecurityGroup(ec2: EC2Client, ec2Once: EC2
  * SDK, a redrive), look up again. The service refuses a used CreatorRequestId instead of answering the
  * resource, so the look-up is what makes a re-run create nothing.
  */
-async function lookUpThenCreate<T>(lookUp: () => Promise<T | undefined>, create: () => Promise<T>, alreadyDone: string[]): Promise<T> {
+async function lookUpThenCreate<T>(what: string, lookUp: () => Promise<T | undefined>, create: () => Promise<T>, alreadyDone: string[]): Promise<T> {
+  const log = invocationLog();
   const existing = await lookUp();
-  if (existing) return existing;
+  if (existing) {
+    log.info('found', { resource: what });
+    return existing;
+  }
   try {
-    return await create();
+    const created = await create();
+    log.info('created', { resource: what });
+    return created;
   } catch (error) {
     if (!alreadyDone.includes(cloudErrorCode(error))) throw error;
     const after = await lookUp();
-    if (after) return after;
-    throw error;
+    if (!after) throw error;
+    log.info('adopted', { resource: what, why: `the create was refused as done already (${cloudErrorCode(error)}) and the look-up finds it` });
+    return after;
   }
 }
 
@@ -90,10 +106,11 @@ async function findOutboundEndpoint(resolver: Route53ResolverClient, request: En
   return found;
 }
 
-export async function createOutboundEndpoint(resolver: Route53ResolverClient, input: StepInput & { securityGroupId: string }) {
+export async function createOutboundEndpoint(resolver: Route53ResolverClient, input: OutboundEndpointInput): Promise<OutboundEndpoint> {
   const names = resourceNames(input.request).aws;
   const creatorRequestId = names.creatorRequestIds.resolverEndpoint;
   const endpoint = await lookUpThenCreate(
+    'Route 53 Resolver outbound endpoint',
     () => findOutboundEndpoint(resolver, input.request, creatorRequestId),
     async () =>
       (
@@ -127,7 +144,7 @@ async function findForwardingRule(resolver: Route53ResolverClient, request: Envi
   return found;
 }
 
-export async function createForwardingRule(resolver: Route53ResolverClient, input: StepInput & { resolverEndpointId: string; inboundIp: string }) {
+export async function createForwardingRule(resolver: Route53ResolverClient, input: ForwardingRuleInput): Promise<ForwardingRule> {
   const names = resourceNames(input.request).aws;
   const endpoint = (await resolver.send(new GetResolverEndpointCommand({ ResolverEndpointId: input.resolverEndpointId }))).ResolverEndpoint;
   if (endpoint?.Status === 'CREATING' || endpoint?.Status === 'UPDATING') {
@@ -138,6 +155,7 @@ export async function createForwardingRule(resolver: Route53ResolverClient, inpu
   }
   const creatorRequestId = names.creatorRequestIds.resolverRule;
   const rule = await lookUpThenCreate(
+    'Route 53 Resolver forwarding rule',
     () => findForwardingRule(resolver, input.request, creatorRequestId),
     async () =>
       (
@@ -192,9 +210,10 @@ async function findAssociation(resolver: Route53ResolverClient, resolverRuleId: 
  * AssociateResolverRule takes no request id, and a repeat may be refused with the same InvalidRequestException
  * as a clash with another rule for the domain: only a look-up tells them apart, so look up first and after.
  */
-export async function associateRule(resolver: Route53ResolverClient, input: StepInput & { resolverRuleId: string }) {
+export async function associateRule(resolver: Route53ResolverClient, input: RuleAssociationInput): Promise<RuleAssociation> {
   const vpcId = input.request.aws.vpcId;
   const association = await lookUpThenCreate(
+    'Route 53 Resolver rule association',
     () => findAssociation(resolver, input.resolverRuleId, vpcId),
     async () =>
       (
@@ -207,7 +226,7 @@ export async function associateRule(resolver: Route53ResolverClient, input: Step
   return { associationId: association.Id! };
 }
 
-export async function checkRuleAssociation(resolver: Route53ResolverClient, input: StepInput & { associationId: string }) {
+export async function checkRuleAssociation(resolver: Route53ResolverClient, input: RuleAssociationCheckInput): Promise<RuleAssociationStatus> {
   const association = (await resolver.send(new GetResolverRuleAssociationCommand({ ResolverRuleAssociationId: input.associationId }))).ResolverRuleAssociation;
   if (association?.Status === 'CREATING') throw new ResourceNotReady(`Resolver rule association ${input.associationId} is CREATING`);
   if (association?.Status !== 'COMPLETE') {

@@ -27,21 +27,30 @@ import {
 import { createHash } from 'node:crypto';
 import { isNotFound, rememberSecret } from '../commons/cloud-errors';
 import { lookUpThenCreateOnce } from '../commons/ec2';
+import { invocationLog } from '../commons/logger';
 import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
 import { ec2TagFilters, ec2TagSpecifications, ec2Tags, resourceNames } from '../commons/naming';
 import { carriesOurTags, tagObject } from '../commons/ownership';
 import { generatePreSharedKey } from '../commons/psk';
-import type { EnvironmentRequest } from '../commons/request';
-import type { EnvironmentFacts } from '../validate-request/validate';
+import type {
+  CustomerGatewayCreated,
+  CustomerGatewayInput,
+  RoutePropagationEnabled,
+  StepInput,
+  TunnelAddresses,
+  VpnConnectionCreated,
+  VpnConnectionInput,
+  VpnConnectionStep,
+  VpnGatewayAttached,
+  VpnGatewayCreated,
+  VpnGatewayStep,
+} from '../commons/workflow-data';
 
-export interface StepInput {
-  request: EnvironmentRequest;
-  facts: EnvironmentFacts;
-}
+export type { StepInput };
 
 const LIVE_STATES = { Name: 'state', Values: ['pending', 'available'] };
 
-export async function createCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, input: StepInput & { publicIp: string }) {
+export async function createCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, input: CustomerGatewayInput): Promise<CustomerGatewayCreated> {
   const env = input.request.environmentId;
   const name = resourceNames(input.request).aws.customerGateway;
   const { resource } = await lookUpThenCreateOnce(
@@ -75,7 +84,7 @@ export async function createCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, 
   return { customerGatewayId: resource.CustomerGatewayId! };
 }
 
-export async function createVpnGateway(ec2: EC2Client, ec2Once: EC2Client, input: StepInput) {
+export async function createVpnGateway(ec2: EC2Client, ec2Once: EC2Client, input: StepInput): Promise<VpnGatewayCreated> {
   const env = input.request.environmentId;
   const name = resourceNames(input.request).aws.vpnGateway;
   const { resource } = await lookUpThenCreateOnce(
@@ -97,7 +106,7 @@ async function describeVpnGateway(ec2: EC2Client, vpnGatewayId: string) {
   return gateway;
 }
 
-export async function attachVpnGateway(ec2: EC2Client, input: StepInput & { vpnGatewayId: string }) {
+export async function attachVpnGateway(ec2: EC2Client, input: VpnGatewayStep): Promise<VpnGatewayAttached> {
   const gateway = await describeVpnGateway(ec2, input.vpnGatewayId);
   if (gateway.State !== 'available') throw new ResourceNotReady(`Virtual private gateway ${input.vpnGatewayId} is ${gateway.State}`);
   const attachment = gateway.VpcAttachments?.find((a) => a.VpcId === input.request.aws.vpcId && a.State !== 'detached');
@@ -108,7 +117,7 @@ export async function attachVpnGateway(ec2: EC2Client, input: StepInput & { vpnG
 }
 
 /** With static routing the VGW propagates the VPN connection's static routes (the VNet) into these tables. */
-export async function enableRoutePropagation(ec2: EC2Client, input: StepInput & { vpnGatewayId: string }) {
+export async function enableRoutePropagation(ec2: EC2Client, input: VpnGatewayStep): Promise<RoutePropagationEnabled> {
   const gateway = await describeVpnGateway(ec2, input.vpnGatewayId);
   const attachment = gateway.VpcAttachments?.find((a) => a.VpcId === input.request.aws.vpcId);
   if (attachment?.State !== 'attached') {
@@ -142,7 +151,9 @@ export async function ensureTunnelKey(secrets: SecretsManagerClient, environment
   };
   try {
     await secrets.send(new DescribeSecretCommand({ SecretId: secretName }));
-    return await read();
+    const found = await read();
+    invocationLog().info('found', { tunnelKeySecret: found.arn });
+    return found;
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -159,10 +170,15 @@ export async function ensureTunnelKey(secrets: SecretsManagerClient, environment
         Tags: ec2Tags(environmentId),
       }),
     );
+    invocationLog().info('created', { tunnelKeySecret: created.ARN });
     return { arn: created.ARN!, key };
   } catch (error) {
     // Another attempt stored its key first: use that one, never two different keys.
-    if ((error as { name?: string }).name === 'ResourceExistsException') return read();
+    if ((error as { name?: string }).name === 'ResourceExistsException') {
+      const winner = await read();
+      invocationLog().info('adopted', { tunnelKeySecret: winner.arn, why: 'another attempt stored its key first' });
+      return winner;
+    }
     throw error;
   }
 }
@@ -191,8 +207,8 @@ export async function createVpnConnection(
   ec2: EC2Client,
   ec2Once: EC2Client,
   secrets: SecretsManagerClient,
-  input: StepInput & { customerGatewayId: string; vpnGatewayId: string },
-) {
+  input: VpnConnectionInput,
+): Promise<VpnConnectionCreated> {
   const env = input.request.environmentId;
   const names = resourceNames(input.request).aws;
   const keys = [await ensureTunnelKey(secrets, env, names.pskSecretNames[0]), await ensureTunnelKey(secrets, env, names.pskSecretNames[1])];
@@ -222,7 +238,7 @@ export async function createVpnConnection(
 }
 
 /** Once the connection is available: the static route to the VNet, and the tunnels' outside addresses. */
-export async function completeVpnConnection(ec2: EC2Client, input: StepInput & { vpnConnectionId: string }) {
+export async function completeVpnConnection(ec2: EC2Client, input: VpnConnectionStep): Promise<TunnelAddresses> {
   const connection = (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [input.vpnConnectionId] }))).VpnConnections?.[0];
   if (!connection) throw new ResourceFailed(`VPN connection ${input.vpnConnectionId} no longer exists`);
   if (connection.State === 'pending') throw new ResourceNotReady(`VPN connection ${input.vpnConnectionId} is still pending`);

@@ -20,21 +20,19 @@ import {
 } from '../commons/arm';
 import { GatewayBuildFailed, ResourceNotReady, WaitTimedOut } from '../commons/errors';
 import { armTags, resourceNames, type ResourceNames } from '../commons/naming';
-import type { EnvironmentRequest } from '../commons/request';
-import type { EnvironmentFacts } from '../validate-request/validate';
+import type {
+  GatewayAddress,
+  GatewayBuild,
+  GatewaySubnetAndPublicIpOutcome,
+  InboundEndpointAddress,
+  NetworkSecurityGroupsOutcome,
+  PollInput,
+  PrivateEndpointAddress,
+  ProvisioningOutcome,
+  StepInput,
+} from '../commons/workflow-data';
 
-export interface StepInput {
-  request: EnvironmentRequest;
-  facts: EnvironmentFacts;
-}
-
-export interface PollInput extends StepInput {
-  attempt?: number;
-  maxAttempts: number;
-  /** `$$.Execution.RedriveCount`, and the previous poll's output (which carries the count it saw). */
-  redriveCount?: number;
-  previous?: { redriveCount?: number };
-}
+export type { PollInput, StepInput };
 
 const NET = API_VERSIONS.network;
 
@@ -74,7 +72,7 @@ function ensure(arm: ResourceManagementClient, id: string, apiVersion: string, d
   return ensureArmResource(arm, id, apiVersion, desired.body, desired.options);
 }
 
-export async function createGatewaySubnetAndPublicIp(arm: ResourceManagementClient, input: StepInput) {
+export async function createGatewaySubnetAndPublicIp(arm: ResourceManagementClient, input: StepInput): Promise<GatewaySubnetAndPublicIpOutcome> {
   const n = names(input);
   const subnet = await ensure(arm, n.azure.gatewaySubnet.id, NET, gatewaySubnet(input));
   const publicIp = await ensure(arm, n.azure.publicIp.id, NET, gatewayPublicIp(input));
@@ -82,7 +80,7 @@ export async function createGatewaySubnetAndPublicIp(arm: ResourceManagementClie
 }
 
 /** The public IP's address, known as soon as the IP is provisioned: the AWS side needs nothing else. */
-export async function readGatewayPublicIp(arm: ResourceManagementClient, input: StepInput) {
+export async function readGatewayPublicIp(arm: ResourceManagementClient, input: StepInput): Promise<GatewayAddress> {
   const n = names(input);
   await requireSucceeded(arm, n.azure.gatewaySubnet.id, NET, 'GatewaySubnet', gatewaySubnet(input));
   const pip = await requireSucceeded(arm, n.azure.publicIp.id, NET, 'The gateway public IP', gatewayPublicIp(input));
@@ -128,13 +126,13 @@ function vpnGateway(input: StepInput): DesiredResource {
 /** A gateway build takes about 40 minutes: the 90-minute bound leaves room for one rebuild after a failure. */
 const MAX_GATEWAY_REBUILDS = 1;
 
-export async function createVpnGateway(arm: ResourceManagementClient, input: StepInput) {
+export async function createVpnGateway(arm: ResourceManagementClient, input: StepInput): Promise<GatewayBuild> {
   const result = await ensure(arm, names(input).azure.vpnGateway.id, NET, vpnGateway(input));
   return { provisioningState: result.provisioningState, attempt: 0 };
 }
 
 /** One poll of the ~40-minute build. Bounded: after maxAttempts polls it says what the gateway last reported. */
-export async function checkVpnGateway(arm: ResourceManagementClient, input: PollInput) {
+export async function checkVpnGateway(arm: ResourceManagementClient, input: PollInput): Promise<GatewayBuild> {
   const n = names(input);
   // A redrive resumes at this check, past "Create the Azure VPN gateway": its first look does what a re-run
   // does there (a Failed gateway's PUT is sent again, with a fresh rebuild budget) and restarts the bound.
@@ -207,7 +205,7 @@ function nsg(input: StepInput, securityRules: ReturnType<typeof allowFromVpc>[])
   return { body: { location: input.facts.location, tags: armTags(input.request.environmentId), properties: { securityRules } } };
 }
 
-export async function createNetworkSecurityGroups(arm: ResourceManagementClient, input: StepInput) {
+export async function createNetworkSecurityGroups(arm: ResourceManagementClient, input: StepInput): Promise<NetworkSecurityGroupsOutcome> {
   const n = names(input);
   const pe = await ensure(arm, n.azure.privateEndpointNsg.id, NET, nsg(input, privateEndpointNsgRules(input.facts.vpcCidrs)));
   const dns = await ensure(arm, n.azure.dnsInboundNsg.id, NET, nsg(input, dnsInboundNsgRules(input.facts.vpcCidrs)));
@@ -251,14 +249,14 @@ function dnsResolverSubnet(input: StepInput): DesiredResource {
   };
 }
 
-export async function createPrivateEndpointSubnet(arm: ResourceManagementClient, input: StepInput) {
+export async function createPrivateEndpointSubnet(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const n = names(input);
   await requireSucceeded(arm, n.azure.privateEndpointNsg.id, NET, 'The private endpoint NSG', nsg(input, privateEndpointNsgRules(input.facts.vpcCidrs)));
   const result = await ensure(arm, n.azure.privateEndpointSubnet.id, NET, privateEndpointSubnet(input));
   return { provisioningState: result.provisioningState };
 }
 
-export async function createDnsResolverSubnet(arm: ResourceManagementClient, input: StepInput) {
+export async function createDnsResolverSubnet(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const n = names(input);
   await requireSucceeded(arm, n.azure.dnsInboundNsg.id, NET, 'The DNS inbound NSG', nsg(input, dnsInboundNsgRules(input.facts.vpcCidrs)));
   // The previous subnet write must have finished: Azure refuses concurrent subnet operations on a VNet.
@@ -311,19 +309,19 @@ function privateDnsZoneGroup(input: StepInput): DesiredResource {
   return { body: { properties: { privateDnsZoneConfigs: [{ name: 'openai', properties: { privateDnsZoneId: n.azure.privateDnsZone.id } }] } } };
 }
 
-export async function createPrivateDnsZone(arm: ResourceManagementClient, input: StepInput) {
+export async function createPrivateDnsZone(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const result = await ensure(arm, names(input).azure.privateDnsZone.id, API_VERSIONS.privateDns, privateDnsZone(input));
   return { provisioningState: result.provisioningState };
 }
 
-export async function linkPrivateDnsZone(arm: ResourceManagementClient, input: StepInput) {
+export async function linkPrivateDnsZone(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const n = names(input);
   await requireSucceeded(arm, n.azure.privateDnsZone.id, API_VERSIONS.privateDns, 'The private DNS zone', privateDnsZone(input));
   const result = await ensure(arm, n.azure.virtualNetworkLink.id, API_VERSIONS.privateDns, virtualNetworkLink(input));
   return { provisioningState: result.provisioningState };
 }
 
-export async function createPrivateEndpoint(arm: ResourceManagementClient, input: StepInput) {
+export async function createPrivateEndpoint(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const n = names(input);
   await requireSucceeded(arm, n.azure.privateEndpointSubnet.id, NET, 'The private endpoint subnet', privateEndpointSubnet(input));
   const result = await ensure(arm, n.azure.privateEndpoint.id, NET, privateEndpoint(input));
@@ -331,7 +329,7 @@ export async function createPrivateEndpoint(arm: ResourceManagementClient, input
 }
 
 /** The zone group makes Azure write the endpoint's A record into the zone (and keep it current). */
-export async function registerPrivateEndpointInZone(arm: ResourceManagementClient, input: StepInput) {
+export async function registerPrivateEndpointInZone(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const n = names(input);
   await requireSucceeded(arm, n.azure.privateEndpoint.id, NET, 'The private endpoint', privateEndpoint(input));
   await requireSucceeded(arm, n.azure.virtualNetworkLink.id, API_VERSIONS.privateDns, 'The private DNS zone link', virtualNetworkLink(input));
@@ -359,7 +357,7 @@ function zoneGroupAddress(group: ArmResourceView): string | undefined {
  * The endpoint's address. With a zone group Azure leaves `customDnsConfigs` empty, so the address comes from
  * the endpoint's NIC (the id the endpoint names) or, failing that, from the record the zone group wrote.
  */
-export async function readPrivateEndpointAddress(arm: ResourceManagementClient, input: StepInput) {
+export async function readPrivateEndpointAddress(arm: ResourceManagementClient, input: StepInput): Promise<PrivateEndpointAddress> {
   const n = names(input);
   const endpoint = await requireSucceeded(arm, n.azure.privateEndpoint.id, NET, 'The private endpoint', privateEndpoint(input));
   const group = await requireSucceeded(arm, n.azure.privateDnsZoneGroup.id, NET, 'The private endpoint zone group', privateDnsZoneGroup(input));
@@ -397,12 +395,12 @@ function inboundEndpoint(input: StepInput): DesiredResource {
   };
 }
 
-export async function createDnsResolver(arm: ResourceManagementClient, input: StepInput) {
+export async function createDnsResolver(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const result = await ensure(arm, names(input).azure.dnsResolver.id, API_VERSIONS.dnsResolver, dnsResolver(input));
   return { provisioningState: result.provisioningState };
 }
 
-export async function createInboundEndpoint(arm: ResourceManagementClient, input: StepInput) {
+export async function createInboundEndpoint(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const n = names(input);
   await requireSucceeded(arm, n.azure.dnsResolver.id, API_VERSIONS.dnsResolver, 'The DNS private resolver', dnsResolver(input));
   await requireSucceeded(arm, n.azure.dnsInboundSubnet.id, NET, 'The DNS resolver subnet', dnsResolverSubnet(input));
@@ -410,7 +408,7 @@ export async function createInboundEndpoint(arm: ResourceManagementClient, input
   return { provisioningState: result.provisioningState };
 }
 
-export async function readInboundEndpointAddress(arm: ResourceManagementClient, input: StepInput) {
+export async function readInboundEndpointAddress(arm: ResourceManagementClient, input: StepInput): Promise<InboundEndpointAddress> {
   const n = names(input);
   const endpoint = await requireSucceeded(arm, n.azure.inboundEndpoint.id, API_VERSIONS.dnsResolver, 'The DNS inbound endpoint', inboundEndpoint(input));
   const inboundIp = endpoint.properties.ipConfigurations?.[0]?.privateIpAddress as string | undefined;

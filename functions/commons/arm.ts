@@ -5,9 +5,10 @@
  */
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { armEndpoint } from './clients';
+import { armEndpoint } from './clients/azure';
 import { ResourceFailed, ResourceNotReady } from './errors';
 import { cloudErrorCode, isNotFound } from './cloud-errors';
+import { invocationLog } from './logger';
 
 /** api-versions: stable ones the SDK and the docs agree on (see the README on why not the newest). */
 export const API_VERSIONS = {
@@ -109,10 +110,17 @@ export async function ensureArmResource(
   options: EnsureOptions = {},
 ): Promise<EnsureResult> {
   const current = await getArmResource(arm, id, apiVersion);
+  const log = invocationLog();
   if (current) {
     const state = provisioningStateOf(current);
-    if (!TERMINAL.has(state)) return { provisioningState: state, wrote: false };
-    if (state === 'Succeeded' && !(options.needsUpdate?.(current) ?? false)) return { provisioningState: state, wrote: false };
+    if (!TERMINAL.has(state) || (state === 'Succeeded' && !(options.needsUpdate?.(current) ?? false))) {
+      log.info('found', { resource: id, provisioningState: state });
+      return { provisioningState: state, wrote: false };
+    }
+    // Failed or Canceled: the same body again; Succeeded but not as desired: the desired body.
+    log.info(state === 'Succeeded' ? 'updated' : 'repaired', { resource: id, provisioningState: state });
+  } else {
+    log.info('created', { resource: id });
   }
   return putArmResource(arm, id, apiVersion, body, options);
 }
@@ -177,6 +185,7 @@ export async function repairFailedResource(
     );
   }
   const body = counted ? { ...desired.body, tags: { ...desired.body.tags, [REPAIR_TAG]: String(repairs + 1) } } : desired.body;
+  invocationLog().info('repaired', { resource: current.id, provisioningState: state, repair: repairs + 1 });
   await putArmResource(arm, current.id, apiVersion, body, desired.options ?? {});
   return { repair: repairs + 1 };
 }

@@ -5,6 +5,7 @@
  */
 import { toWorkflowError } from './cloud-errors';
 import { TransientCloudError } from './errors';
+import { invocationLog } from './logger';
 
 export async function lookUpThenCreateOnce<T>(
   what: string,
@@ -12,12 +13,20 @@ export async function lookUpThenCreateOnce<T>(
   create: () => Promise<T>,
 ): Promise<{ resource: T; created: boolean }> {
   const existing = await lookUp();
-  if (existing) return { resource: existing, created: false };
+  if (existing) {
+    invocationLog().info('found', { create: what });
+    return { resource: existing, created: false };
+  }
   try {
-    return { resource: await create(), created: true };
+    const created = await create();
+    invocationLog().info('created', { create: what });
+    return { resource: created, created: true };
   } catch (error) {
     const after = await lookUp();
-    if (after) return { resource: after, created: true };
+    if (after) {
+      invocationLog().info('adopted', { create: what, why: 'the create failed or lost its answer, and the look-up finds what it made' });
+      return { resource: after, created: true };
+    }
     // The same classification as every other cloud error: by code and HTTP status. A lost answer or a
     // throttled or failed (5xx) create made nothing here, so the state's retry may send it again.
     if (toWorkflowError(error, what) instanceof TransientCloudError) {

@@ -3,6 +3,8 @@
  * Error; the message is the Cause a network engineer reads: it names the resource and what it last reported.
  * No message ever carries a secret.
  */
+import { encodeRefusal } from './refusal';
+import type { RequestProblem } from './request';
 
 export class WorkflowError extends Error {
   constructor(message: string) {
@@ -11,8 +13,23 @@ export class WorkflowError extends Error {
   }
 }
 
-/** The request is refused before anything is created; the message lists every problem, one per line. */
-export class RequestRefused extends WorkflowError {}
+/**
+ * The request is refused before anything is created. `problems` holds every problem with its field path; the
+ * message carries them as JSON, since only the message reaches Step Functions (./refusal reads it back).
+ */
+export class RequestRefused extends WorkflowError {
+  readonly summary: string;
+  readonly problems: RequestProblem[];
+
+  constructor(summary: string, problems: RequestProblem[]) {
+    const { message, refusal } = encodeRefusal(summary, problems);
+    super(message);
+    this.summary = refusal.summary;
+    this.problems = refusal.problems;
+    // The stack's first line would repeat the whole message in the Cause's trace: the summary is enough there.
+    if (this.stack) this.stack = [`${this.name}: ${this.summary}`, ...this.stack.split('\n').filter((line) => /^\s+at /.test(line))].join('\n');
+  }
+}
 
 /** A resource this step depends on is not ready yet; the state's Retry waits and tries again. */
 export class ResourceNotReady extends WorkflowError {}

@@ -14,6 +14,7 @@ import {
 import { lookUpThenCreateOnce } from './ec2';
 import { ec2TagFilters, ec2TagSpecifications } from './naming';
 import type { EnvironmentRequest } from './request';
+import { invocationLog } from './logger';
 
 function sameProtocolAndPorts(a: IpPermission, b: IpPermission): boolean {
   return a.IpProtocol === b.IpProtocol && (a.FromPort ?? -1) === (b.FromPort ?? -1) && (a.ToPort ?? -1) === (b.ToPort ?? -1);
@@ -72,11 +73,13 @@ export async function ensureEgressOnlyGroup(
   const existing = current?.IpPermissionsEgress ?? [];
   const missing = egress.filter((rule) => !existing.some((e) => sameRule(e, rule)));
   if (missing.length > 0) {
+    invocationLog().info('repaired', { securityGroup: groupId, why: `${missing.length} egress rule(s) missing` });
     await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: missing }));
   }
   // Revoked after the wanted rules are in, so the group never goes without them.
   const unwanted = unwantedEgress(existing, egress);
   if (unwanted.length > 0) {
+    invocationLog().info('repaired', { securityGroup: groupId, why: `${unwanted.length} egress rule(s) we did not ask for` });
     await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: unwanted }));
   }
   return groupId;

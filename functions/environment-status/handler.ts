@@ -1,15 +1,21 @@
 /** Lambda entry for GET /environments/{environmentId}: wiring only; the logic is handleStatus. */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { ProxyEvent, json } from '../intake/http';
+import { requiredSetting } from '../commons/config';
+import { httpHandler } from '../commons/handler';
+import { json, type ProxyEvent } from '../commons/http';
 import { handleStatus } from './status';
 
 const sfn = new SFNClient({});
 
-export async function handler(event: ProxyEvent) {
-  try {
-    return await handleStatus(event, { sfn, stateMachineArn: process.env.STATE_MACHINE_ARN ?? '' });
-  } catch (error) {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'status failed', error: String(error) }));
-    return json(500, { message: 'Internal error.' });
-  }
-}
+export const handler = httpHandler(
+  'environment-status',
+  (event: ProxyEvent) =>
+    handleStatus(event, {
+      sfn,
+      // Read when the look-up needs it: a missing one is a ConfigurationError naming it, not a call with an empty ARN.
+      get stateMachineArn() {
+        return requiredSetting('STATE_MACHINE_ARN');
+      },
+    }),
+  json(500, { message: 'Internal error.' }),
+);

@@ -1,10 +1,11 @@
 /**
  * GET /environments/{environmentId}: the latest execution for the environment, its status and, once it has
- * ended, its summary (the execution output) or its error and cause.
+ * ended, its summary (the execution output) or its error and cause; a refused request's problems as data.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { consoleUrl, describeIfExists, environmentExecutions, parseOutput } from '../intake/executions';
-import { HttpAnswer, ProxyEvent, json } from '../intake/http';
+import { consoleUrl, describeIfExists, environmentExecutions, parseOutput } from '../commons/executions';
+import { refusalProblems } from '../commons/refusal';
+import { HttpAnswer, ProxyEvent, json } from '../commons/http';
 
 export interface StatusDeps {
   sfn: SFNClient;
@@ -32,6 +33,7 @@ export async function handleStatus(event: ProxyEvent, deps: StatusDeps): Promise
     summary: parseOutput(execution.output) ?? null,
     error: execution.error ?? null,
     cause: execution.cause ?? null,
+    problems: execution.error === 'RequestRefused' ? (refusalProblems(execution.cause ?? '') ?? null) : null,
     consoleUrl: consoleUrl(latest.executionArn),
   });
 }

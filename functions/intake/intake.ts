@@ -14,9 +14,9 @@ import { ExecutionStatus, SFNClient } from '@aws-sdk/client-sfn';
 import { callbackChecksOfThisProcess, callbackTargetProblem, type CallbackChecks } from '../commons/callback-url';
 import { MAX_REQUEST_BYTES, parseRequestText, shownProblems } from '../commons/request';
 import { SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, headerValue, verifySignature } from '../commons/signature';
-import { consoleUrl, startRequest } from './executions';
-import { HttpAnswer, ProxyEvent, json, rawBody } from './http';
-import type { SecretSource } from './secret';
+import { consoleUrl, startRequest } from '../commons/executions';
+import { HttpAnswer, ProxyEvent, json, rawBody } from '../commons/http';
+import type { SecretSource } from '../commons/secret';
 
 export interface IntakeDeps {
   sfn: SFNClient;

@@ -12,10 +12,11 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { callbackChecksOfThisProcess, callbackHostProblem, guardedLookup, type CallbackChecks } from '../commons/callback-url';
 import { redact, redactText } from '../commons/redact';
+import { refusalProblems, type RequestProblem } from '../commons/refusal';
 import { signatureHeaders } from '../commons/signature';
-import { consoleUrl, parseOutput } from '../intake/executions';
+import { consoleUrl, parseOutput } from '../commons/executions';
 import { PostOptions, PostResult, postJsonWithRetries } from './post';
-import type { SecretSource } from '../intake/secret';
+import type { SecretSource } from '../commons/secret';
 
 /** The EventBridge "Step Functions Execution Status Change" event, the fields used. */
 export interface ExecutionStatusEvent {
@@ -32,6 +33,8 @@ export interface CallbackPayload {
   consoleUrl: string;
   error: string | null;
   cause: string | null;
+  /** A refused request's problems, each with its field path (null for anything else). */
+  problems: RequestProblem[] | null;
 }
 
 export interface NotifyDeps {
@@ -95,6 +98,7 @@ export async function notifyTicket(event: ExecutionStatusEvent, deps: NotifyDeps
     consoleUrl: consoleUrl(executionArn),
     error: execution.error === undefined ? null : redactText(execution.error),
     cause: execution.cause === undefined ? null : redactText(execution.cause),
+    problems: execution.error === 'RequestRefused' ? (refusalProblems(execution.cause ?? '') ?? null) : null,
   };
   const body = JSON.stringify(payload);
   const headers = signatureHeaders(await deps.signingSecret(), body);

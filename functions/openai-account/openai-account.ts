@@ -5,18 +5,22 @@
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { API_VERSIONS, getArmResource, provisioningStateOf } from '../commons/arm';
 import { ResourceFailed, ResourceNotReady } from '../commons/errors';
-import type { EnvironmentRequest } from '../commons/request';
+import { invocationLog } from '../commons/logger';
+import type { AccountLocked, ProvisioningOutcome, StepInput } from '../commons/workflow-data';
 
 const API = API_VERSIONS.cognitiveServices;
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Canceled']);
 
-export async function lockPublicAccess(arm: ResourceManagementClient, input: { request: EnvironmentRequest }) {
+export async function lockPublicAccess(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
   const id = input.request.azure.openAiAccountId;
   const account = await getArmResource(arm, id, API);
   if (!account) throw new ResourceFailed(`The OpenAI account ${id} no longer exists`);
   const state = provisioningStateOf(account);
-  if (!TERMINAL.has(state)) return { provisioningState: state };
-  if (account.properties.publicNetworkAccess === 'Disabled' && state === 'Succeeded') return { provisioningState: state };
+  if (!TERMINAL.has(state) || (account.properties.publicNetworkAccess === 'Disabled' && state === 'Succeeded')) {
+    invocationLog().info('found', { account: id, provisioningState: state, publicNetworkAccess: account.properties.publicNetworkAccess });
+    return { provisioningState: state };
+  }
+  invocationLog().info('updated', { account: id, publicNetworkAccess: 'Disabled' });
   // PATCH, not PUT: only the network settings change; the account's other properties stay as they are.
   await arm.resources.beginUpdateById(id, API, {
     properties: {
@@ -27,7 +31,7 @@ export async function lockPublicAccess(arm: ResourceManagementClient, input: { r
   return { provisioningState: 'Accepted' };
 }
 
-export async function checkAccountLocked(arm: ResourceManagementClient, input: { request: EnvironmentRequest }) {
+export async function checkAccountLocked(arm: ResourceManagementClient, input: StepInput): Promise<AccountLocked> {
   const id = input.request.azure.openAiAccountId;
   const account = await getArmResource(arm, id, API);
   const state = provisioningStateOf(account);

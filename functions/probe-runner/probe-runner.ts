@@ -16,36 +16,44 @@ import {
   UpdateFunctionConfigurationCommand,
   type FunctionConfiguration,
   type LambdaClient,
+  type Runtime,
 } from '@aws-sdk/client-lambda';
 import { ListResolverRuleAssociationsCommand, ListResolverRulesCommand, type Route53ResolverClient } from '@aws-sdk/client-route53resolver';
 import type { TokenCredential } from '@azure/core-auth';
 import { cidrContainsIp } from '../commons/cidr';
-import { COGNITIVE_SERVICES_SCOPE } from '../commons/clients';
+import { FUNCTION_RUNTIME_NAME, PROBE_FUNCTION_HANDLER } from '../catalog';
+import { COGNITIVE_SERVICES_SCOPE } from '../commons/clients/azure';
+import { functionSettings } from '../commons/config';
 import { cloudErrorCode, rememberSecret } from '../commons/cloud-errors';
 import { ProbeFailed, ResourceConflict, ResourceNotReady } from '../commons/errors';
 import { ec2TagFilters, MANAGED_BY, OPENAI_DOMAIN, resourceNames, standardTags, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
 import { carriesOurTags } from '../commons/ownership';
-import type { EnvironmentRequest } from '../commons/request';
-import type { ProbeResult } from '../probe/probe';
+import { invocationLog } from '../commons/logger';
 import { ensureEgressOnlyGroup } from '../commons/security-groups';
-import type { EnvironmentFacts } from '../validate-request/validate';
+import type { ProbeFunction, ProbeFunctionActive, ProbeResult, ProbeSummary, RunProbeInput, StepInput } from '../commons/workflow-data';
 
-export interface StepInput {
-  request: EnvironmentRequest;
-  facts: EnvironmentFacts;
-}
+export type { RunProbeInput, StepInput };
 
 export interface ProbeCode {
   roleArn: string;
   s3Bucket: string;
   s3Key: string;
+  /** The runtime the bundle was built for; the stack's when not given. */
+  runtime?: string;
+  /** `file.export` in the bundle. */
+  handler?: string;
 }
 
-/** Where the stack put the probe's code and role (set on the function by CDK). */
+/** Where the stack put the probe's code and role, and how it built it (the function's environment). */
 export function probeCodeFromEnvironment(env: NodeJS.ProcessEnv = process.env): ProbeCode {
-  const missing = ['PROBE_ROLE_ARN', 'PROBE_CODE_S3_BUCKET', 'PROBE_CODE_S3_KEY'].filter((k) => !env[k]);
-  if (missing.length) throw new Error(`The probe runner is missing ${missing.join(', ')} (set by the CDK stack)`);
-  return { roleArn: env.PROBE_ROLE_ARN!, s3Bucket: env.PROBE_CODE_S3_BUCKET!, s3Key: env.PROBE_CODE_S3_KEY! };
+  const settings = functionSettings('ProbeRunner', ['PROBE_ROLE_ARN', 'PROBE_CODE_S3_BUCKET', 'PROBE_CODE_S3_KEY', 'PROBE_RUNTIME', 'PROBE_HANDLER'], env);
+  return {
+    roleArn: settings.PROBE_ROLE_ARN,
+    s3Bucket: settings.PROBE_CODE_S3_BUCKET,
+    s3Key: settings.PROBE_CODE_S3_KEY,
+    runtime: settings.PROBE_RUNTIME,
+    handler: settings.PROBE_HANDLER,
+  };
 }
 
 /**
@@ -55,8 +63,10 @@ export function probeCodeFromEnvironment(env: NodeJS.ProcessEnv = process.env): 
  */
 export const PROBE_CODE_TAG = 'aoai-link:probe-code';
 
-const RUNTIME = 'nodejs22.x';
-const HANDLER = 'index.handler';
+// The runtime's name as the stack gives it; Lambda refuses one it does not know.
+const runtimeOf = (code: ProbeCode) => (code.runtime ?? FUNCTION_RUNTIME_NAME) as Runtime;
+const handlerOf = (code: ProbeCode) => code.handler ?? PROBE_FUNCTION_HANDLER;
+
 const TIMEOUT_SECONDS = 30;
 const MEMORY_MB = 256;
 
@@ -85,8 +95,8 @@ function configurationDrift(fn: FunctionConfiguration, code: ProbeCode, subnetId
   if (fn.Role !== code.roleArn) drift.push(`role ${fn.Role} (wanted ${code.roleArn})`);
   if (!sameSet(fn.VpcConfig?.SubnetIds, subnetIds)) drift.push(`subnets ${(fn.VpcConfig?.SubnetIds ?? []).join(',')} (wanted ${subnetIds.join(',')})`);
   if (!sameSet(fn.VpcConfig?.SecurityGroupIds, [securityGroupId])) drift.push(`security groups ${(fn.VpcConfig?.SecurityGroupIds ?? []).join(',')} (wanted ${securityGroupId})`);
-  if (fn.Runtime !== RUNTIME) drift.push(`runtime ${fn.Runtime}`);
-  if (fn.Handler !== HANDLER) drift.push(`handler ${fn.Handler}`);
+  if (fn.Runtime !== runtimeOf(code)) drift.push(`runtime ${fn.Runtime}`);
+  if (fn.Handler !== handlerOf(code)) drift.push(`handler ${fn.Handler}`);
   if (fn.Timeout !== TIMEOUT_SECONDS) drift.push(`timeout ${fn.Timeout}`);
   if (fn.MemorySize !== MEMORY_MB) drift.push(`memory ${fn.MemorySize}`);
   return drift;
@@ -113,7 +123,11 @@ export async function convergeProbeFunction(clients: ProbeFunctionClients, code:
       { IpProtocol: 'tcp', FromPort: 53, ToPort: 53, IpRanges: input.facts.vpcCidrs.map((CidrIp) => ({ CidrIp, Description: 'VPC resolver' })) },
     ],
   );
-  const status = (ready: boolean, detail: string): ProbeFunctionStatus => ({ functionName, securityGroupId, ready, detail });
+  const status = (ready: boolean, detail: string): ProbeFunctionStatus => {
+    // Each look ends in one decision (found as described, created, recreated, updated, or still settling).
+    invocationLog().info(ready ? 'found' : 'converging', { probeFunction: functionName, detail });
+    return { functionName, securityGroupId, ready, detail };
+  };
 
   const create = async (why: string) => {
     try {
@@ -121,8 +135,8 @@ export async function convergeProbeFunction(clients: ProbeFunctionClients, code:
         new CreateFunctionCommand({
           FunctionName: functionName,
           Description: `Probes the private path to Azure OpenAI for environment ${input.request.environmentId}`,
-          Runtime: RUNTIME,
-          Handler: HANDLER,
+          Runtime: runtimeOf(code),
+          Handler: handlerOf(code),
           Role: code.roleArn,
           Code: { S3Bucket: code.s3Bucket, S3Key: code.s3Key },
           Timeout: TIMEOUT_SECONDS,
@@ -187,8 +201,8 @@ export async function convergeProbeFunction(clients: ProbeFunctionClients, code:
         new UpdateFunctionConfigurationCommand({
           FunctionName: functionName,
           Role: code.roleArn,
-          Runtime: RUNTIME,
-          Handler: HANDLER,
+          Runtime: runtimeOf(code),
+          Handler: handlerOf(code),
           Timeout: TIMEOUT_SECONDS,
           MemorySize: MEMORY_MB,
           VpcConfig: { SubnetIds: subnetIds, SecurityGroupIds: [securityGroupId] },
@@ -204,13 +218,13 @@ export async function convergeProbeFunction(clients: ProbeFunctionClients, code:
   return status(true, `The probe function ${functionName} is Active and up to date`);
 }
 
-export async function createProbeFunction(clients: ProbeFunctionClients, code: ProbeCode, input: StepInput) {
+export async function createProbeFunction(clients: ProbeFunctionClients, code: ProbeCode, input: StepInput): Promise<ProbeFunction> {
   const { functionName, securityGroupId } = await convergeProbeFunction(clients, code, input);
   return { functionName, securityGroupId };
 }
 
 /** Not ready until Active, its last update Successful, and as the stack describes it. */
-export async function checkProbeFunction(clients: ProbeFunctionClients, code: ProbeCode, input: StepInput) {
+export async function checkProbeFunction(clients: ProbeFunctionClients, code: ProbeCode, input: StepInput): Promise<ProbeFunctionActive> {
   const status = await convergeProbeFunction(clients, code, input);
   if (!status.ready) throw new ResourceNotReady(status.detail);
   return { state: 'Active' };
@@ -231,13 +245,7 @@ export interface ProbeClients {
   resolver: Route53ResolverClient;
 }
 
-export interface RunProbeInput extends StepInput {
-  privateIp: string;
-  /** Which run this is, for the output: after the private path is built, or after locking the account. */
-  label?: string;
-}
-
-export async function runProbe(clients: ProbeClients, input: RunProbeInput) {
+export async function runProbe(clients: ProbeClients, input: RunProbeInput): Promise<ProbeSummary> {
   const names = resourceNames(input.request);
   const token = await dataPlaneToken(clients.azureCredential);
   let answer;

@@ -6,7 +6,10 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import * as tls from 'node:tls';
+import type { ProbeResult } from '../commons/workflow-data';
 import type { ProbeNetwork } from './network';
+
+export type { ProbeResult };
 
 export interface ProbeInput {
   /** `<subdomain>.openai.azure.com` */
@@ -21,13 +24,6 @@ export interface ProbeInput {
   expectedPrivateIp?: string;
   apiVersion?: string;
   timeoutMs?: number;
-}
-
-export interface ProbeResult {
-  dns: { ok: boolean; answers: string[]; detail: string };
-  tcp: { ok: boolean; address?: string; milliseconds?: number; detail: string };
-  /** `code` is the data plane's error code when it gave one (e.g. PermissionDenied), for the runner's diagnosis. */
-  api: { ok: boolean; status?: number; code?: string; detail: string };
 }
 
 /** What the probe function is invoked with: a probe, or a warm-up that only wakes an Inactive function. */

@@ -1,11 +1,12 @@
 /** Lambda: "Summarise the environment". The event is the whole (small, secret-free) state. */
-import { createLogger } from '../commons/logger';
-import { summarise, type FinishedState } from './summarise';
+import { stepHandler } from '../commons/handler';
+import type { FinishedState } from '../commons/workflow-data';
+import { summarise } from './summarise';
 
-const log = createLogger('summarise');
-
-export async function handler(event: FinishedState) {
-  const summary = summarise(event);
-  log.info('environment ready', { environmentId: summary.environmentId, privateEndpointIp: summary.privateEndpointIp });
-  return summary;
-}
+export const handler = stepHandler(
+  'summarise',
+  'Summarise the environment',
+  () => undefined,
+  async (event: FinishedState) => summarise(event),
+  (summary) => ({ environmentId: summary.environmentId, privateEndpointIp: summary.privateEndpointIp }),
+);

@@ -3,47 +3,23 @@
  * tunnel states, the probe's results. Only ids, ARNs and addresses: no secret reaches here.
  */
 import { resourceNames } from '../commons/naming';
-import type { EnvironmentRequest } from '../commons/request';
-import type { EnvironmentFacts } from '../validate-request/validate';
+import type { FinishedState } from '../commons/workflow-data';
 
-interface ProbeSummary {
-  label?: string;
-  dns: { ok: boolean; answers: string[] };
-  tcp: { ok: boolean };
-  api: { ok: boolean; status: number | null };
-}
-
-export interface FinishedState {
-  request: EnvironmentRequest;
-  facts: EnvironmentFacts;
-  gatewayAddress: { publicIp: string };
-  built: {
-    customerGatewayId: string;
-    vpnGatewayId: string;
-    vpnConnectionId: string;
-    pskSecretArns: string[];
-    privateIp: string;
-    inboundIp: string;
-    resolverEndpointId: string;
-    resolverRuleId: string;
-    probeFunction: string;
-  };
-  tunnelCheck: { tunnels: { tunnel: number; outsideIp: string; aws: string; azure: string }[] };
-  probe: ProbeSummary;
-  probeAfterLock?: ProbeSummary;
-}
+// The finished state's shape, `built` included, is the workflow's one contract (commons/workflow-data.ts).
+export type { BuiltResources, FinishedState } from '../commons/workflow-data';
 
 export function summarise(state: FinishedState) {
   const names = resourceNames(state.request);
   const option = state.request.options.publicNetworkAccess;
   const locked = option !== 'keep';
   const finalProbe = state.probeAfterLock ?? state.probe;
+  const { vpn, dns, probeFunction } = state.built;
   return {
     environmentId: state.request.environmentId,
-    result: `Private path proven: ${state.facts.openAiHost} resolves to ${state.built.privateIp} inside ${state.request.aws.vpcId} and answers over the VPN.`,
+    result: `Private path proven: ${state.facts.openAiHost} resolves to ${dns.privateEndpoint.privateIp} inside ${state.request.aws.vpcId} and answers over the VPN.`,
     openAiEndpoint: `https://${state.facts.openAiHost}/`,
-    privateEndpointIp: state.built.privateIp,
-    dnsInboundEndpointIp: state.built.inboundIp,
+    privateEndpointIp: dns.privateEndpoint.privateIp,
+    dnsInboundEndpointIp: dns.forwarding.inboundIp,
     azureGatewayPublicIp: state.gatewayAddress.publicIp,
     publicNetworkAccess: locked ? 'Disabled' : 'Enabled',
     tunnels: state.tunnelCheck.tunnels,
@@ -51,13 +27,13 @@ export function summarise(state: FinishedState) {
     probes: [state.probe, ...(state.probeAfterLock ? [state.probeAfterLock] : [])],
     created: {
       aws: {
-        customerGateway: state.built.customerGatewayId,
-        virtualPrivateGateway: state.built.vpnGatewayId,
-        vpnConnection: state.built.vpnConnectionId,
-        tunnelKeySecrets: state.built.pskSecretArns,
-        resolverOutboundEndpoint: state.built.resolverEndpointId,
-        forwardingRule: state.built.resolverRuleId,
-        probeFunction: state.built.probeFunction,
+        customerGateway: vpn.customerGatewayId,
+        virtualPrivateGateway: vpn.vpnGatewayId,
+        vpnConnection: vpn.vpnConnectionId,
+        tunnelKeySecrets: vpn.pskSecretArns,
+        resolverOutboundEndpoint: dns.forwarding.resolverEndpointId,
+        forwardingRule: dns.forwarding.resolverRuleId,
+        probeFunction: probeFunction.functionName,
       },
       azure: {
         resourceGroup: names.azure.resourceGroup,

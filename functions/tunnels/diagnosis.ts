@@ -19,7 +19,7 @@ import { isNotFound, rememberSecret, toWorkflowError } from '../commons/cloud-er
 import { ResourceNotReady, TransientCloudError } from '../commons/errors';
 import { resourceNames, type TunnelNames } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request';
-import type { EnvironmentFacts } from '../validate-request/validate';
+import type { EnvironmentFacts } from '../commons/workflow-data';
 
 const NET = API_VERSIONS.network;
 

@@ -9,27 +9,15 @@ import type { ResourceManagementClient } from '@azure/arm-resources';
 import { API_VERSIONS, armRequest, ensureArmResource, getArmResource, provisioningStateOf, requireSucceeded, type DesiredResource } from '../commons/arm';
 import { rememberSecret } from '../commons/cloud-errors';
 import { TunnelsDown } from '../commons/errors';
+import { invocationLog } from '../commons/logger';
 import { armTags, resourceNames, type TunnelNames } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request';
-import type { EnvironmentFacts } from '../validate-request/validate';
+import type { AwsTunnel, LocalNetworkGatewaysOutcome, TunnelCheck, TunnelCheckInput, TunnelInput, TunnelsJoined, TunnelState } from '../commons/workflow-data';
 import { explainTunnelsDown } from './diagnosis';
 
+export type { AwsTunnel, TunnelInput, TunnelState };
+
 const NET = API_VERSIONS.network;
-
-export interface AwsTunnel {
-  tunnel: number;
-  outsideIp: string;
-}
-
-export interface TunnelInput {
-  request: EnvironmentRequest;
-  facts: EnvironmentFacts;
-  vpnConnectionId: string;
-  tunnels: AwsTunnel[];
-  pskSecretArns: string[];
-  /** `$$.Execution.RedriveCount`: how many times the execution has been redriven (0 on its first run). */
-  redriveCount?: number;
-}
 
 /** `options.tunnels`: both AWS tunnels (default) or tunnel 1 only, as seed 004 does. */
 export function tunnelsInUse(input: { request: EnvironmentRequest; tunnels: AwsTunnel[] }): { aws: AwsTunnel; names: TunnelNames }[] {
@@ -54,7 +42,7 @@ function localNetworkGateway(input: TunnelInput, aws: AwsTunnel): DesiredResourc
   };
 }
 
-export async function createLocalNetworkGateways(arm: ResourceManagementClient, input: TunnelInput) {
+export async function createLocalNetworkGateways(arm: ResourceManagementClient, input: TunnelInput): Promise<LocalNetworkGatewaysOutcome> {
   const states: string[] = [];
   for (const { aws, names } of tunnelsInUse(input)) {
     const desired = localNetworkGateway(input, aws);
@@ -76,7 +64,7 @@ export const IPSEC_POLICY = {
   pfsGroup: 'PFS2048',
 };
 
-export async function connectTunnels(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput) {
+export async function connectTunnels(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput): Promise<TunnelsJoined> {
   const n = resourceNames(input.request);
   await requireSucceeded(arm, n.azure.vpnGateway.id, NET, 'The Azure VPN gateway');
   const states: string[] = [];
@@ -115,15 +103,9 @@ export async function connectTunnels(arm: ResourceManagementClient, secrets: Sec
 async function repairSharedKey(arm: ResourceManagementClient, connectionId: string, key: string): Promise<void> {
   const current = (await armRequest(arm, 'GET', `${connectionId}/sharedkey`, NET)) as { value?: string };
   rememberSecret(current.value);
-  if (current.value !== key) await armRequest(arm, 'PUT', `${connectionId}/sharedkey`, NET, { value: key });
-}
-
-export interface TunnelState {
-  tunnel: number;
-  outsideIp: string;
-  aws: string;
-  awsMessage?: string;
-  azure: string;
+  if (current.value === key) return;
+  invocationLog().info('key repaired', { connection: connectionId, why: 'its key differs from the one in Secrets Manager' });
+  await armRequest(arm, 'PUT', `${connectionId}/sharedkey`, NET, { value: key });
 }
 
 /**
@@ -134,8 +116,8 @@ export async function checkTunnels(
   arm: ResourceManagementClient,
   ec2: EC2Client,
   secrets: SecretsManagerClient,
-  input: TunnelInput & { attempt?: number; maxAttempts: number; lastRedriveCount?: number },
-) {
+  input: TunnelCheckInput,
+): Promise<TunnelCheck> {
   // A redrive resumes at this state, past "Connect the Azure gateway to the AWS tunnels", so the first look
   // after a redrive joins the tunnels again itself (each connection's key set again from Secrets Manager)
   // and restarts the bound: what the failed run could not fix by waiting gets a repair and a full wait.

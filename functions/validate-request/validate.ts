@@ -24,7 +24,7 @@ import type { ResourceManagementClient } from '@azure/arm-resources';
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { API_VERSIONS, armRequest, getArmResource } from '../commons/arm';
 import { callbackTargetProblem, type CallbackChecks } from '../commons/callback-url';
-import { armEndpoint } from '../commons/clients';
+import { armEndpoint } from '../commons/clients/azure';
 import { isNotFound } from '../commons/cloud-errors';
 import { RequestRefused } from '../commons/errors';
 import { resourceNames, type AzureResourceName } from '../commons/naming';
@@ -32,7 +32,6 @@ import { declaredSharedResourceIds, foreignResourceProblems, tagObject, type Nam
 import { allPages } from '../commons/pages';
 import {
   crossCheckRequest,
-  formatProblems,
   shownProblems,
   validateRequestDocument,
   type CloudFacts,
@@ -40,20 +39,9 @@ import {
   type RequestProblem,
 } from '../commons/request';
 
-/** What later steps need from the clouds, small and secret-free: it travels in the state. */
-export interface EnvironmentFacts {
-  vpcCidrs: string[];
-  vnetAddressPrefixes: string[];
-  /** Azure region of the VNet: the gateway, NSGs, private endpoint and resolver go there. */
-  location: string;
-  /** `<subdomain>.openai.azure.com` */
-  openAiHost: string;
-}
+import type { EnvironmentFacts, ValidatedRequest } from '../commons/workflow-data';
 
-export interface ValidatedRequest {
-  request: EnvironmentRequest;
-  facts: EnvironmentFacts;
-}
+export type { EnvironmentFacts, ValidatedRequest };
 
 export interface ValidatorClients {
   ec2: EC2Client;
@@ -328,19 +316,20 @@ export async function validateEnvironmentRequest(document: unknown, clients: Val
     const region = (document as { aws?: { region?: unknown } } | null)?.aws?.region;
     const regionAlreadyReported = checked.problems.some((p) => p.path === 'aws.region');
     const extra = typeof region === 'string' && !regionAlreadyReported ? regionProblems(region, context.deploymentRegion) : [];
-    throw new RequestRefused(`The request was refused; nothing was created.\n${formatProblems([...checked.problems, ...shownProblems(extra)])}`);
+    throw new RequestRefused('The request was refused; nothing was created.', [...checked.problems, ...shownProblems(extra)]);
   }
   const request = checked.request;
   const wrongRegion = regionProblems(request.aws.region, context.deploymentRegion);
   if (wrongRegion.length > 0) {
     // Reading the AWS side in another region than the request's would report facts about the wrong place.
-    throw new RequestRefused(`The request was refused; nothing was created.\n${formatProblems(shownProblems(wrongRegion))}`);
+    throw new RequestRefused('The request was refused; nothing was created.', shownProblems(wrongRegion));
   }
   const aws = await readAwsFacts(clients.ec2, request);
   const azure = await readAzureFacts(clients.arm, request);
-  const facts: CloudFacts = { ...aws, ...azure.facts };
+  // What the clouds report, for the cross-check only; the state carries the smaller EnvironmentFacts.
+  const observed: CloudFacts = { ...aws, ...azure.facts };
   const problems = [
-    ...crossCheckRequest(request, facts, resourceNames(request).azure.subnetNamesByPrefixField),
+    ...crossCheckRequest(request, observed, resourceNames(request).azure.subnetNamesByPrefixField),
     ...shownProblems(
       foreignResourceProblems(
         [...(await awsResourcesWithOurNames(clients, request)), ...(await azureResourcesWithOurNames(clients.arm, request, azure.vnet))],
@@ -350,14 +339,14 @@ export async function validateEnvironmentRequest(document: unknown, clients: Val
     ),
     ...shownProblems(await callbackProblems(request, context.callbackChecks)),
   ];
-  if (problems.length > 0) throw new RequestRefused(`The request contradicts what the clouds report; nothing was created.\n${formatProblems(problems)}`);
+  if (problems.length > 0) throw new RequestRefused('The request contradicts what the clouds report; nothing was created.', problems);
   return {
     request,
     facts: {
-      vpcCidrs: facts.vpc!.cidrBlocks,
-      vnetAddressPrefixes: facts.vnet!.addressPrefixes,
-      location: facts.vnet!.location,
-      openAiHost: `${facts.openAiAccount!.customSubDomainName}.openai.azure.com`,
+      vpcCidrs: observed.vpc!.cidrBlocks,
+      vnetAddressPrefixes: observed.vnet!.addressPrefixes,
+      location: observed.vnet!.location,
+      openAiHost: `${observed.openAiAccount!.customSubDomainName}.openai.azure.com`,
     },
   };
 }

@@ -10,7 +10,8 @@ import type { Subnet } from '../cloud/state';
 import { ec2Errors } from './errors';
 import type { Ec2Handler } from './ec2-common';
 import type { XmlObject } from './ec2-xml';
-import { digest, intToIp, parseCidr } from './ids';
+import { digest } from './ids';
+import { formatIpv4, parseCidr } from '../network/ipv4';
 import { checkFilterNames, matchesFilters } from './query';
 
 interface DerivedInterface {
@@ -36,8 +37,7 @@ const FILTERS = [
 function addressFromTop(subnet: Subnet, index: number): string {
   const range = parseCidr(subnet.CidrBlock);
   if (!range) return '0.0.0.0';
-  const size = 2 ** (32 - range.prefix);
-  return intToIp((range.base + size - 2 - index) >>> 0); // the last address is the broadcast address AWS reserves
+  return formatIpv4(range.base + range.size - 2 - index); // the last address is the broadcast address AWS reserves
 }
 
 function derivedInterfaces(ctx: EmulatorContext): DerivedInterface[] {

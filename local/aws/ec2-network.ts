@@ -6,7 +6,8 @@ import { findVpc, lifecycleState, type Ec2Handler } from './ec2-common';
 import { tagSet, type XmlObject, type XmlValue } from './ec2-xml';
 import { findCustomerGateway, findVpnConnection, findVpnGateway } from './ec2-vpn';
 import { findSecurityGroup } from './ec2-security';
-import { digest, parseCidr } from './ids';
+import { digest } from './ids';
+import { parseCidr } from '../network/ipv4';
 import { checkFilterNames, matchesFilters, mergeTags } from './query';
 
 /** A stable per-VPC value for fields EC2 always reports (DHCP options id). */
@@ -64,7 +65,7 @@ function availabilityZoneId(zone: string): string {
 
 function availableIpAddressCount(ctx: EmulatorContext, subnet: Subnet): number {
   const range = parseCidr(subnet.CidrBlock);
-  const size = range ? 2 ** (32 - range.prefix) : 0;
+  const size = range ? range.size : 0;
   const inUse = ctx.state.aws.resolverEndpoints
     .filter((e) => e.deletedAt === undefined)
     .reduce((n, e) => n + e.IpAddresses.filter((ip) => ip.SubnetId === subnet.SubnetId).length, 0);

@@ -4,7 +4,8 @@ import type { SecurityGroup, SecurityGroupRule } from '../cloud/state';
 import { AwsServiceError, ec2Errors } from './errors';
 import { findVpc, type Ec2Handler } from './ec2-common';
 import { tagSet, type XmlValue } from './ec2-xml';
-import { digest, newId, parseCidr } from './ids';
+import { digest, newId } from './ids';
+import { parseCidr } from '../network/ipv4';
 import { checkFilterNames, matchesFilters, type QueryParams } from './query';
 
 export function findSecurityGroup(ctx: EmulatorContext, id: string): SecurityGroup {

@@ -6,7 +6,8 @@ import type { EmulatorContext } from '../cloud/context';
 import type { VpnConnection, VpnTunnel } from '../cloud/state';
 import { ec2Errors } from './errors';
 import { escapeXml, type XmlValue } from './ec2-xml';
-import { digest, intToIp, ipToInt, nextCounter } from './ids';
+import { digest, nextCounter } from './ids';
+import { formatIpv4, parseIpv4 } from '../network/ipv4';
 import type { QueryParams } from './query';
 
 /** A tunnel as requested: the SDK's VpnTunnelOptionsSpecification member names. */
@@ -71,15 +72,15 @@ export function isValidPreSharedKey(key: string): boolean {
 
 /** /30 blocks EC2 reserves inside 169.254.0.0/16 (third octet 0–5 at .0, and 169.254.169.252). */
 function isReservedInsideCidr(base: number): boolean {
-  const reserved = [0, 1, 2, 3, 4, 5].map((o) => ipToInt(`169.254.${o}.0`)).concat(ipToInt('169.254.169.252'));
+  const reserved = [0, 1, 2, 3, 4, 5].map((o) => parseIpv4(`169.254.${o}.0`)!).concat(parseIpv4('169.254.169.252')!);
   return reserved.includes(base);
 }
 
 function insideCidrBase(cidr: string): number | undefined {
   const match = /^169\.254\.(\d{1,3})\.(\d{1,3})\/30$/.exec(cidr);
   if (!match) return undefined;
-  const ip = ipToInt(`169.254.${match[1]}.${match[2]}`);
-  return Number.isNaN(ip) ? undefined : (ip & 0xfffffffc) >>> 0;
+  const ip = parseIpv4(`169.254.${match[1]}.${match[2]}`);
+  return ip === undefined ? undefined : (ip & 0xfffffffc) >>> 0;
 }
 
 function insideCidrsInUse(ctx: EmulatorContext, vgwId: string): Set<number> {
@@ -138,15 +139,15 @@ function generatePreSharedKey(seed: string): string {
 
 /** The next free /30 from 169.254.10.0 upward, skipping reserved blocks and those in use on this gateway. */
 function generateInsideCidr(ctx: EmulatorContext, used: Set<number>): string {
-  const start = ipToInt('169.254.10.0');
-  const end = ipToInt('169.254.255.252');
+  const start = parseIpv4('169.254.10.0')!;
+  const end = parseIpv4('169.254.255.252')!;
   const span = (end - start) / 4 + 1;
   const first = nextCounter(ctx.state.aws, 'tunnel-inside-cidr') - 1;
   for (let i = 0; i < span; i++) {
     const base = start + ((first + i) % span) * 4;
     if (!isReservedInsideCidr(base) && !used.has(base)) {
       used.add(base);
-      return `${intToIp(base)}/30`;
+      return `${formatIpv4(base)}/30`;
     }
   }
   throw ec2Errors.invalidValue('No tunnel inside CIDR is left on this VPN gateway');
@@ -218,12 +219,12 @@ export function customerGatewayConfiguration(ctx: EmulatorContext, vpn: VpnConne
   const cgw = ctx.state.aws.customerGateways.find((c) => c.CustomerGatewayId === vpn.CustomerGatewayId);
   const tunnels = vpn.Tunnels.map((t) => {
     const [network] = t.TunnelInsideCidr.split('/');
-    const base = ipToInt(network) & 0xfffffffc;
+    const base = ((parseIpv4(network) ?? 0) & 0xfffffffc) >>> 0;
     return (
       `<ipsec_tunnel><customer_gateway><tunnel_outside_address><ip_address>${escapeXml(cgw?.IpAddress ?? '')}</ip_address></tunnel_outside_address>` +
-      `<tunnel_inside_address><ip_address>${intToIp(base + 2)}</ip_address><network_mask>255.255.255.252</network_mask><network_cidr>30</network_cidr></tunnel_inside_address></customer_gateway>` +
+      `<tunnel_inside_address><ip_address>${formatIpv4(base + 2)}</ip_address><network_mask>255.255.255.252</network_mask><network_cidr>30</network_cidr></tunnel_inside_address></customer_gateway>` +
       `<vpn_gateway><tunnel_outside_address><ip_address>${t.OutsideIpAddress}</ip_address></tunnel_outside_address>` +
-      `<tunnel_inside_address><ip_address>${intToIp(base + 1)}</ip_address><network_mask>255.255.255.252</network_mask><network_cidr>30</network_cidr></tunnel_inside_address></vpn_gateway>` +
+      `<tunnel_inside_address><ip_address>${formatIpv4(base + 1)}</ip_address><network_mask>255.255.255.252</network_mask><network_cidr>30</network_cidr></tunnel_inside_address></vpn_gateway>` +
       `<ike><authentication_protocol>sha1</authentication_protocol><encryption_protocol>aes-128-cbc</encryption_protocol><lifetime>28800</lifetime>` +
       `<perfect_forward_secrecy>group2</perfect_forward_secrecy><mode>main</mode><pre_shared_key>${escapeXml(t.PreSharedKey)}</pre_shared_key></ike></ipsec_tunnel>`
     );

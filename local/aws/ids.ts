@@ -40,32 +40,3 @@ export function isoTime(seconds: number): string {
 export function epochSeconds(seconds: number): number {
   return SIMULATED_EPOCH_MS / 1000 + seconds;
 }
-
-/** IPv4 helpers for subnet allocation and CIDR checks. */
-export function ipToInt(ip: string): number {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return NaN;
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
-}
-
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-export function parseCidr(cidr: string): { base: number; prefix: number } | undefined {
-  const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(cidr);
-  if (!match) return undefined;
-  const prefix = Number(match[2]);
-  const ip = ipToInt(match[1]);
-  if (Number.isNaN(ip) || prefix > 32) return undefined;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { base: (ip & mask) >>> 0, prefix };
-}
-
-export function cidrContains(cidr: string, ip: string): boolean {
-  const range = parseCidr(cidr);
-  const n = ipToInt(ip);
-  if (!range || Number.isNaN(n)) return false;
-  const size = 2 ** (32 - range.prefix);
-  return n >= range.base && n < range.base + size;
-}

@@ -8,7 +8,8 @@ import type { EmulatorContext } from '../cloud/context';
 import type { ResolverEndpoint, ResolverRule, ResolverRuleAssociation, Subnet, Tag } from '../cloud/state';
 import { AwsServiceError } from './errors';
 import { recordCreate } from './ec2-common';
-import { cidrContains, intToIp, isoTime, newId, parseCidr } from './ids';
+import { isoTime, newId } from './ids';
+import { cidrContainsIp, formatIpv4, parseCidr } from '../network/ipv4';
 import { matchesJsonFilters, type JsonAction, type JsonHandler } from './json-protocol';
 import { mergeTags } from './query';
 
@@ -65,7 +66,14 @@ function listPage<T>(input: Record<string, any>, all: T[], matches: (item: T) =>
 
 function endpointStatus(e: ResolverEndpoint, now: number): string {
   if (e.deletedAt !== undefined) return 'DELETING';
-  return now < e.readyAt ? 'CREATING' : 'OPERATIONAL';
+  if (now < e.readyAt) return 'CREATING';
+  return e.impaired?.Status ?? 'OPERATIONAL';
+}
+
+function endpointStatusMessage(e: ResolverEndpoint, status: string): string {
+  if (status === 'OPERATIONAL') return 'This Resolver Endpoint is operational.';
+  if (status === 'CREATING') return 'Creating the Resolver Endpoint';
+  return e.impaired?.StatusMessage ?? '';
 }
 
 function endpointJson(ctx: EmulatorContext, e: ResolverEndpoint) {
@@ -80,7 +88,7 @@ function endpointJson(ctx: EmulatorContext, e: ResolverEndpoint) {
     IpAddressCount: e.IpAddresses.length,
     HostVPCId: e.HostVPCId,
     Status: status,
-    StatusMessage: status === 'OPERATIONAL' ? 'This Resolver Endpoint is operational.' : 'Creating the Resolver Endpoint',
+    StatusMessage: endpointStatusMessage(e, status),
     CreationTime: isoTime(e.createdAt),
     ModificationTime: isoTime(e.createdAt),
     ResolverEndpointType: 'IPV4',
@@ -98,9 +106,8 @@ function findEndpoint(ctx: EmulatorContext, id: string | undefined): ResolverEnd
 function allocateIp(ctx: EmulatorContext, subnet: Subnet, taken: Set<string>): string {
   const range = parseCidr(subnet.CidrBlock);
   if (!range) throw invalidParameter(`Subnet ${subnet.SubnetId} has no usable CIDR`);
-  const size = 2 ** (32 - range.prefix);
-  for (let offset = 4; offset < size - 1; offset++) {
-    const ip = intToIp(range.base + offset);
+  for (let offset = 4; offset < range.size - 1; offset++) {
+    const ip = formatIpv4(range.base + offset);
     if (!taken.has(ip)) return ip;
   }
   throw invalidRequest(`[RSLVR-00208] There are no free IP addresses in subnet ${subnet.SubnetId}`);
@@ -141,7 +148,7 @@ const createResolverEndpoint: JsonHandler = (ctx, input) => {
     const subnet = subnets[i];
     let ip = req.Ip;
     if (ip !== undefined) {
-      if (!cidrContains(subnet.CidrBlock, ip)) throw invalidRequest(`[RSLVR-00204] IP ${ip} is not in subnet ${subnet.SubnetId} (${subnet.CidrBlock})`);
+      if (!cidrContainsIp(subnet.CidrBlock, ip)) throw invalidRequest(`[RSLVR-00204] IP ${ip} is not in subnet ${subnet.SubnetId} (${subnet.CidrBlock})`);
       if (taken.has(ip)) throw new AwsServiceError('ResourceInUseException', `[RSLVR-00205] IP ${ip} is already in use`);
     } else {
       ip = allocateIp(ctx, subnet, taken);
@@ -211,7 +218,8 @@ const listResolverEndpointIpAddresses: JsonHandler = (ctx, input) => {
 
 function ruleStatus(r: ResolverRule, now: number): string {
   if (r.deletedAt !== undefined) return 'DELETING';
-  return now < r.readyAt ? 'UPDATING' : 'COMPLETE';
+  if (now < r.readyAt) return 'UPDATING';
+  return r.impaired?.Status ?? 'COMPLETE';
 }
 
 function ruleJson(ctx: EmulatorContext, r: ResolverRule) {
@@ -222,7 +230,7 @@ function ruleJson(ctx: EmulatorContext, r: ResolverRule) {
     Arn: r.Arn,
     DomainName: fullyQualified(r.DomainName),
     Status: status,
-    StatusMessage: status === 'COMPLETE' ? 'Successfully created Resolver Rule.' : 'Creating the Resolver Rule.',
+    StatusMessage: status === 'COMPLETE' ? 'Successfully created Resolver Rule.' : status === 'UPDATING' ? 'Creating the Resolver Rule.' : (r.impaired?.StatusMessage ?? ''),
     RuleType: r.RuleType,
     Name: r.Name,
     TargetIps: r.TargetIps,
@@ -309,7 +317,8 @@ const listResolverRules: JsonHandler = (ctx, input) => {
 
 function associationStatus(a: ResolverRuleAssociation, now: number): string {
   if (a.deletedAt !== undefined) return 'DELETING';
-  return now < a.readyAt ? 'CREATING' : 'COMPLETE';
+  if (now < a.readyAt) return 'CREATING';
+  return a.impaired?.Status ?? 'COMPLETE';
 }
 
 function associationJson(ctx: EmulatorContext, a: ResolverRuleAssociation) {
@@ -320,7 +329,7 @@ function associationJson(ctx: EmulatorContext, a: ResolverRuleAssociation) {
     Name: a.Name,
     VPCId: a.VPCId,
     Status: status,
-    StatusMessage: status === 'COMPLETE' ? 'The association is complete.' : 'Creating the association.',
+    StatusMessage: status === 'COMPLETE' ? 'The association is complete.' : status === 'CREATING' ? 'Creating the association.' : (a.impaired?.StatusMessage ?? ''),
   };
 }
 

@@ -12,7 +12,7 @@ import { armKey, normaliseArmId, type ArmOperation, type ArmResource } from '../
 import { ArmBadRequestError, ArmConflictError, ArmError, ArmNotFoundError } from './errors';
 import { InvalidArmIdError, normaliseLocation, parseArmId, sameType, type ParsedArmId } from './ids';
 import { seededDraw } from '../faults';
-import { canonicalType, ruleFor, securityRuleEntry, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
+import { canonicalType, ruleFor, securityRuleEntry, storeSharedKey, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
 import { ArmStore } from './store';
 
 export interface ArmRequest {
@@ -407,7 +407,7 @@ export class ArmEmulator {
         if (this.store.inProgress(owner)) throw this.anotherOperation(owner);
         const value = (requireBody(body) as { value?: unknown }).value;
         if (typeof value !== 'string' || !value) throw new ArmBadRequestError('InvalidRequestFormat', 'Cannot parse the request: value is required.');
-        owner.body.properties.sharedKey = this.ctx.faults.spec.wrongPsk ? `Wr0ng${value.split('').reverse().join('')}`.slice(0, 64) : value;
+        owner.body.properties.sharedKey = storeSharedKey(this.ctx, value);
         owner.body.etag = this.store.newEtag(owner.id);
         const now = this.ctx.clock.now();
         this.ctx.recorder.operation({ cloud: 'azure', resource: owner.id, operation: 'update', startedAt: now, readyAt: now });

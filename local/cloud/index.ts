@@ -4,7 +4,9 @@
  * (EC2, Route 53 Resolver, Secrets Manager, Lambda) whose Lambda runs the probe in-process from the
  * function's VPC subnet.
  */
-import { handleProbeEvent, type ProbeEvent } from '../../functions/probe/probe';
+import { FUNCTION_RUNTIME_NAME, PROBE_FUNCTION_ENTRY, PROBE_FUNCTION_HANDLER } from '../../functions/catalog';
+import { bundledFunctionRuntime } from '../aws/lambda-runtime';
+import { projectRoot } from '../runner/project';
 import { startAwsEmulator } from '../aws/server';
 import { LOCAL_SERVICE_PRINCIPAL } from '../azure/entra';
 import { startAzureEmulator } from '../azure/server';
@@ -12,7 +14,6 @@ import { SimulatedClock } from '../clock';
 import { FaultInjector, type FaultSpec } from '../faults';
 import { Latencies } from '../latency';
 import { LocalNetwork } from '../network';
-import { localProbeNetwork } from '../network/probe-network';
 import { Recorder, type EmulatorContext } from './context';
 import type { CloudState, LambdaFunction, Secret } from './state';
 
@@ -101,10 +102,15 @@ export async function startLocalClouds(options: LocalCloudOptions): Promise<Loca
     closers.push(() => azure.close());
     network.setOpenAi(azure.openAi);
 
-    const invokeFunction = (fn: LambdaFunction, payload: unknown) =>
-      // The probe Lambda runs in its first subnet behind its security groups, trusting the emulated Azure CA as
-      // the real one trusts Azure's.
-      handleProbeEvent(payload as ProbeEvent, localProbeNetwork(network, fn.VpcConfig.SubnetIds[0], azure.caPem, fn.VpcConfig.SecurityGroupIds));
+    // The emulated Lambda runs a function's declared handler from its bundle, inside its VPC. Local mode has no
+    // S3: code named by an S3 location is the probe's asset, wherever the stack would have put it.
+    const invokeFunction = bundledFunctionRuntime({
+      projectRoot: projectRoot(),
+      network,
+      caPem: azure.caPem,
+      codeFor: (fn) =>
+        typeof fn.Code.S3Key === 'string' ? { entry: PROBE_FUNCTION_ENTRY, runtime: FUNCTION_RUNTIME_NAME, file: PROBE_FUNCTION_HANDLER.split('.')[0] } : undefined,
+    });
     const aws = await startAwsEmulator(context, { invokeFunction });
     closers.push(() => aws.close());
 

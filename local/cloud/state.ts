@@ -121,7 +121,17 @@ export interface SecurityGroup {
   Tags: Tag[];
 }
 
+/**
+ * What Route 53 Resolver reports once it found a ready resource unhealthy (an interface deleted out of band, a
+ * rule or association it could not apply). Only a state or world file sets it: nothing in a run makes it happen.
+ */
+export interface ResolverImpairment<Status extends string> {
+  Status: Status;
+  StatusMessage: string;
+}
+
 export interface ResolverEndpoint extends Timed {
+  impaired?: ResolverImpairment<'ACTION_NEEDED' | 'AUTO_RECOVERING'>;
   Id: string;
   Arn: string;
   CreatorRequestId: string;
@@ -134,6 +144,7 @@ export interface ResolverEndpoint extends Timed {
 }
 
 export interface ResolverRule extends Timed {
+  impaired?: ResolverImpairment<'FAILED'>;
   Id: string;
   Arn: string;
   CreatorRequestId: string;
@@ -146,6 +157,7 @@ export interface ResolverRule extends Timed {
 }
 
 export interface ResolverRuleAssociation extends Timed {
+  impaired?: ResolverImpairment<'FAILED' | 'OVERRIDDEN'>;
   Id: string;
   ResolverRuleId: string;
   VPCId: string;

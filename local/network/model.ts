@@ -12,7 +12,7 @@ import type { ArmResource, CloudState, ResolverEndpoint, ResolverRule, SecurityG
 import { armKey, isReady } from '../cloud/state';
 import type { Latencies } from '../latency';
 import { AzureView, armNameOf, armParentOf, sameArmId } from './azure-view';
-import { cidrContainsIp } from './cidr';
+import { cidrContainsIp } from './ipv4';
 import { evaluateNsg } from './nsg';
 import { lookupRoute, routeProblem } from './routing';
 import { awsTelemetryStatusMessage, describeTunnel, evaluateAllTunnels, evaluateTunnel, gatewayPublicIps, type TunnelContext, type TunnelEvaluation } from './tunnels';
@@ -267,6 +267,7 @@ export class NetworkModel implements NetworkView {
     const { rule, association } = associated[0];
     if (!isReady(association, now)) reasons.push(`the association of resolver rule ${rule.Id} with ${vpcId} is CREATING (COMPLETE at t=${association.readyAt}s)`);
     if (!isReady(rule, now)) reasons.push(`resolver rule ${rule.Id} is not COMPLETE yet`);
+    if (association.impaired) reasons.push(`the association of resolver rule ${rule.Id} with ${vpcId} is ${association.impaired.Status}`);
     if (rule.RuleType !== 'FORWARD') reasons.push(`resolver rule ${rule.Id} for ${normaliseDomain(rule.DomainName)} is ${rule.RuleType}, not FORWARD, so the name resolves publicly`);
     return rule;
   }
@@ -304,7 +305,9 @@ export class NetworkModel implements NetworkView {
     const problems: string[] = [];
     if (!isReady(rule, now)) problems.push(`resolver rule ${rule.Id} is not COMPLETE yet`);
     const endpoint = aws.resolverEndpoints.find((e) => e.Id === rule.ResolverEndpointId && e.deletedAt === undefined);
-    if (!endpoint || endpoint.Direction !== 'OUTBOUND' || !isReady(endpoint, now)) problems.push(`resolver rule ${rule.Id} has no OPERATIONAL outbound endpoint`);
+    // An endpoint Resolver is recovering, or cannot recover, is taken to forward nothing.
+    if (!endpoint || endpoint.Direction !== 'OUTBOUND' || !isReady(endpoint, now) || endpoint.impaired) problems.push(`resolver rule ${rule.Id} has no OPERATIONAL outbound endpoint`);
+    if (rule.impaired) problems.push(`resolver rule ${rule.Id} is ${rule.impaired.Status}`);
     const inbound = this.inboundEndpoints(azure);
     const target = (rule.TargetIps ?? []).filter((t) => (t.Port ?? 53) === 53).map((t) => inbound.find((i) => i.ip === t.Ip)).find((i) => i);
     if (!target) return [...problems, `resolver rule ${rule.Id} targets no Azure DNS resolver inbound endpoint on port 53`];
@@ -385,7 +388,9 @@ export class NetworkModel implements NetworkView {
     if (endpoint) {
       if (endpoint.Direction !== 'OUTBOUND') reasons.push(`resolver endpoint ${endpoint.Id} of rule ${rule!.Id} is ${endpoint.Direction}, not OUTBOUND`);
       if (!isReady(endpoint, now)) reasons.push(`outbound endpoint ${endpoint.Id} is CREATING, not OPERATIONAL (OPERATIONAL at t=${endpoint.readyAt}s)`);
+      else if (endpoint.impaired) reasons.push(`outbound endpoint ${endpoint.Id} is ${endpoint.impaired.Status}: ${endpoint.impaired.StatusMessage}`);
     }
+    if (rule?.impaired) reasons.push(`resolver rule ${rule.Id} is ${rule.impaired.Status}: ${rule.impaired.StatusMessage}`);
     const inbound = this.inboundEndpoints(azure);
     let target: { endpoint: ArmResource; ip: string; subnetId?: string } | undefined;
     if (rule) {

@@ -7,7 +7,7 @@
  * A rule whose source covers the range decides; an Allow covering only part of it does not count, and a Deny
  * covering part of it blocks (some VPC address would be refused).
  */
-import { cidrContainsIp, cidrCovers, cidrsOverlap, parseCidr } from './cidr';
+import { cidrContainsIp, cidrCovers, cidrsOverlap, isAddressOrCidr } from './ipv4';
 
 export interface NsgRule {
   name: string;
@@ -49,7 +49,7 @@ function sourceCoverage(prefixes: string[], sourceCidr: string): 'full' | 'parti
   let partial = false;
   for (const prefix of prefixes) {
     if (ANY.has(prefix.toLowerCase())) return 'full';
-    if (!parseCidr(prefix)) continue; // service tags such as VirtualNetwork do not include AWS sources here
+    if (!isAddressOrCidr(prefix)) continue; // service tags such as VirtualNetwork do not include AWS sources here
     if (cidrCovers(prefix, sourceCidr)) return 'full';
     if (cidrsOverlap(prefix, sourceCidr)) partial = true;
   }
@@ -58,7 +58,7 @@ function sourceCoverage(prefixes: string[], sourceCidr: string): 'full' | 'parti
 
 function destinationMatches(prefixes: string[], ip: string): boolean {
   if (prefixes.length === 0) return true;
-  return prefixes.some((p) => !parseCidr(p) || ANY.has(p.toLowerCase()) || cidrContainsIp(p, ip));
+  return prefixes.some((p) => !isAddressOrCidr(p) || ANY.has(p.toLowerCase()) || cidrContainsIp(p, ip));
 }
 
 export function evaluateNsg(rules: NsgRule[], flow: NsgFlow): NsgDecision {

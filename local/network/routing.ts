@@ -6,7 +6,7 @@
  */
 import type { AwsState, RouteTable } from '../cloud/state';
 import { isReady } from '../cloud/state';
-import { cidrContainsIp, prefixLength } from './cidr';
+import { cidrContainsIp, prefixLength } from './ipv4';
 
 export interface RouteLookup {
   subnetId: string;

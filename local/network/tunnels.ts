@@ -9,7 +9,7 @@ import type { Latencies } from '../latency';
 import type { ArmResource, AwsState, VpnConnection } from '../cloud/state';
 import { isReady } from '../cloud/state';
 import { AzureView, armParentOf, sameArmId } from './azure-view';
-import { cidrCovers } from './cidr';
+import { cidrCovers } from './ipv4';
 import { proposalMismatches } from './ike';
 
 export type TunnelPhase = 'up' | 'negotiating' | 'down';

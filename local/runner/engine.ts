@@ -10,7 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { HistoryEvent } from '../../cli/history';
+import type { HistoryEvent } from './history';
 import { SimulatedClock } from '../clock';
 import { Cancellation } from './cancellation';
 import { prepareDefinition, type Definition, type TaskInfo } from './definition';
@@ -51,6 +51,8 @@ export interface EngineOptions {
   onEvent?: (event: HistoryEvent) => void;
   /** Real milliseconds to let handlers of cancelled branches finish before returning. */
   drainMilliseconds?: number;
+  /** False leaves the clock running at the end, for executions that share it (the caller stops it). Default true. */
+  stopClock?: boolean;
 }
 
 export interface EngineResult {
@@ -245,7 +247,7 @@ export async function runStateMachine(options: EngineOptions): Promise<EngineRes
     clearTimeout(timer);
   }
   // Sleepers left behind (the timeout, waits of cancelled branches) must not move the clock past the end.
-  clock.stop();
+  if (options.stopClock !== false) clock.stop();
 
   const succeeded = history.status === 'SUCCEEDED';
   return {

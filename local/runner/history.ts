@@ -7,8 +7,24 @@
  * simulated clock only moves after the event loop has settled for several macrotask turns, so reading it
  * on arrival gives the time the event happened.
  */
-import type { HistoryEvent } from '../../cli/history';
 import type { TaskInfo } from './definition';
+
+/** An execution history event in the shape of Step Functions' GetExecutionHistory (the fields the local runs use). */
+export interface HistoryEvent {
+  id: number;
+  previousEventId?: number;
+  /** e.g. ExecutionStarted, TaskStateEntered, TaskStateExited, WaitStateEntered, TaskFailed, ExecutionSucceeded. */
+  type: string;
+  /** Start of the run plus the simulated seconds. */
+  timestamp: Date | string;
+  stateEnteredEventDetails?: { name: string; input?: string };
+  stateExitedEventDetails?: { name: string; output?: string };
+  executionSucceededEventDetails?: { output?: string };
+  executionFailedEventDetails?: { error?: string; cause?: string };
+  taskFailedEventDetails?: { resourceType?: string; resource?: string; error?: string; cause?: string };
+  /** Simulated seconds since the execution started. */
+  simulatedSeconds?: number;
+}
 
 /** A history event, with the details Step Functions adds for the event types local runs produce. */
 export interface LocalHistoryEvent extends HistoryEvent {

@@ -3,14 +3,13 @@
  * handlers' real SDK clients at them, runs the real definition on the simulated clock, then writes
  * history.json and report.json and saves the clouds to `--state`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { HistoryEvent } from '../../cli/history';
-import { ProgressDisplay } from '../../cli/progress';
-import { localFunctionArn } from '../../functions/catalog';
-import type * as ClientsModule from '../../functions/commons/clients';
 import { executionName as nameExecution, requestHash } from '../../functions/commons/naming';
 import { parseRequestText, type RequestProblem } from '../../functions/commons/request';
+import { refusalProblems } from '../../functions/commons/refusal';
 import { TOKEN_LIFETIME_SECONDS } from '../azure/entra';
 import { startLocalClouds, type LocalClouds } from '../cloud';
 import { writeStateFile, type CloudState } from '../cloud/state';
@@ -22,8 +21,10 @@ import type { Definition, Retrier } from './definition';
 import { substitutePlaceholders } from './definition';
 import { LOCAL_START_DATE, runStateMachine, type TaskHandler } from './engine';
 import { LambdaTaskError, LocalOptionError } from './errors';
-import type { LocalHistoryEvent } from './history';
-import { catalogHandlers } from './lambdas';
+import type { HistoryEvent, LocalHistoryEvent } from './history';
+import { captureFunctionLogs } from './function-logs';
+import { catalogHandlers, localFunctionArn } from './lambdas';
+import { localFunctionEnvironment } from './environment';
 import { loadProjectModule, projectRoot } from './project';
 import { buildReport, type Report } from './report';
 import { RetryPolicy } from './retry';
@@ -31,7 +32,15 @@ import { RetryPolicy } from './retry';
 export { runStateMachine, LOCAL_START_DATE } from './engine';
 export type { EngineOptions, EngineResult, TaskHandler, TaskInvocation } from './engine';
 export type { Report } from './report';
+export type { HistoryEvent } from './history';
+
+/** What shows an execution's progress (the command line's display): its events, then how it ended. */
+export interface ProgressSink {
+  onEvent(event: HistoryEvent): void;
+  finish(summary: { status: string; error?: string | null; cause?: string | null; seconds?: number; state?: string }): void;
+}
 export * from './errors';
+export { localFunctionArn } from './lambdas';
 
 export interface LocalRunOptions {
   requestFile?: string;
@@ -44,9 +53,12 @@ export interface LocalRunOptions {
   jitterSeed?: number;
   /** Default statemachine/provision.asl.json. */
   definitionFile?: string;
-  onEvent?: (event: HistoryEvent) => void;
-  /** Where progress goes; null = silent; default stdout. */
+  /** Each history event as it happens, with the execution it belongs to (several run at once). */
+  onEvent?: (event: HistoryEvent, executionName: string) => void;
+  /** Where the run's own lines go (start, refusal); null = silent; default stdout. */
   output?: NodeJS.WritableStream | null;
+  /** A display per execution (the command line passes its ProgressDisplay); none by default. */
+  progress?: (executionName: string, output: NodeJS.WritableStream) => ProgressSink;
   /**
    * Tests: handlers by placeholder name (`SomeFunctionArn`), replacing the catalog's or adding toy ones
    * (their ARN is made like the catalog's from the name without `FunctionArn`).
@@ -94,9 +106,6 @@ const DEFAULT_WORLD = 'local/default-world.json';
 /** Seed of the fault draws when no --jitter seed is given. */
 const DEFAULT_SEED = 1;
 
-/** Fixed dummy AWS credentials: the emulated services check signatures' shape, not the key. */
-const LOCAL_AWS_ACCESS_KEY_ID = 'AKIALOCALMODE0000000';
-const LOCAL_AWS_SECRET_ACCESS_KEY = 'local-mode-secret-access-key-0000000000';
 
 function readJsonFile<T>(file: string, what: string): T {
   try {
@@ -104,19 +113,6 @@ function readJsonFile<T>(file: string, what: string): T {
   } catch (error) {
     throw new LocalOptionError(`cannot read the ${what} ${file}: ${(error as Error).message}`);
   }
-}
-
-/** Problems listed one per line, `path: message`, as RequestRefused carries them. */
-function problemsFromMessage(message: string): RequestProblem[] {
-  // The first line is the refusal's heading ("... nothing was created."); each further line is one problem.
-  const lines = message.split('\n');
-  return (lines.length > 1 && /nothing was created\.$/.test(lines[0]) ? lines.slice(1) : lines)
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const colon = line.indexOf(': ');
-      return colon > 0 ? { path: line.slice(0, colon), message: line.slice(colon + 2) } : { path: '(document)', message: line };
-    });
 }
 
 /**
@@ -139,7 +135,10 @@ export function latestSimulatedSecond(state: CloudState): number {
   return Math.ceil(latest);
 }
 
-/** Sets the handlers' environment for the run and gives back a function that restores the previous one. */
+/**
+ * Sets the handlers' environment for the run and gives back a function that restores the previous one.
+ * Process-wide, so only what is the same for every execution of the run goes here (endpoints, CA, credentials).
+ */
 function setHandlerEnvironment(values: Record<string, string>): () => void {
   const previous = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
   Object.assign(process.env, values);
@@ -170,21 +169,53 @@ function refused(problems: RequestProblem[], started: number, out: NodeJS.Writab
   };
 }
 
-export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
-  const started = Date.now();
-  const out = options.output === undefined ? process.stdout : options.output;
-  const root = projectRoot();
 
-  // 1. The request: refused here, nothing is started.
-  const requestText =
-    options.request !== undefined ? JSON.stringify(options.request) : readFileSync(path.resolve(options.requestFile ?? path.join(root, DEFAULT_REQUEST)));
+/** Several requests at once (contract v2): one clock, one set of emulated clouds, each its own output. */
+export interface LocalRequestsOptions extends Omit<LocalRunOptions, 'requestFile' | 'request'> {
+  requestFiles?: string[];
+  /** The request documents themselves (instead of files). */
+  requests?: unknown[];
+}
+
+export interface LocalRequestsResult {
+  /** 0 every execution succeeded; 2 any request was refused (nothing was created for it); 1 otherwise. */
+  exitCode: 0 | 1 | 2;
+  /** One per request, in the order given. */
+  runs: LocalRunResult[];
+}
+
+interface ParsedRequest {
+  executionName?: string;
+  input?: unknown;
+  problems?: RequestProblem[];
+}
+
+function readRequest(root: string, file: string | undefined, document: unknown): ParsedRequest {
+  const requestText = document !== undefined ? JSON.stringify(document) : readFileSync(path.resolve(file ?? path.join(root, DEFAULT_REQUEST)));
   // Local mode: every emulated address, the ticket's listener too, is on 127.0.0.1.
   const parsed = parseRequestText(requestText, { callbackAllowance: LOCAL_CALLBACK_ALLOWANCE });
-  if (!parsed.ok) return refused(parsed.problems, started, out);
-  const request = parsed.request;
-  const executionName = nameExecution(request.environmentId, requestHash(request));
+  if (!parsed.ok) return { problems: parsed.problems };
+  const executionName = nameExecution(parsed.request.environmentId, requestHash(parsed.request));
   const input = JSON.parse(typeof requestText === 'string' ? requestText : requestText.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+  return { executionName, input };
+}
 
+/** What the executions of one run share: the clouds, the handlers, the definition, the environment. */
+interface Session {
+  root: string;
+  out: NodeJS.WritableStream | null;
+  options: LocalRunOptions;
+  clouds?: LocalClouds;
+  useClouds: boolean;
+  region: string;
+  accountId: string;
+  handlers: Record<string, TaskHandler>;
+  substitutions: Record<string, string>;
+  definition: Definition;
+  close(): Promise<void>;
+}
+
+async function openSession(options: LocalRunOptions, root: string, out: NodeJS.WritableStream | null): Promise<Session> {
   let faults;
   try {
     faults = parseFaults(options.faults);
@@ -193,7 +224,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     throw error;
   }
 
-  // 2. The clouds' state: a saved one, or the world.
+  // The clouds' state: a saved one, or the world.
   const state: CloudState =
     options.stateFile && existsSync(options.stateFile)
       ? readJsonFile<CloudState>(options.stateFile, 'state file')
@@ -201,24 +232,32 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const region = state.aws.region;
   const accountId = state.aws.accountId;
 
-  // 3. Handlers and placeholders: the catalog's, with test overrides.
+  // Handlers and placeholders: the catalog's, with test overrides.
   const catalog = catalogHandlers(region, accountId);
   const substitutions = { ...catalog.substitutions };
   const handlers = { ...catalog.handlers };
   for (const [placeholder, handler] of Object.entries(options.handlers ?? {})) {
-    const arn = substitutions[placeholder] ?? localFunctionArn({ id: placeholder.replace(/FunctionArn$/, '') } as never, region, accountId);
+    const arn = substitutions[placeholder] ?? localFunctionArn({ id: placeholder.replace(/FunctionArn$/, '') }, region, accountId);
     substitutions[placeholder] = arn;
     handlers[arn] = handler;
   }
   const definitionFile = path.resolve(options.definitionFile ?? path.join(root, DEFAULT_DEFINITION));
-  const definitionText = readFileSync(definitionFile, 'utf8');
-  const definition = JSON.parse(substitutePlaceholders(definitionText, substitutions)) as Definition;
+  const definition = JSON.parse(substitutePlaceholders(readFileSync(definitionFile, 'utf8'), substitutions)) as Definition;
 
   const useClouds = options.clouds !== false;
   let clouds: LocalClouds | undefined;
+  let caDirectory: string | undefined;
   let restoreEnvironment = () => undefined as void;
   let restoreCallbackChecks = () => undefined as void;
-  let clients: typeof ClientsModule | undefined;
+  const close = async () => {
+    restoreEnvironment();
+    restoreCallbackChecks();
+    try {
+      await clouds?.close();
+    } finally {
+      if (caDirectory) rmSync(caDirectory, { recursive: true, force: true });
+    }
+  };
   try {
     if (useClouds) {
       clouds = await startLocalClouds({
@@ -228,143 +267,208 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         jitterSeed: options.jitterSeed,
         clockStart: latestSimulatedSecond(state),
       });
-      restoreEnvironment = setHandlerEnvironment({
-        AWS_ENDPOINT_URL: clouds.awsEndpoint,
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: LOCAL_AWS_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY: LOCAL_AWS_SECRET_ACCESS_KEY,
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AZURE_ARM_ENDPOINT: clouds.azureEndpoint,
-        AZURE_CREDENTIAL_SECRET_ARN: clouds.azureCredentialSecretArn,
-        // The real ClientSecretCredential gets its tokens from the emulated Entra ID, as from a sovereign cloud's.
-        AZURE_AUTHORITY_HOST: clouds.authorityHost,
-        // Where the CDK stack would have put the probe's role and code; the emulated Lambda takes them as given.
-        PROBE_ROLE_ARN: `arn:aws:iam::${accountId}:role/aoai-link-probe`,
-        PROBE_CODE_S3_BUCKET: `aoai-link-local-assets-${accountId}`,
-        PROBE_CODE_S3_KEY: 'probe/handler.zip',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'SILENT',
-        // The in-process SDK warns about this machine's Node version; the deployed functions run Node 22+.
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      });
-      // The handlers' own copy of the clients module (see project.ts).
-      clients = loadProjectModule<typeof ClientsModule>('functions/commons/clients.ts');
+      // The emulated Azure's CA reaches the handlers as a deployment's extra CA does: a file named by EXTRA_CA_PEM_FILE.
+      caDirectory = mkdtempSync(path.join(tmpdir(), 'aoai-link-ca-'));
+      const caFile = path.join(caDirectory, 'emulated-azure-ca.pem');
+      writeFileSync(caFile, clouds.caPem, { mode: 0o600 });
+      // The functions keep their clients for the life of their execution environment, named by its log stream.
+      // MSAL keeps its token cache on real time while the emulated Entra ID dates tokens on the simulated clock:
+      // once half a token lifetime has passed there, the next task starts in a new environment (as Lambda
+      // recycles them), so no task holds a token older than that.
+      const sessionId = randomUUID().slice(0, 8);
+      let generation = 0;
+      let environmentSince = clouds.clock.now();
+      const streamName = () => `local/${sessionId}/${generation}`;
+      const recycledEnvironments = (handler: TaskHandler): TaskHandler => (taskInput, invocation) => {
+        if (clouds!.clock.now() - environmentSince >= TOKEN_LIFETIME_SECONDS / 2) {
+          generation++;
+          environmentSince = clouds!.clock.now();
+          process.env.AWS_LAMBDA_LOG_STREAM_NAME = streamName();
+        }
+        return handler(taskInput, invocation);
+      };
+      for (const [arn, handler] of Object.entries(handlers)) handlers[arn] = recycledEnvironments(handler);
+      restoreEnvironment = setHandlerEnvironment(
+        localFunctionEnvironment({
+          logStreamName: streamName(),
+          awsEndpoint: clouds.awsEndpoint,
+          azureEndpoint: clouds.azureEndpoint,
+          authorityHost: clouds.authorityHost,
+          azureCredentialSecretArn: clouds.azureCredentialSecretArn,
+          caFile,
+          region,
+          accountId,
+        }),
+      );
       // The callback's host is resolved by the local rule, and every emulated address is a loopback listener.
       restoreCallbackChecks = loadProjectModule<typeof CallbackUrlModule>('functions/commons/callback-url.ts').useLocalCallbackChecks({
         resolveHost: localPublicDns,
         allowance: LOCAL_CALLBACK_ALLOWANCE,
       });
-      const handlerClients = clients;
-      const { caPem, clock } = clouds;
-      handlerClients.configureCloudClients({ extraCaPem: caPem });
-      // MSAL keeps its token cache on real time while the emulated Entra ID dates tokens on the simulated clock:
-      // once half a token lifetime has passed there, the next task starts with new clients (as in a new Lambda
-      // environment), so no task holds a token older than that.
-      let clientsSince = clock.now();
-      for (const [arn, handler] of Object.entries(handlers)) {
-        handlers[arn] = (taskInput, invocation) => {
-          if (clock.now() - clientsSince >= TOKEN_LIFETIME_SECONDS / 2) {
-            handlerClients.configureCloudClients({ extraCaPem: caPem });
-            clientsSince = clock.now();
-          }
-          return handler(taskInput, invocation);
-        };
-      }
     }
-
-    // 4. The request against both clouds, once, before anything starts: a refusal creates nothing. Throttling
-    // and 5xx here are retried as the deployed first state would retry them: with that state's own Retry,
-    // read from the definition, on the simulated clock.
-    const validateArn = substitutions[VALIDATE_PLACEHOLDER];
-    if (options.checkBeforeStart !== false && validateArn && handlers[validateArn] && (useClouds || options.handlers?.[VALIDATE_PLACEHOLDER])) {
-      const clock = clouds?.clock;
-      const retriers = checkRetriers(definition, validateArn);
-      const retryPolicy = new RetryPolicy(options.jitterSeed ?? DEFAULT_SEED);
-      for (let attempt = 1; ; attempt++) {
-        const check = () =>
-          Promise.resolve(handlers[validateArn](input, { stateName: '(before start)', resource: validateArn, requestId: `${executionName}-validate-${attempt}`, executionName }));
-        try {
-          await (clock ? clock.hold(check) : check());
-          break;
-        } catch (thrown) {
-          const error = LambdaTaskError.from(thrown);
-          if (error.name === 'RequestRefused') return refused(problemsFromMessage(error.errorMessage), started, out, executionName);
-          const delay = retryPolicy.onFailure(CHECK_BEFORE_START, retriers, error.name);
-          if (delay === undefined) throw thrown;
-          if (delay > 0 && clock) await clock.sleep(delay);
-        }
-      }
-    }
-
-    // 5. The execution.
-    const display = out ? new ProgressDisplay(out, { simulated: true }) : undefined;
-    if (out) out.write(`Running ${executionName} locally against the emulated clouds (simulated clock)\n`);
-    const origin = clouds?.clock.now() ?? 0;
-    const result = await runStateMachine({
-      definition,
-      handlers,
-      input,
-      ...(clouds ? { clock: clouds.clock } : {}),
-      // History timestamps on the emulated APIs' time scale: a resumed clock starts later.
-      startDate: new Date(LOCAL_START_DATE.getTime() + origin * 1000),
-      executionName,
-      region,
-      accountId,
-      jitterSeed: options.jitterSeed,
-      redriveCount: options.redriveCount,
-      onEvent: (event) => {
-        display?.onEvent(event);
-        options.onEvent?.(event);
-      },
-    });
-    display?.finish({ status: result.status, error: result.error, cause: result.cause, seconds: result.simulatedSeconds, state: result.failedState });
-
-    // 6. history.json, report.json, the saved state.
-    const report = buildReport({
-      executionName,
-      status: result.status,
-      error: result.error,
-      cause: result.cause,
-      output: result.output,
-      simulatedSeconds: result.simulatedSeconds,
-      stateTransitions: result.stateTransitions,
-      taskInvocations: result.taskInvocations,
-      timeline: result.timeline,
-      state: clouds?.state,
-      recorder: clouds?.recorder,
-      now: clouds ? clouds.clock.now() : result.simulatedSeconds,
-      excludeIds: clouds ? [clouds.azureCredentialSecretArn] : [],
-    });
-    // Times in the report count from the start of this execution, like the history's.
-    report.operations = report.operations.map((op) => ({ ...op, startedAt: op.startedAt - origin, readyAt: op.readyAt - origin }));
-
-    const outDir = path.resolve(options.outDir ?? path.join('out', 'local', executionName));
-    mkdirSync(outDir, { recursive: true });
-    const history = { events: result.events as LocalHistoryEvent[] };
-    writeFileSync(path.join(outDir, 'history.json'), JSON.stringify(history, null, 2) + '\n');
-    writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    if (options.stateFile && clouds) {
-      // The emulated clouds keep secrets as the real ones do (PreSharedKey, sharedKey): owner-only file.
-      writeStateFile(options.stateFile, clouds.state);
-    }
-
-    return {
-      exitCode: result.status === 'SUCCEEDED' ? 0 : 1,
-      executionName,
-      status: result.status,
-      error: result.error,
-      cause: result.cause,
-      ...(result.output !== undefined ? { output: result.output } : {}),
-      ...(result.failedState ? { failedState: result.failedState } : {}),
-      report,
-      history,
-      outDir,
-      realMilliseconds: Date.now() - started,
-    };
-  } finally {
-    clients?.resetCloudClients();
-    restoreEnvironment();
-    restoreCallbackChecks();
-    await clouds?.close();
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
   }
+  return { root, out, options, clouds, useClouds, region, accountId, handlers, substitutions, definition, close };
+}
+
+/** The check before start and the execution of one accepted request, with its history and report written. */
+async function runExecution(session: Session, request: ParsedRequest, outDir: string, started: number): Promise<LocalRunResult> {
+  const { options, clouds, handlers, substitutions, definition, out, region, accountId, useClouds } = session;
+  const executionName = request.executionName!;
+  const input = request.input;
+
+  // The request against both clouds, once, before anything starts: a refusal creates nothing. Throttling
+  // and 5xx here are retried as the deployed first state would retry them: with that state's own Retry,
+  // read from the definition, on the simulated clock.
+  const validateArn = substitutions[VALIDATE_PLACEHOLDER];
+  if (options.checkBeforeStart !== false && validateArn && handlers[validateArn] && (useClouds || options.handlers?.[VALIDATE_PLACEHOLDER])) {
+    const clock = clouds?.clock;
+    const retriers = checkRetriers(definition, validateArn);
+    const retryPolicy = new RetryPolicy(options.jitterSeed ?? DEFAULT_SEED);
+    for (let attempt = 1; ; attempt++) {
+      const check = () =>
+        Promise.resolve(handlers[validateArn](input, { stateName: '(before start)', resource: validateArn, requestId: `${executionName}-validate-${attempt}`, executionName }));
+      try {
+        await (clock ? clock.hold(check) : check());
+        break;
+      } catch (thrown) {
+        const error = LambdaTaskError.from(thrown);
+        if (error.name === 'RequestRefused') return refused(refusalProblems(error) ?? [{ path: '(document)', message: error.errorMessage }], started, out, executionName);
+        const delay = retryPolicy.onFailure(CHECK_BEFORE_START, retriers, error.name);
+        if (delay === undefined) throw thrown;
+        if (delay > 0 && clock) await clock.sleep(delay);
+      }
+    }
+  }
+
+  // The execution.
+  const display = out && options.progress ? options.progress(executionName, out) : undefined;
+  if (out) out.write(`Running ${executionName} locally against the emulated clouds (simulated clock)\n`);
+  const origin = clouds?.clock.now() ?? 0;
+  const result = await runStateMachine({
+    definition,
+    handlers,
+    input,
+    ...(clouds ? { clock: clouds.clock, stopClock: false } : {}),
+    // History timestamps on the emulated APIs' time scale: a resumed clock starts later.
+    startDate: new Date(LOCAL_START_DATE.getTime() + origin * 1000),
+    executionName,
+    region,
+    accountId,
+    jitterSeed: options.jitterSeed,
+    redriveCount: options.redriveCount,
+    onEvent: (event) => {
+      display?.onEvent(event);
+      options.onEvent?.(event, executionName);
+    },
+  });
+  display?.finish({ status: result.status, error: result.error, cause: result.cause, seconds: result.simulatedSeconds, state: result.failedState });
+
+  // history.json and report.json.
+  const report = buildReport({
+    executionName,
+    status: result.status,
+    error: result.error,
+    cause: result.cause,
+    output: result.output,
+    simulatedSeconds: result.simulatedSeconds,
+    stateTransitions: result.stateTransitions,
+    taskInvocations: result.taskInvocations,
+    timeline: result.timeline,
+    state: clouds?.state,
+    recorder: clouds?.recorder,
+    now: clouds ? clouds.clock.now() : result.simulatedSeconds,
+    excludeIds: clouds ? [clouds.azureCredentialSecretArn] : [],
+  });
+  // Times in the report count from the start of this execution, like the history's.
+  report.operations = report.operations.map((op) => ({ ...op, startedAt: op.startedAt - origin, readyAt: op.readyAt - origin }));
+
+  mkdirSync(outDir, { recursive: true });
+  const history = { events: result.events as LocalHistoryEvent[] };
+  writeFileSync(path.join(outDir, 'history.json'), JSON.stringify(history, null, 2) + '\n');
+  writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+
+  return {
+    exitCode: result.status === 'SUCCEEDED' ? 0 : 1,
+    executionName,
+    status: result.status,
+    error: result.error,
+    cause: result.cause,
+    ...(result.output !== undefined ? { output: result.output } : {}),
+    ...(result.failedState ? { failedState: result.failedState } : {}),
+    report,
+    history,
+    outDir,
+    realMilliseconds: Date.now() - started,
+  };
+}
+
+/**
+ * Runs several requests as the contract's several REQUEST files: their executions start together and run
+ * concurrently on one simulated clock against the same emulated clouds. With one request, `outDir` is that
+ * execution's directory (as `runLocal`); with several, each writes `outDir/<executionName>/` (default out/local).
+ */
+export async function runLocalRequests(options: LocalRequestsOptions): Promise<LocalRequestsResult> {
+  const started = Date.now();
+  const out = options.output === undefined ? process.stdout : options.output;
+  const root = projectRoot();
+  const documents: { file?: string; document?: unknown }[] = options.requests
+    ? options.requests.map((document) => ({ document }))
+    : (options.requestFiles?.length ? options.requestFiles : [undefined]).map((file) => ({ file }));
+  const single = documents.length === 1;
+
+  // The requests: a malformed one is refused here, before anything starts.
+  const requests = documents.map(({ file, document }) => readRequest(root, file, document));
+  const results: (LocalRunResult | undefined)[] = requests.map((request) => (request.problems ? refused(request.problems, started, out) : undefined));
+  const names = requests.map((request) => request.executionName).filter(Boolean);
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated) throw new LocalOptionError(`two requests make the same execution ${repeated}: give each environment once`);
+
+  if (results.some((result) => result === undefined)) {
+    const outDirOf = (executionName: string) =>
+      single ? path.resolve(options.outDir ?? path.join('out', 'local', executionName)) : path.resolve(options.outDir ?? path.join('out', 'local'), executionName);
+    const accepted = requests.filter((request) => request.executionName).map((request) => request.executionName!);
+    // The functions' own log lines go to functions.log beside each history, keeping the console for progress.
+    const logs = captureFunctionLogs(
+      new Map(accepted.map((name) => [name, outDirOf(name)])),
+      single ? outDirOf(accepted[0]) : path.resolve(options.outDir ?? path.join('out', 'local')),
+    );
+    const session = await openSession(options, root, out).catch((error: unknown) => {
+      logs.stop();
+      throw error;
+    });
+    try {
+      const settled = await Promise.allSettled(
+        requests.map((request, index) => (results[index] ? Promise.resolve(results[index]!) : runExecution(session, request, outDirOf(request.executionName!), started))),
+      );
+      session.clouds?.clock.stop();
+      const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failure) throw failure.reason;
+      settled.forEach((outcome, index) => (results[index] = (outcome as PromiseFulfilledResult<LocalRunResult>).value));
+      // A run whose every request was refused created nothing and leaves no state behind.
+      const executed = results.some((result) => result && result.status !== 'REFUSED');
+      if (options.stateFile && session.clouds && executed) {
+        // The emulated clouds keep secrets as the real ones do (PreSharedKey, sharedKey): owner-only file.
+        writeStateFile(options.stateFile, session.clouds.state);
+      }
+    } finally {
+      try {
+        await session.close();
+      } finally {
+        logs.stop();
+      }
+    }
+  }
+  const runs = results as LocalRunResult[];
+  const exitCode = runs.some((run) => run.exitCode === 2) ? 2 : runs.every((run) => run.exitCode === 0) ? 0 : 1;
+  return { exitCode, runs };
+}
+
+/** One request (contract v1): `outDir` is the execution's own directory (default out/local/<executionName>). */
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+  const { requestFile, request, ...rest } = options;
+  const result = await runLocalRequests({ ...rest, ...(request !== undefined ? { requests: [request] } : { requestFiles: requestFile ? [requestFile] : [] }) });
+  return result.runs[0];
 }

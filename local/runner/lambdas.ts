@@ -3,7 +3,7 @@
  * source on first use and called with a Lambda-like context, as the Lambda runtime would call it.
  */
 import type { Context } from 'aws-lambda';
-import { LAMBDAS, localFunctionArn, type LambdaDefinition } from '../../functions/catalog';
+import { LAMBDAS, type LambdaDefinition } from '../../functions/catalog';
 import type { TaskHandler, TaskInvocation } from './engine';
 import { LambdaTaskError } from './errors';
 import { loadProjectModule } from './project';
@@ -11,6 +11,11 @@ import { loadProjectModule } from './project';
 type LambdaHandler = (event: unknown, context: Context) => unknown | Promise<unknown>;
 
 const LAMBDA_TIMEOUT_MS = 900_000;
+
+/** The ARN local mode gives a catalog function (the stack's would carry its generated name). */
+export function localFunctionArn(definition: Pick<LambdaDefinition, 'id'>, region = 'ap-northeast-1', account = '123456789012'): string {
+  return `arn:aws:lambda:${region}:${account}:function:aoai-link-${definition.id}`;
+}
 
 function lambdaContext(definition: LambdaDefinition, arn: string, invocation: TaskInvocation): Context {
   const functionName = arn.split(':').pop() ?? definition.id;

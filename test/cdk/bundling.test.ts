@@ -14,9 +14,13 @@ test('every function and the probe bundle offline, with cdk-nag passing', () => 
   const functions = Object.values(synth.json.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::Lambda::Function');
   expect(functions).toHaveLength(LAMBDAS.length + 3);
   const assetDir = (code: unknown) => path.join(synth.outdir, `asset.${/([0-9a-f]{64})\.zip/.exec(JSON.stringify(code))![1]}`);
-  for (const fn of functions) {
-    expect(fs.statSync(path.join(assetDir(fn.Properties.Code), 'index.js')).size).toBeGreaterThan(100);
-  }
+  const sizes = functions.map((fn) => fs.statSync(path.join(assetDir(fn.Properties.Code), 'index.js')).size);
+  for (const size of sizes) expect(size).toBeGreaterThan(100);
+  // The goal of issue 9: the largest function file in the cloud assembly at most 1.5 MB (MiB), minified, its
+  // source map beside it.
+  console.log(`largest function bundle: ${Math.max(...sizes)} bytes`);
+  expect(Math.max(...sizes)).toBeLessThanOrEqual(1.5 * 1024 * 1024);
+  for (const fn of functions) expect(fs.existsSync(path.join(assetDir(fn.Properties.Code), 'index.js.map'))).toBe(true);
   const probeRunner = functions.find((fn) => fn.Properties.Environment?.Variables?.PROBE_CODE_S3_KEY)!;
   const probeDir = assetDir(probeRunner.Properties.Environment.Variables.PROBE_CODE_S3_KEY);
   expect(fs.statSync(path.join(probeDir, 'index.js')).size).toBeGreaterThan(100);

@@ -18,7 +18,8 @@ import {
   WORKFLOW_SECRET_PREFIX,
   statementsForCalls,
 } from '../../cdk/permissions';
-import { LAMBDAS, PROBE_FUNCTION_ENTRY, localFunctionArn } from '../../functions/catalog';
+import { LAMBDAS, PROBE_FUNCTION_ENTRY } from '../../functions/catalog';
+import { localFunctionArn } from '../../local/runner/lambdas';
 import { ACCOUNT, REGION, renderer, simulate } from '../iam/support';
 
 const OTHER_REGION = 'us-east-1';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../../cli/local';
-import { parseServeArguments } from '../../cli/local-serve';
+import { parseServeArguments } from '../../cli/local-serve-command';
 import { captured } from '../intake/support';
 
 let dir: string;
@@ -12,8 +12,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 it('takes --world and --state, in either spelling, and nothing else', () => {
   expect(parseServeArguments(['--world', 'w.json', '--state=s.json'])).toEqual({ help: false, options: { worldFile: 'w.json', stateFile: 's.json' } });
-  expect(() => parseServeArguments(['--faults', 'wrong-psk'])).toThrow(/--world and --state only/);
-  expect(() => parseServeArguments(['--state'])).toThrow(/--state needs a value/);
+  expect(() => parseServeArguments(['--faults', 'wrong-psk'])).toThrow(/unknown option '--faults'/);
+  expect(() => parseServeArguments(['--state'])).toThrow(/option '--state <FILE>' argument missing/);
   expect(() => parseServeArguments(['--state', 'a', '--state', 'b'])).toThrow(/given twice/);
 });
 

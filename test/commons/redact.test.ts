@@ -1,6 +1,7 @@
 /** One redactor for logs, the ticket callback and error messages: secret-named fields and secret-looking text. */
 import { toWorkflowError } from '../../functions/commons/cloud-errors';
-import { Logger } from '../../functions/commons/logger';
+import { createLogger } from '../../functions/commons/logger';
+import { logLines } from '../support/log-lines';
 import { isSecretFieldName, redact, redactText } from '../../functions/commons/redact';
 
 const FIELD_NAMES_HOLDING_SECRETS = [
@@ -65,13 +66,15 @@ test('plain refusal and status text is left alone', () => {
   expect(redactText('tunnel 1 is DOWN: IPSEC IS DOWN')).toBe('tunnel 1 is DOWN: IPSEC IS DOWN');
 });
 
-test('the logger and the error converter use the same redactor', () => {
-  const lines: string[] = [];
-  new Logger('test', {}, 'DEBUG', (line) => lines.push(line)).info('answer', {
-    response: { key1: 'LogKey1Value', CustomerGatewayConfiguration: '<pre_shared_key>LogPsk</pre_shared_key>' },
-    note: 'sent Authorization: Bearer LogBearerValue',
-  });
-  expect(lines[0]).not.toMatch(/LogKey1Value|LogPsk|LogBearerValue/);
+test('the logger and the error converter use the same redactor', async () => {
+  const lines = await logLines(() =>
+    createLogger('test').info('answer', {
+      response: { key1: 'LogKey1Value', CustomerGatewayConfiguration: '<pre_shared_key>LogPsk</pre_shared_key>' },
+      note: 'sent Authorization: Bearer LogBearerValue',
+    }),
+  );
+  expect(lines).toHaveLength(1);
+  expect(JSON.stringify(lines[0])).not.toMatch(/LogKey1Value|LogPsk|LogBearerValue/);
   const named = toWorkflowError(Object.assign(new Error('token rejected: Bearer ErrBearerValue1'), { code: 'InvalidAuthenticationToken', statusCode: 401 }), 'x');
   expect(named.message).not.toContain('ErrBearerValue1');
   expect(named.message).toContain('InvalidAuthenticationToken (HTTP 401)');

@@ -1,26 +1,28 @@
 /** Logs and errors never carry a secret: the logger redacts secret-named fields, errors are rebuilt and scrubbed. */
-import { Logger, redact } from '../../functions/commons/logger';
+import { createLogger, redact } from '../../functions/commons/logger';
+import { logLines, withLogLevel } from '../support/log-lines';
 import { rememberSecret, toWorkflowError } from '../../functions/commons/cloud-errors';
 import { ResourceNotReady, TransientCloudError } from '../../functions/commons/errors';
 
 describe('logger', () => {
-  it('redacts secret-named fields at any depth', () => {
-    const lines: string[] = [];
-    const log = new Logger('test', {}, 'DEBUG', (line) => lines.push(line));
-    log.info('connection', {
-      body: { properties: { sharedKey: 'Sup3r.Secret_Key', gatewayIpAddress: '3.112.10.1' } },
-      tunnels: [{ PreSharedKey: 'An0ther.Key_123' }],
-      headers: { 'api-key': 'k3y-k3y-k3y' },
-    });
+  it('redacts secret-named fields at any depth', async () => {
+    const lines = (
+      await logLines(() =>
+        createLogger('test').info('connection', {
+          body: { properties: { sharedKey: 'Sup3r.Secret_Key', gatewayIpAddress: '3.112.10.1' } },
+          tunnels: [{ PreSharedKey: 'An0ther.Key_123' }],
+          headers: { 'api-key': 'k3y-k3y-k3y' },
+        }),
+      )
+    ).map((line) => JSON.stringify(line));
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(/Sup3r|An0ther|k3y-k3y/);
     expect(lines[0]).toContain('3.112.10.1');
     expect(redact({ SecretString: 'x', name: 'y' })).toEqual({ SecretString: '[redacted]', name: 'y' });
   });
 
-  it('drops lines below its level', () => {
-    const lines: string[] = [];
-    new Logger('test', {}, 'WARN', (line) => lines.push(line)).info('quiet');
+  it('drops lines below its level', async () => {
+    const lines = await withLogLevel('WARN', () => logLines(() => createLogger('test').info('quiet')));
     expect(lines).toEqual([]);
   });
 });

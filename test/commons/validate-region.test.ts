@@ -4,6 +4,7 @@
  */
 import type { ValidatorClients } from '../../functions/validate-request/validate';
 import { validateEnvironmentRequest } from '../../functions/validate-request/validate';
+import { readRefusal } from '../../functions/commons/refusal';
 import { sampleRequest } from '../intake/support';
 
 // Any cloud call would fail loudly: these refusals must come before the first read.
@@ -15,7 +16,9 @@ async function refusal(patch: (r: any) => void, deploymentRegion: string | null 
   patch(request);
   const error = await validateEnvironmentRequest(request, noClouds, { ...context, deploymentRegion: deploymentRegion ?? undefined }).catch((e: unknown) => e);
   expect(error).toMatchObject({ name: 'RequestRefused' });
-  return (error as Error).message;
+  // The refusal as a person reads it: the summary, then one "path: message" line per problem.
+  const refusal = readRefusal({ name: 'RequestRefused', message: (error as Error).message })!;
+  return [refusal.summary, ...refusal.problems.map((p) => `${p.path}: ${p.message}`)].join('\n');
 }
 
 test('another region than the deployment’s is refused before any cloud read', async () => {

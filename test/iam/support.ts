@@ -46,7 +46,11 @@ export function stampUserAgents(): () => void {
   };
 }
 
-export const appIdOf = (userAgent: string): string | undefined => /(?:^|\s)app\/(\S+)/.exec(userAgent)?.[1];
+/**
+ * The function's id: the last `app/` token, the one stamped above. Powertools (the functions' logger) also puts
+ * its own id in AWS_SDK_UA_APP_ID when it loads, which the SDK sends as an earlier `app/` token.
+ */
+export const appIdOf = (userAgent: string): string | undefined => [...userAgent.matchAll(/(?:^|\s)app\/(\S+)/g)].pop()?.[1];
 
 // ---------------------------------------------------------------------------------------------------------
 // The template, rendered: pseudo parameters and references become the strings a deployment would give them.

@@ -1,5 +1,5 @@
 /**
- * functions/intake/executions.ts with the real SFN client against the local Step Functions endpoint: the
+ * functions/commons/executions.ts with the real SFN client against the local Step Functions endpoint: the
  * environment's executions (exact names, every page, newest attempt first), and what a start comes to
  * (started, already, busy) in each state the environment's latest execution can be in, races included.
  */
@@ -14,7 +14,7 @@ import {
   parseOutput,
   regionOf,
   startRequest,
-} from '../../functions/intake/executions';
+} from '../../functions/commons/executions';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../local/stepfunctions/server';
 import { ManualBackend, STATE_MACHINE_ARN, sampleRequest, sfnClient } from './support';
 

@@ -8,13 +8,15 @@ import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secr
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { useLocalCallbackChecks } from '../../functions/commons/callback-url';
 import { MAX_REQUEST_BYTES } from '../../functions/commons/request';
-import { json, rawBody } from '../../functions/intake/http';
+import { json, rawBody } from '../../functions/commons/http';
 import { handleIntake, type IntakeDeps } from '../../functions/intake/intake';
-import { SigningSecretUnavailable, cachedSecret } from '../../functions/intake/secret';
+import { SigningSecretUnavailable, cachedSecret } from '../../functions/commons/secret';
 import type { LocalStepFunctions } from '../../local/stepfunctions/server';
 import { startHarness, type Harness } from '../local-aws/helpers';
 import { startTestPublicDns, type TestPublicDns } from '../support/public-dns';
 import { ManualBackend, SECRET, STATE_MACHINE_ARN, localSfn, sampleRequest, webhookEvent } from './support';
+import { lambdaContext } from '../support/lambda-context';
+import { logLines } from '../support/log-lines';
 
 let publicDns: TestPublicDns;
 beforeAll(async () => {
@@ -227,22 +229,33 @@ describe('the Lambda handler', () => {
   test('a failure is a 500 that tells the caller nothing; the cause goes to the log', async () => {
     const previous = process.env.SIGNING_SECRET_ARN;
     delete process.env.SIGNING_SECRET_ARN;
-    const logged: string[] = [];
-    const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line));
     try {
       let handler: typeof import('../../functions/intake/handler').handler | undefined;
       jest.isolateModules(() => {
         handler = require('../../functions/intake/handler').handler;
       });
-      const answer = await handler!(webhookEvent(JSON.stringify(sampleRequest())));
-      expect(answer.statusCode).toBe(500);
-      expect(JSON.parse(answer.body)).toEqual({ message: 'Internal error; the request was not started. Retry later.' });
-      expect(answer.body).not.toContain('SIGNING_SECRET_ARN');
-      expect(logged.map((line) => JSON.parse(line))).toEqual([{ level: 'ERROR', message: 'intake failed', error: expect.stringContaining('SIGNING_SECRET_ARN is not set') }]);
+      const context = lambdaContext('aoai-link-intake', 'req-intake-1');
+      let answer: Awaited<ReturnType<NonNullable<typeof handler>>> | undefined;
+      const logged = await logLines(async () => {
+        answer = await handler!(webhookEvent(JSON.stringify(sampleRequest())), context);
+      });
+      expect(answer!.statusCode).toBe(500);
+      expect(JSON.parse(answer!.body)).toEqual({ message: 'Internal error; the request was not started. Retry later.' });
+      expect(answer!.body).not.toContain('SIGNING_SECRET_ARN');
+      expect(logged).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          service: 'intake',
+          message: 'request failed',
+          function_name: 'aoai-link-intake',
+          function_request_id: 'req-intake-1',
+          error: 'SigningSecretUnavailable',
+          cause: expect.stringContaining('SIGNING_SECRET_ARN is not set'),
+        }),
+      ]);
       // The size limit is answered before anything needs the secret.
-      expect((await handler!(webhookEvent('x'.repeat(MAX_REQUEST_BYTES + 1), { sign: false }))).statusCode).toBe(413);
+      expect((await handler!(webhookEvent('x'.repeat(MAX_REQUEST_BYTES + 1), { sign: false }), context)).statusCode).toBe(413);
     } finally {
-      spy.mockRestore();
       if (previous !== undefined) process.env.SIGNING_SECRET_ARN = previous;
     }
   });

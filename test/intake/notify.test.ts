@@ -14,6 +14,7 @@ import { createLocalTls, LocalTls } from '../../local/azure/tls';
 import type { LocalStepFunctions } from '../../local/stepfunctions/server';
 import { startTestPublicDns, type TestPublicDns } from '../support/public-dns';
 import { ManualBackend, SECRET, STATE_MACHINE_ARN, localSfn, sampleRequest } from './support';
+import { RequestRefused } from '../../functions/commons/errors';
 
 interface Received {
   body: string;
@@ -115,6 +116,14 @@ test('a failed execution carries error and cause', async () => {
   const event = await endedExecution(`${callbackBase}/hooks/OPS-1234`, { status: 'FAILED', error: 'GatewayBuildFailed', cause: 'The VPN gateway ended Failed.' });
   await notifyTicket(event, deps());
   expect(JSON.parse(received[0].body)).toMatchObject({ status: 'FAILED', summary: null, error: 'GatewayBuildFailed', cause: 'The VPN gateway ended Failed.' });
+});
+
+test("a refused request's callback carries its problems as data", async () => {
+  const refused = new RequestRefused('The request was refused; nothing was created.', [{ path: 'aws.region', message: 'this deployment runs in ap-northeast-1' }]);
+  const cause = JSON.stringify({ errorType: refused.name, errorMessage: refused.message, trace: refused.stack!.split('\n') });
+  const event = await endedExecution(`${callbackBase}/hooks/OPS-1234`, { status: 'FAILED', error: 'RequestRefused', cause });
+  await notifyTicket(event, deps());
+  expect(JSON.parse(received[0].body)).toMatchObject({ error: 'RequestRefused', problems: [{ path: 'aws.region', message: 'this deployment runs in ap-northeast-1' }] });
 });
 
 test('retried with backoff on 5xx and 429, then delivered; a 4xx is final; attempts are bounded', async () => {

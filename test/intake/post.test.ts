@@ -21,6 +21,8 @@ import type { LocalStepFunctions } from '../../local/stepfunctions/server';
 import { startHarness, type Harness } from '../local-aws/helpers';
 import { startTestPublicDns, type TestPublicDns } from '../support/public-dns';
 import { ManualBackend, SECRET, STATE_MACHINE_ARN, localSfn, sampleRequest } from './support';
+import { lambdaContext } from '../support/lambda-context';
+import { logLines } from '../support/log-lines';
 
 interface Received {
   method?: string;
@@ -320,35 +322,37 @@ describe('the notifier Lambda, wired from its environment', () => {
     const request = sampleRequest();
     request.ticket.callbackUrl = `https://management.azure.com:${secure.port}/hooks/OPS-1234`;
     const event = await endedWith(request, { status: 'SUCCEEDED', output: JSON.stringify({ endpoint: 'x', sharedKey: 'never-this' }) });
-    const logged: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void logged.push(line));
-    try {
-      expect(await loadHandler()(event)).toEqual({ notified: true, attempts: 1 });
-    } finally {
-      spy.mockRestore();
-    }
+    const handler = loadHandler();
+    let outcome: unknown;
+    const logged = await logLines(async () => {
+      outcome = await handler(event, lambdaContext('aoai-link-notify-ticket', 'req-notify-1'));
+    });
+    expect(outcome).toEqual({ notified: true, attempts: 1 });
     expect(secure.received).toHaveLength(1);
     const [{ body, headers }] = secure.received;
     expect(() => verifySignature({ secret: SECRET, body, timestamp: String(headers['x-signature-timestamp']), signature: String(headers['x-signature']) })).not.toThrow();
     expect(JSON.parse(body)).toMatchObject({ environmentId: 'aoai-prod-01', ticketId: 'OPS-1234', status: 'SUCCEEDED', summary: { endpoint: 'x', sharedKey: '[redacted]' } });
-    expect(logged.map((line) => JSON.parse(line))).toEqual([{ level: 'INFO', executionArn: event.detail.executionArn, notified: true, status: 200, attempts: 1 }]);
-    expect(logged.join('\n')).not.toContain(SECRET);
+    const line = { level: 'INFO', service: 'notify-ticket', function_name: 'aoai-link-notify-ticket', function_request_id: 'req-notify-1', executionArn: event.detail.executionArn };
+    expect(logged).toEqual([
+      expect.objectContaining({ ...line, message: 'callback answered', status: 200, attempts: 1 }),
+      expect.objectContaining({ ...line, message: 'event handled', notified: true, attempts: 1 }),
+    ]);
+    expect(JSON.stringify(logged)).not.toContain(SECRET);
   });
 
   test('no callback: nothing sent, the reason logged and returned', async () => {
     const request = sampleRequest();
     delete request.ticket;
     const event = await endedWith(request, { status: 'FAILED', error: 'E', cause: 'c' });
-    const logged: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void logged.push(line));
+    const handler = loadHandler();
     let outcome: unknown;
-    try {
-      outcome = await loadHandler()(event);
-    } finally {
-      spy.mockRestore();
-    }
+    const logged = await logLines(async () => {
+      outcome = await handler(event, lambdaContext('aoai-link-notify-ticket'));
+    });
     expect(outcome).toEqual({ notified: false, reason: expect.any(String) });
-    expect(logged.map((line) => JSON.parse(line))).toEqual([{ level: 'INFO', executionArn: event.detail.executionArn, notified: false, reason: (outcome as { reason: string }).reason }]);
+    expect(logged).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'event handled', executionArn: event.detail.executionArn, notified: false, reason: (outcome as { reason: string }).reason }),
+    ]);
     expect(secure.received).toHaveLength(0);
   });
 
@@ -380,6 +384,7 @@ describe('the notifier Lambda, wired from its environment', () => {
       consoleUrl: expect.stringContaining(event.detail.executionArn),
       error: null,
       cause: null,
+      problems: null,
     });
     const nullInput = await endedWith(null, { status: 'SUCCEEDED', output: '{}' });
     expect(await notifyTicket(nullInput, { sfn, signingSecret: async () => SECRET })).toEqual({ notified: false, reason: expect.any(String) });

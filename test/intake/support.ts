@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '../../cli/history';
 import { signatureHeaders } from '../../functions/commons/signature';
-import type { ProxyEvent } from '../../functions/intake/http';
+import type { ProxyEvent } from '../../functions/commons/http';
 import { ExecutionEnd, ExecutionSink, LocalExecutionBackend, RedrivenExecution, StartedExecution } from '../../local/stepfunctions/backend';
 import { LOCAL_STATE_MACHINE_ARN, LocalStepFunctions, startLocalStepFunctions } from '../../local/stepfunctions/server';
 

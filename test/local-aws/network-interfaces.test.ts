@@ -5,7 +5,7 @@
 import { DescribeNetworkInterfacesCommand, type NetworkInterface } from '@aws-sdk/client-ec2';
 import type { CloudState } from '../../local/cloud/state';
 import { readWorld, stateFromWorld } from '../../local/cloud/world';
-import { cidrContains } from '../../local/aws/ids';
+import { cidrContainsIp } from '../../local/network/ipv4';
 import { startHarness, SUBNET_A, SUBNET_C, VPC_ID, type Harness } from './helpers';
 
 const ENDPOINT_ID = 'rslvr-out-0123456789abcdef0';
@@ -60,7 +60,7 @@ it('lists one interface per resolver endpoint address and one per subnet of the 
   ]);
   expect(all.slice(0, 2).map((i) => i.PrivateIpAddress)).toEqual(['172.17.1.4', '172.17.2.4']);
   const lambda = all[2];
-  expect(cidrContains('172.17.1.0/24', lambda.PrivateIpAddress!)).toBe(true);
+  expect(cidrContainsIp('172.17.1.0/24', lambda.PrivateIpAddress!)).toBe(true);
   expect(['172.17.1.4', '172.17.1.255']).not.toContain(lambda.PrivateIpAddress);
   expect(new Set(all.map((i) => i.NetworkInterfaceId)).size).toBe(3);
 });

@@ -11,6 +11,7 @@ import { associateRule, createForwardingRule, createOutboundEndpoint } from '../
 import { resourceNames } from '../../functions/commons/naming';
 import type { EnvironmentRequest } from '../../functions/commons/request';
 import { SUBNET_A, SUBNET_C, VPC_ID, errorOf, startHarness, type Harness } from './helpers';
+import { FACTS } from '../workflow/vpn-support';
 
 const REQUEST: EnvironmentRequest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'events', 'new-environment.json'), 'utf8'));
 const INBOUND_IP = '192.168.2.4';
@@ -31,10 +32,10 @@ describe('the DNS forwarding steps under the strict Route 53 Resolver', () => {
   });
 
   async function buildAll() {
-    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId });
+    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId });
     await h.clock.sleep(600);
-    const { resolverRuleId } = await createForwardingRule(h.resolver, { request: REQUEST, resolverEndpointId, inboundIp: INBOUND_IP });
-    const { associationId } = await associateRule(h.resolver, { request: REQUEST, resolverRuleId });
+    const { resolverRuleId } = await createForwardingRule(h.resolver, { request: REQUEST, facts: FACTS, resolverEndpointId, inboundIp: INBOUND_IP });
+    const { associationId } = await associateRule(h.resolver, { request: REQUEST, facts: FACTS, resolverRuleId });
     return { resolverEndpointId, resolverRuleId, associationId };
   }
 
@@ -52,7 +53,7 @@ describe('the DNS forwarding steps under the strict Route 53 Resolver', () => {
     await h.close();
     h = await startHarness({ faults: 'drop-response:CreateResolverEndpoint' });
     securityGroupId = (await h.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'dns', Description: 'dns', VpcId: VPC_ID }))).GroupId!;
-    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId });
+    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId });
     expect(h.ctx.recorder.apiCalls.aws.CreateResolverEndpoint).toBe(2);
     expect(h.ctx.state.aws.resolverEndpoints.map((e) => e.Id)).toEqual([resolverEndpointId]);
   });
@@ -85,30 +86,30 @@ describe('the DNS forwarding steps under the strict Route 53 Resolver', () => {
         IpAddresses: [{ SubnetId: SUBNET_A }, { SubnetId: SUBNET_C }],
       }),
     );
-    const refused = await errorOf(createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId }));
+    const refused = await errorOf(createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId }));
     expect(refused.name).toBe('ResourceConflict');
     expect(refused.message).toMatch(/not the tags managed-by=aoai-private-link and environment=aoai-prod-01; it is left alone/);
     expect(h.ctx.state.aws.resolverEndpoints).toHaveLength(1);
   });
 
   it('a rule found from an earlier run that forwards elsewhere is named, not silently used', async () => {
-    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId });
+    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId });
     await h.clock.sleep(600);
-    await createForwardingRule(h.resolver, { request: REQUEST, resolverEndpointId, inboundIp: INBOUND_IP });
-    const moved = await errorOf(createForwardingRule(h.resolver, { request: REQUEST, resolverEndpointId, inboundIp: '192.168.2.5' }));
+    await createForwardingRule(h.resolver, { request: REQUEST, facts: FACTS, resolverEndpointId, inboundIp: INBOUND_IP });
+    const moved = await errorOf(createForwardingRule(h.resolver, { request: REQUEST, facts: FACTS, resolverEndpointId, inboundIp: '192.168.2.5' }));
     expect(moved.name).toBe('ResourceConflict');
     expect(moved.message).toMatch(/forwards to 192\.168\.2\.4:53 .* not to 192\.168\.2\.5:53/);
   });
 
   it("another rule for openai.azure.com already associated with the VPC is someone else's: the refusal stands", async () => {
-    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId });
+    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId });
     await h.clock.sleep(600);
     const foreign = await h.resolver.send(
       new CreateResolverRuleCommand({ CreatorRequestId: 'someone-else', RuleType: 'FORWARD', DomainName: 'openai.azure.com', TargetIps: [{ Ip: '10.9.9.9' }], ResolverEndpointId: resolverEndpointId }),
     );
     await h.resolver.send(new AssociateResolverRuleCommand({ ResolverRuleId: foreign.ResolverRule!.Id, VPCId: VPC_ID }));
-    const { resolverRuleId } = await createForwardingRule(h.resolver, { request: REQUEST, resolverEndpointId, inboundIp: INBOUND_IP });
-    const refused = await errorOf(associateRule(h.resolver, { request: REQUEST, resolverRuleId }));
+    const { resolverRuleId } = await createForwardingRule(h.resolver, { request: REQUEST, facts: FACTS, resolverEndpointId, inboundIp: INBOUND_IP });
+    const refused = await errorOf(associateRule(h.resolver, { request: REQUEST, facts: FACTS, resolverRuleId }));
     expect(refused.name).toBe('InvalidRequestException');
     expect(h.ctx.state.aws.resolverRuleAssociations.map((a) => a.ResolverRuleId)).toEqual([foreign.ResolverRule!.Id]);
   });

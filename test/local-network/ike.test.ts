@@ -16,7 +16,7 @@ import { ResourceNotReady } from '../../functions/commons/errors';
 import { resourceNames } from '../../functions/commons/naming';
 import { validateRequestDocument, type EnvironmentRequest } from '../../functions/commons/request';
 import * as tunnels from '../../functions/tunnels/tunnels';
-import type { EnvironmentFacts } from '../../functions/validate-request/validate';
+import type { EnvironmentFacts } from '../../functions/commons/workflow-data';
 import { LOCAL_SERVICE_PRINCIPAL } from '../../local/azure/entra';
 import { startLocalClouds, type LocalClouds } from '../../local/cloud';
 import { armKey, type CloudState } from '../../local/cloud/state';

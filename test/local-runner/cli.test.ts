@@ -4,13 +4,16 @@ import { CollectingStream } from './support';
 
 describe('the command line', () => {
   it('parses the local command arguments', () => {
-    expect(parseLocalArguments([])).toEqual({ help: false, options: {} });
+    expect(parseLocalArguments([])).toEqual({ help: false, requestFiles: [], options: {}, json: false });
     expect(parseLocalArguments(['req.json', '--world', 'w.json', '--state=s.json', '--out', 'o', '--faults', 'throttle:0.1,wrong-psk', '--jitter', '7'])).toEqual({
       help: false,
-      options: { requestFile: 'req.json', worldFile: 'w.json', stateFile: 's.json', outDir: 'o', faults: 'throttle:0.1,wrong-psk', jitterSeed: 7 },
+      requestFiles: ['req.json'],
+      options: { worldFile: 'w.json', stateFile: 's.json', outDir: 'o', faults: 'throttle:0.1,wrong-psk', jitterSeed: 7 },
+      json: false,
     });
+    expect(parseLocalArguments(['a.json', 'b.json', '--json'])).toMatchObject({ requestFiles: ['a.json', 'b.json'], json: true });
     expect(parseLocalArguments(['--help'])).toEqual({ help: true });
-    for (const bad of [['--bogus'], ['a.json', 'b.json'], ['--jitter', 'x'], ['--world'], ['--out', '--state', 's'], ['-x']]) {
+    for (const bad of [['--bogus'], ['--jitter', 'x'], ['--world'], ['--out', '--state', 's'], ['-x'], ['--state', 'a', '--state', 'b']]) {
       expect(() => parseLocalArguments(bad)).toThrow();
     }
   });
@@ -20,7 +23,7 @@ describe('the command line', () => {
     const err = new CollectingStream();
     expect(await runLocalCommand(['--jitter', 'soon'], out, err)).toBe(2);
     expect(err.text).toContain('--jitter needs a whole number seed');
-    expect(err.text).toContain('Usage: aoai-link local');
+    expect(err.text).toContain('aoai-link local --help');
   });
 
   it('exits 2 on a bad fault spec or a missing request file', async () => {
@@ -36,7 +39,7 @@ describe('the command line', () => {
     expect(await main(['--help'], out, err)).toBe(0);
     expect(out.text).toContain('local');
     expect(await main(['frobnicate'], out, err)).toBe(2);
-    expect(err.text).toContain('unknown command "frobnicate"');
+    expect(err.text).toContain("unknown command 'frobnicate'");
     expect(await main([], out, err)).toBe(2);
   });
 });

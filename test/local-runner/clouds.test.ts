@@ -51,7 +51,7 @@ describe('the emulated clouds as local mode starts them', () => {
     expect(seen[0].vpcs).toEqual(['vpc-0a1b2c3d4e5f60001']);
     expect(first.report!.simulatedSeconds).toBe(60);
     // The toy handler reads the secret once; the validation reads the service principal from it once, for its
-    // Entra ID token (the credential is kept for the life of the clients).
+    // Entra ID token (the credential is kept with the function's clients for its execution environment).
     expect(first.report!.apiCalls.aws).toMatchObject({ DescribeVpcs: expect.any(Number), GetSecretValue: 2 });
     // The credential secret is the runner's doing, not the workflow's.
     expect(first.report!.resources.aws.filter((r) => r.type === 'secret')).toEqual([]);

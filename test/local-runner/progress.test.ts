@@ -15,6 +15,7 @@ async function shortRun(output: CollectingStream) {
     clouds: false,
     outDir: temporaryDirectory('progress'),
     output,
+    progress: (_executionName, out) => new ProgressDisplay(out, { simulated: true }),
     handlers: {
       ValidateRequestFunctionArn: () => ({}),
       CreateFunctionArn: () => {

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { ProgressDisplay } from '../../cli/progress';
 import { runLocal, type LocalRunOptions, type TaskHandler } from '../../local/runner';
 import { CollectingStream, fixture, temporaryDirectory } from './support';
+import { RequestRefused as ProductRequestRefused } from '../../functions/commons/errors';
 import { RequestRefused, ResourceNotReady } from './toy';
 
 const REQUEST_FILE = path.join(__dirname, '..', '..', 'events', 'new-environment.json');
@@ -30,7 +32,15 @@ function toyHandlers(readyAfterCheck: boolean): { handlers: Record<string, TaskH
 }
 
 function toyRun(extra: Partial<LocalRunOptions>): LocalRunOptions {
-  return { requestFile: REQUEST_FILE, definitionFile: fixture('small.asl.json'), clouds: false, output: null, ...extra };
+  return {
+    requestFile: REQUEST_FILE,
+    definitionFile: fixture('small.asl.json'),
+    clouds: false,
+    output: null,
+    // The command line's display, as cli/local.ts passes it.
+    progress: (_executionName, out) => new ProgressDisplay(out, { simulated: true }),
+    ...extra,
+  };
 }
 
 describe('runLocal on a toy state machine (no emulated clouds)', () => {
@@ -98,7 +108,10 @@ describe('runLocal on a toy state machine (no emulated clouds)', () => {
     const output = new CollectingStream();
     const { handlers, calls } = toyHandlers(true);
     handlers.ValidateRequestFunctionArn = () => {
-      throw new RequestRefused('aws.vpcId: vpc-0a1b2c3d4e5f60001 does not exist\nazure.virtualNetworkName: vnet-hub was not found');
+      throw new ProductRequestRefused('The request contradicts what the clouds report; nothing was created.', [
+        { path: 'aws.vpcId', message: 'vpc-0a1b2c3d4e5f60001 does not exist' },
+        { path: 'azure.virtualNetworkName', message: 'vnet-hub was not found' },
+      ]);
     };
     const result = await runLocal(toyRun({ handlers, outDir: temporaryDirectory('refused2'), output }));
     expect(result).toMatchObject({ exitCode: 2, status: 'REFUSED', error: 'RequestRefused' });

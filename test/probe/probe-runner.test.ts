@@ -11,7 +11,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { rootCertificates } from 'node:tls';
 import { resourceNames, standardTags } from '../../functions/commons/naming';
 import { checkProbeFunction, convergeProbeFunction, createProbeFunction, diagnose, PROBE_CODE_TAG, runProbe, type ProbeFunctionClients } from '../../functions/probe-runner/probe-runner';
-import type { ProbeResult } from '../../functions/probe/probe';
+import type { ProbeResult } from '../../functions/commons/workflow-data';
 import { startAwsEmulator } from '../../local/aws/server';
 import { startLocalClouds, type LocalClouds } from '../../local/cloud';
 import { LOCAL_SERVICE_PRINCIPAL } from '../../local/azure/entra';

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LAMBDAS, localFunctionArn } from '../../functions/catalog';
+import { LAMBDAS } from '../../functions/catalog';
+import { localFunctionArn } from '../../local/runner/lambdas';
 import { TERMINAL_ERRORS } from '../../functions/commons/errors';
 import { mermaidFromAsl } from '../../cli/diagram';
 

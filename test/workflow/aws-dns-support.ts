@@ -13,6 +13,9 @@ import { Latencies } from '../../local/latency';
 import { NetworkModel } from '../../local/network/model';
 import { startHarness, type Harness } from '../local-aws/helpers';
 import { ALL_READY_AT, builtState, ids } from '../local-network/fixtures';
+import { FACTS } from './vpn-support';
+
+export { FACTS };
 
 export const REQUEST: EnvironmentRequest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'events', 'new-environment.json'), 'utf8'));
 export const INBOUND_IP = ids.inboundIp;
@@ -57,13 +60,13 @@ export async function startDnsHarness(state: CloudState = stateWithoutAwsDns()):
 
 /** Every step in the state machine's order, with its waits (outbound endpoint, then rule association). */
 export async function buildDnsForwarding(h: DnsHarness, request: EnvironmentRequest = REQUEST, inboundIp = INBOUND_IP) {
-  const { securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request, inboundIp });
-  const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request, securityGroupId });
+  const { securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request, facts: FACTS, inboundIp });
+  const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request, facts: FACTS, securityGroupId });
   await h.clock.sleep(200);
-  const { resolverRuleId } = await createForwardingRule(h.resolver, { request, resolverEndpointId, inboundIp });
-  const { associationId } = await associateRule(h.resolver, { request, resolverRuleId });
+  const { resolverRuleId } = await createForwardingRule(h.resolver, { request, facts: FACTS, resolverEndpointId, inboundIp });
+  const { associationId } = await associateRule(h.resolver, { request, facts: FACTS, resolverRuleId });
   await h.clock.sleep(70);
-  const { status } = await checkRuleAssociation(h.resolver, { request, associationId });
+  const { status } = await checkRuleAssociation(h.resolver, { request, facts: FACTS, associationId });
   return { securityGroupId, resolverEndpointId, resolverRuleId, associationId, status };
 }
 

@@ -12,6 +12,7 @@ import { publicAddressOfName } from '../../local/network/model';
 import { errorOf } from '../local-aws/helpers';
 import { ids } from '../local-network/fixtures';
 import {
+  FACTS,
   INBOUND_IP,
   OTHER_SUBNETS,
   OTHER_VPC,
@@ -73,17 +74,17 @@ describe('after the DNS forwarding steps', () => {
   });
 
   it('the rule association is not ready while CREATING (the state machine waits and retries), COMPLETE after', async () => {
-    const { securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, inboundIp: INBOUND_IP });
-    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId });
-    const early = await errorOf(createForwardingRule(h.resolver, { request: REQUEST, resolverEndpointId, inboundIp: INBOUND_IP }));
+    const { securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, facts: FACTS, inboundIp: INBOUND_IP });
+    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId });
+    const early = await errorOf(createForwardingRule(h.resolver, { request: REQUEST, facts: FACTS, resolverEndpointId, inboundIp: INBOUND_IP }));
     expect(early.name).toBe('ResourceNotReady');
     expect(h.state.aws.resolverRules).toHaveLength(0);
     await h.clock.sleep(200);
-    const { resolverRuleId } = await createForwardingRule(h.resolver, { request: REQUEST, resolverEndpointId, inboundIp: INBOUND_IP });
-    const { associationId } = await associateRule(h.resolver, { request: REQUEST, resolverRuleId });
-    expect((await errorOf(checkRuleAssociation(h.resolver, { request: REQUEST, associationId }))).name).toBe('ResourceNotReady');
+    const { resolverRuleId } = await createForwardingRule(h.resolver, { request: REQUEST, facts: FACTS, resolverEndpointId, inboundIp: INBOUND_IP });
+    const { associationId } = await associateRule(h.resolver, { request: REQUEST, facts: FACTS, resolverRuleId });
+    expect((await errorOf(checkRuleAssociation(h.resolver, { request: REQUEST, facts: FACTS, associationId }))).name).toBe('ResourceNotReady');
     await h.clock.sleep(70);
-    expect(await checkRuleAssociation(h.resolver, { request: REQUEST, associationId })).toEqual({ status: 'COMPLETE' });
+    expect(await checkRuleAssociation(h.resolver, { request: REQUEST, facts: FACTS, associationId })).toEqual({ status: 'COMPLETE' });
   });
 });
 
@@ -139,14 +140,14 @@ describe('the DNS security group', () => {
         ],
       }),
     );
-    const { securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, inboundIp: INBOUND_IP });
+    const { securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, facts: FACTS, inboundIp: INBOUND_IP });
     expect(securityGroupId).toBe(GroupId);
     expect(byProtocol(h.state.aws.securityGroups.find((g) => g.GroupId === GroupId)!.Egress)).toEqual(byProtocol(DNS_EGRESS));
   });
 
   it('one with our name but not our tags is not adopted: the create is refused and the group is left as it was', async () => {
     const { GroupId } = await h.ec2.send(new CreateSecurityGroupCommand({ GroupName: NAMES.dnsOutboundSecurityGroup, Description: 'theirs', VpcId: REQUEST.aws.vpcId }));
-    const refused = await errorOf(createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, inboundIp: INBOUND_IP }));
+    const refused = await errorOf(createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, facts: FACTS, inboundIp: INBOUND_IP }));
     expect((refused as { Code?: string }).Code ?? refused.name).toBe('InvalidGroup.Duplicate');
     const theirs = h.state.aws.securityGroups.filter((g) => g.GroupName === NAMES.dnsOutboundSecurityGroup);
     expect(theirs.map((g) => [g.GroupId, g.Egress])).toEqual([[GroupId, [{ IpProtocol: '-1', CidrIp: '0.0.0.0/0' }]]]);
@@ -169,7 +170,7 @@ describe('the DNS security group', () => {
         TagSpecifications: ec2TagSpecifications('security-group', 'aoai-prod-99', NAMES.dnsOutboundSecurityGroup),
       }),
     );
-    const { securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, inboundIp: INBOUND_IP });
+    const { securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, facts: FACTS, inboundIp: INBOUND_IP });
     expect([inOtherVpc.GroupId, otherEnvironment.GroupId]).not.toContain(securityGroupId);
     expect(h.state.aws.securityGroups.find((g) => g.GroupId === securityGroupId)!.VpcId).toBe(REQUEST.aws.vpcId);
     for (const untouched of [inOtherVpc.GroupId, otherEnvironment.GroupId]) {
@@ -182,7 +183,7 @@ describe('what a look-up finds by our creator request id', () => {
   let securityGroupId: string;
   beforeEach(async () => {
     h = await startDnsHarness();
-    ({ securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, inboundIp: INBOUND_IP }));
+    ({ securityGroupId } = await createForwardingSecurityGroup(h.ec2, h.ec2Once, { request: REQUEST, facts: FACTS, inboundIp: INBOUND_IP }));
   });
 
   const ourEndpoint = (input: { Direction: 'INBOUND' | 'OUTBOUND'; subnets: string[]; groupId?: string; environmentId?: string }) =>
@@ -196,23 +197,23 @@ describe('what a look-up finds by our creator request id', () => {
 
   it('an INBOUND endpoint is named, not used as the outbound one', async () => {
     await h.resolver.send(ourEndpoint({ Direction: 'INBOUND', subnets: REQUEST.aws.resolverSubnetIds }));
-    expect((await errorOf(createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId }))).name).toBe('ResourceConflict');
+    expect((await errorOf(createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId }))).name).toBe('ResourceConflict');
     expect(h.state.aws.resolverEndpoints).toHaveLength(1);
   });
 
   it('an outbound endpoint in another VPC is named, not used', async () => {
     const { GroupId } = await h.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'other-vpc-dns', Description: 'x', VpcId: OTHER_VPC }));
     await h.resolver.send(ourEndpoint({ Direction: 'OUTBOUND', subnets: OTHER_SUBNETS, groupId: GroupId }));
-    expect((await errorOf(createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId }))).name).toBe('ResourceConflict');
+    expect((await errorOf(createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId }))).name).toBe('ResourceConflict');
   });
 
   it('an endpoint tagged for another environment is left alone', async () => {
     await h.resolver.send(ourEndpoint({ Direction: 'OUTBOUND', subnets: REQUEST.aws.resolverSubnetIds, environmentId: 'aoai-prod-99' }));
-    expect((await errorOf(createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId }))).name).toBe('ResourceConflict');
+    expect((await errorOf(createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId }))).name).toBe('ResourceConflict');
   });
 
   async function withOurRule(rule: { DomainName: string; RuleType?: 'FORWARD' | 'SYSTEM'; TargetIps?: { Ip: string; Port?: number }[]; tags?: boolean }) {
-    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, securityGroupId });
+    const { resolverEndpointId } = await createOutboundEndpoint(h.resolver, { request: REQUEST, facts: FACTS, securityGroupId });
     await h.clock.sleep(200);
     const type = rule.RuleType ?? 'FORWARD';
     await h.resolver.send(
@@ -224,7 +225,7 @@ describe('what a look-up finds by our creator request id', () => {
         Tags: rule.tags === false ? [] : ec2Tags(REQUEST.environmentId, NAMES.resolverRule),
       }),
     );
-    return createForwardingRule(h.resolver, { request: REQUEST, resolverEndpointId, inboundIp: INBOUND_IP });
+    return createForwardingRule(h.resolver, { request: REQUEST, facts: FACTS, resolverEndpointId, inboundIp: INBOUND_IP });
   }
 
   it.each(['azure.com', '.', 'privatelink.openai.azure.com'])('a rule of ours for %s is named, not used: only openai.azure.com may be forwarded', async (domain) => {

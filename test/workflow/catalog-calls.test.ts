@@ -32,7 +32,7 @@ function projectFilesOf(entry: string): string[] {
     logLevel: 'silent',
   });
   return Object.keys(result.metafile!.inputs)
-    .filter((file) => !file.includes('node_modules') && !file.endsWith('commons/clients.ts'))
+    .filter((file) => !file.includes('node_modules') && !file.endsWith('commons/clients.ts') && !file.includes('commons/clients/'))
     .map((file) => path.resolve(file));
 }
 

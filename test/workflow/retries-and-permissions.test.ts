@@ -10,6 +10,7 @@ import { toWorkflowError } from '../../functions/commons/cloud-errors';
 import { TransientCloudError } from '../../functions/commons/errors';
 import { handler as validateHandler } from '../../functions/validate-request/handler';
 import { ROOT, run } from './support';
+import { lambdaContext } from '../support/lambda-context';
 
 const definition = JSON.parse(readFileSync(path.join(ROOT, 'statemachine', 'provision.asl.json'), 'utf8'));
 const firstState = definition.States[definition.StartAt];
@@ -22,7 +23,7 @@ function flakyValidate(failures: number) {
   const handler = async (input: unknown) => {
     calls.count++;
     if (calls.count <= failures) throw new TransientCloudError(`validate-request: SubscriptionRequestsThrottled (HTTP 429): call ${calls.count}`);
-    return validateHandler(input);
+    return validateHandler(input, lambdaContext('validate-request'));
   };
   return { handler, calls };
 }

@@ -5,9 +5,12 @@
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { handleStatus } from '../../functions/environment-status/status';
-import { executionArnFor } from '../../functions/intake/executions';
+import { executionArnFor } from '../../functions/commons/executions';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../local/stepfunctions/server';
 import { ManualBackend, STATE_MACHINE_ARN, sfnClient } from '../intake/support';
+import { lambdaContext } from '../support/lambda-context';
+import { logLines } from '../support/log-lines';
+import { RequestRefused } from '../../functions/commons/errors';
 
 let backend: ManualBackend;
 let server: LocalStepFunctions;
@@ -89,6 +92,7 @@ test('200 with the latest attempt while it runs: no summary, no error yet, the c
     summary: null,
     error: null,
     cause: null,
+    problems: null,
     consoleUrl: `https://ap-northeast-1.console.aws.amazon.com/states/home?region=ap-northeast-1#/v2/executions/details/${arnOf(`${ENV}-run-10`)}`,
   });
   expect(new Date(body.startDate).getTime()).toBeGreaterThan(0);
@@ -111,6 +115,17 @@ test('200 after a failure: the error and the cause', async () => {
     error: 'TunnelsDown',
     cause: 'tunnel 1: aws DOWN, azure NotConnected',
   });
+});
+
+test('200 after a refusal: the problems as data, read back from the Cause Lambda wrote; null for any other failure', async () => {
+  const refused = new RequestRefused('The request contradicts what the clouds report; nothing was created.', [{ path: 'aws.vpcId', message: 'VPC vpc-1 was not found' }]);
+  const cause = JSON.stringify({ errorType: refused.name, errorMessage: refused.message, trace: refused.stack!.split('\n') });
+  await start(`${ENV}-run-1`);
+  backend.finish(arnOf(`${ENV}-run-1`), { status: 'FAILED', error: 'RequestRefused', cause });
+  expect(bodyOf(await get(ENV))).toMatchObject({ status: 'FAILED', error: 'RequestRefused', cause, problems: [{ path: 'aws.vpcId', message: 'VPC vpc-1 was not found' }] });
+  await start(`${ENV}-run-2`);
+  backend.finish(arnOf(`${ENV}-run-2`), { status: 'FAILED', error: 'TunnelsDown', cause });
+  expect(bodyOf(await get(ENV))).toMatchObject({ error: 'TunnelsDown', problems: null });
 });
 
 test('404 when the listed execution is gone by the time it is described (past its retention)', async () => {
@@ -150,20 +165,28 @@ describe('the Lambda handler', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../../functions/environment-status/handler') as typeof import('../../functions/environment-status/handler');
     await start(`${ENV}-run-1`);
-    const ok = await handler({ pathParameters: { environmentId: ENV } });
+    const context = lambdaContext('aoai-link-environment-status', 'req-status-1');
+    const ok = await handler({ pathParameters: { environmentId: ENV } }, context);
     expect(ok.statusCode).toBe(200);
     expect(bodyOf(ok).executionName).toBe(`${ENV}-run-1`);
 
     delete process.env.STATE_MACHINE_ARN;
-    const logged: string[] = [];
-    const spy = jest.spyOn(console, 'error').mockImplementation((line: unknown) => void logged.push(String(line)));
-    try {
-      const failed = await handler({ pathParameters: { environmentId: ENV } });
-      expect(failed.statusCode).toBe(500);
-      expect(bodyOf(failed)).toEqual({ message: 'Internal error.' });
-    } finally {
-      spy.mockRestore();
-    }
-    expect(logged.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ level: 'ERROR', message: 'status failed', error: expect.stringContaining('InvalidArn') })]);
+    let failed: { statusCode: number; body: string } | undefined;
+    const logged = await logLines(async () => {
+      failed = await handler({ pathParameters: { environmentId: ENV } }, context);
+    });
+    expect(failed!.statusCode).toBe(500);
+    expect(bodyOf(failed!)).toEqual({ message: 'Internal error.' });
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        service: 'environment-status',
+        message: 'request failed',
+        function_request_id: 'req-status-1',
+        // Named before any call is made (it was an SFN InvalidArn for an empty ARN).
+        error: 'ConfigurationError',
+        cause: expect.stringContaining('STATE_MACHINE_ARN'),
+      }),
+    ]);
   });
 });

@@ -7,6 +7,8 @@ import { handler } from '../../functions/summarise/handler';
 import { summarise, type FinishedState } from '../../functions/summarise/summarise';
 import type { EnvironmentRequest } from '../../functions/commons/request';
 import { sampleRequest } from '../intake/support';
+import { lambdaContext } from '../support/lambda-context';
+import { logLines } from '../support/log-lines';
 
 const ENV = 'aoai-prod-01';
 const SECRET_ARN = (n: number) => `arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:aoai-link/${ENV}/tunnel-${n}-psk-AbCdEf`;
@@ -20,19 +22,33 @@ function finishedState(options: Partial<EnvironmentRequest['options']> = {}, tun
   return {
     request,
     facts: { vpcCidrs: ['10.0.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com' },
-    gatewayAddress: { publicIp: '20.0.0.10' },
+    gatewayAddress: { publicIp: '20.0.0.10', publicIpId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/publicIPAddresses/pip-aoai-prod-01-vpngw' },
     built: {
-      customerGatewayId: 'cgw-0123456789abcdef0',
-      vpnGatewayId: 'vgw-0123456789abcdef0',
-      vpnConnectionId: 'vpn-0123456789abcdef0',
-      pskSecretArns: [SECRET_ARN(1), SECRET_ARN(2)].slice(0, tunnels),
-      privateIp: '192.168.1.4',
-      inboundIp: '192.168.2.4',
-      resolverEndpointId: 'rslvr-out-0123456789abcdef0',
-      resolverRuleId: 'rslvr-rr-0123456789abcdef0',
-      probeFunction: `aoai-link-probe-${ENV}`,
+      vpn: {
+        customerGatewayId: 'cgw-0123456789abcdef0',
+        vpnGatewayId: 'vgw-0123456789abcdef0',
+        vpnConnectionId: 'vpn-0123456789abcdef0',
+        pskSecretArns: [SECRET_ARN(1), SECRET_ARN(2)].slice(0, tunnels),
+        tunnels: [
+          { tunnel: 1, outsideIp: '52.0.0.1' },
+          { tunnel: 2, outsideIp: '52.0.0.2' },
+        ].slice(0, tunnels),
+      },
+      dns: {
+        privateEndpoint: { privateIp: '192.168.1.4' },
+        forwarding: {
+          inboundIp: '192.168.2.4',
+          resolverEndpointId: 'rslvr-out-0123456789abcdef0',
+          resolverRuleId: 'rslvr-rr-0123456789abcdef0',
+          associationId: 'rslvr-rrassoc-0123456789abcdef0',
+        },
+      },
+      probeFunction: { functionName: `aoai-link-probe-${ENV}` },
     },
     tunnelCheck: {
+      ready: true,
+      attempt: 1,
+      redriveCount: 0,
       tunnels: [
         { tunnel: 1, outsideIp: '52.0.0.1', aws: 'UP', azure: 'Connected' },
         { tunnel: 2, outsideIp: '52.0.0.2', aws: 'UP', azure: 'Connected' },
@@ -100,19 +116,20 @@ test('one tunnel: one local network gateway and one connection are listed, not t
 });
 
 test('the handler returns the summary and logs one line naming the environment and the private address', async () => {
-  const lines: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
-    lines.push(String(chunk));
-    return true;
+  const state = finishedState();
+  let result: unknown;
+  const logged = await logLines(async () => {
+    result = await handler(state, lambdaContext('aoai-link-summarise', 'req-summary-1'));
   });
-  try {
-    const state = finishedState();
-    expect(await handler(state)).toEqual(summarise(state));
-  } finally {
-    spy.mockRestore();
-  }
-  const logged = lines.map((line) => JSON.parse(line));
+  expect(result).toEqual(summarise(state));
   expect(logged).toEqual([
-    expect.objectContaining({ level: 'INFO', service: 'summarise', message: 'environment ready', environmentId: ENV, privateEndpointIp: '192.168.1.4' }),
+    expect.objectContaining({
+      level: 'INFO',
+      service: 'summarise',
+      message: 'step finished',
+      function_request_id: 'req-summary-1',
+      environmentId: ENV,
+      privateEndpointIp: '192.168.1.4',
+    }),
   ]);
 });

@@ -18,6 +18,7 @@ import { readWorld, stateFromWorld, type World } from '../../local/cloud/world';
 import { FaultInjector, parseFaults } from '../../local/faults';
 import { Latencies } from '../../local/latency';
 import { emulatorCredential } from '../local-azure/support';
+import { refusalProblems } from '../../functions/commons/refusal';
 
 /** No tunnel is up: the validator never asks, and nothing here needs the network model. */
 const quietNetwork: NetworkView = {
@@ -135,16 +136,12 @@ export async function startValidatorClouds(world: World = readWorld()): Promise<
   };
 }
 
-/** The problems a RequestRefused lists, one "path: message" line each after the headline. */
+/** The problems a RequestRefused lists, read back from its message as Step Functions would hand it over. */
 export function problemsOf(error: unknown): { path: string; message: string }[] {
   if (!(error instanceof Error) || error.name !== 'RequestRefused') throw new Error(`expected a RequestRefused, got ${String(error)}`);
-  return error.message
-    .split('\n')
-    .slice(1)
-    .map((line) => {
-      const at = line.indexOf(': ');
-      return { path: line.slice(0, at), message: line.slice(at + 2) };
-    });
+  const problems = refusalProblems({ name: error.name, message: error.message });
+  if (!problems) throw new Error(`a RequestRefused whose message carries no problems: ${error.message}`);
+  return problems;
 }
 
 /** The refusal's field paths, sorted. */

@@ -3,8 +3,8 @@
  * execution ARNs, console links, and recognising which executions belong to an environment.
  */
 import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { canonicalJson, environmentExecutionName, executionAttempt } from '../commons/naming';
-import type { EnvironmentRequest } from '../commons/request';
+import { canonicalJson, environmentExecutionName, executionAttempt } from './naming';
+import type { EnvironmentRequest } from './request';
 
 /** `arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>` for a state machine ARN and a name. */
 export function executionArnFor(stateMachineArn: string, name: string): string {

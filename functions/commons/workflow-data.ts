@@ -1,0 +1,421 @@
+/**
+ * The workflow's data, in one place: what travels in the Step Functions state, from the environment request to
+ * the final summary. Read it top to bottom to follow a request through the workflow:
+ *
+ *   1. the request (commons/request.ts), checked by "Check the request against both clouds", which adds
+ *      `facts`: the little the later steps need to know about the clouds ({@link EnvironmentFacts});
+ *   2. each task's input (what its Parameters pass: the request, the facts and earlier results, never a secret)
+ *      and output (what its ResultPath keeps), per function and action ({@link WorkflowActions});
+ *   3. the named outputs of the big Parallel ({@link BuiltResources}) and the state the summary reads
+ *      ({@link FinishedState}); the summary itself is what functions/summarise/summarise.ts returns.
+ *
+ * `facts` has one meaning in the state: {@link EnvironmentFacts}. What the validator reads from both clouds to
+ * cross-check the request is `CloudFacts` (commons/request.ts): it stays inside that one step.
+ *
+ * test/commons/workflow-data.test.ts checks with the TypeScript compiler that the ASL's Parameters and
+ * ResultPaths agree with these types. Secrets never appear here: tunnel keys travel as Secrets Manager ARNs.
+ */
+import type { EnvironmentRequest } from './request';
+
+export type { EnvironmentRequest } from './request';
+
+// ---------------------------------------------------------------------------------------------------------
+// The first step
+// ---------------------------------------------------------------------------------------------------------
+
+/** What later steps need from the clouds, small and secret-free: it travels in the state as `facts`. */
+export interface EnvironmentFacts {
+  /** Every CIDR block of the VPC, secondary ones included (the Azure side must route all of them). */
+  vpcCidrs: string[];
+  vnetAddressPrefixes: string[];
+  /** Azure region of the VNet: the gateway, NSGs, private endpoint and resolver go there. */
+  location: string;
+  /** `<subdomain>.openai.azure.com` */
+  openAiHost: string;
+}
+
+/** The output of "Check the request against both clouds": the state every later step starts from. */
+export interface ValidatedRequest {
+  request: EnvironmentRequest;
+  facts: EnvironmentFacts;
+}
+
+/** What almost every task receives: the normalised request and the facts. */
+export type StepInput = ValidatedRequest;
+
+/** A write that Azure accepted (or found done): the provisioning state it reported. */
+export interface ProvisioningOutcome {
+  provisioningState: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Azure network
+// ---------------------------------------------------------------------------------------------------------
+
+export interface GatewaySubnetAndPublicIpOutcome {
+  gatewaySubnet: string;
+  publicIp: string;
+}
+
+/** `$.gatewayAddress`: the Azure gateway's public IP, which the AWS customer gateway points at. */
+export interface GatewayAddress {
+  publicIp: string;
+  publicIpId: string;
+}
+
+/** One poll of a bounded wait: the count of looks so far and the redrive count the look saw. */
+export interface PollInput extends StepInput {
+  attempt?: number;
+  maxAttempts: number;
+  /** `$$.Execution.RedriveCount`, and the previous poll's output (which carries the count it saw). */
+  redriveCount?: number;
+  previous?: { redriveCount?: number };
+}
+
+/** `$.gatewayBuild`: where the ~40-minute gateway build stands. */
+export interface GatewayBuild {
+  provisioningState: string;
+  attempt: number;
+  ready?: boolean;
+  /** The state a Failed build was rebuilt from, in this look. */
+  rebuiltAfter?: string;
+  redriveCount?: number;
+}
+
+export interface NetworkSecurityGroupsOutcome {
+  privateEndpointNsg: string;
+  dnsInboundNsg: string;
+}
+
+/** `$.privateEndpoint`: the private endpoint's address inside the VNet. */
+export interface PrivateEndpointAddress {
+  privateIp: string;
+  connectionStatus: string;
+}
+
+/** `$.inboundEndpoint`: the DNS Private Resolver's inbound address, where AWS forwards openai.azure.com. */
+export interface InboundEndpointAddress {
+  inboundIp: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// AWS VPN
+// ---------------------------------------------------------------------------------------------------------
+
+export interface CustomerGatewayInput extends StepInput {
+  /** The Azure gateway's public IP. */
+  publicIp: string;
+}
+export interface CustomerGatewayCreated {
+  customerGatewayId: string;
+}
+
+export interface VpnGatewayCreated {
+  vpnGatewayId: string;
+}
+
+export interface VpnGatewayStep extends StepInput {
+  vpnGatewayId: string;
+}
+export interface VpnGatewayAttached {
+  attachment: string;
+}
+export interface RoutePropagationEnabled {
+  routeTableIds: string[];
+}
+
+export interface VpnConnectionInput extends StepInput {
+  customerGatewayId: string;
+  vpnGatewayId: string;
+}
+/** `$.vpnConnection`: the connection, and where its tunnel keys are kept (ARNs, never the keys). */
+export interface VpnConnectionCreated {
+  vpnConnectionId: string;
+  pskSecretArns: string[];
+}
+
+export interface VpnConnectionStep extends StepInput {
+  vpnConnectionId: string;
+}
+
+/** One AWS tunnel: its number and its outside (public) address, the Azure local network gateway's address. */
+export interface AwsTunnel {
+  tunnel: number;
+  outsideIp: string;
+}
+
+/** `$.tunnelAddresses`. */
+export interface TunnelAddresses {
+  vpnConnectionId: string;
+  tunnels: AwsTunnel[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tunnels (the Azure side of each AWS tunnel)
+// ---------------------------------------------------------------------------------------------------------
+
+export interface TunnelInput extends StepInput {
+  vpnConnectionId: string;
+  tunnels: AwsTunnel[];
+  pskSecretArns: string[];
+  /** `$$.Execution.RedriveCount`: how many times the execution has been redriven (0 on its first run). */
+  redriveCount?: number;
+}
+
+export interface LocalNetworkGatewaysOutcome {
+  localNetworkGateways: string[];
+}
+
+export interface TunnelCheckInput extends TunnelInput {
+  attempt?: number;
+  maxAttempts: number;
+  /** The redrive count the previous look saw (`$.tunnelCheck.redriveCount`). */
+  lastRedriveCount?: number;
+}
+
+/** Both ends of one tunnel, as each cloud reports it. */
+export interface TunnelState {
+  tunnel: number;
+  outsideIp: string;
+  aws: string;
+  awsMessage?: string;
+  azure: string;
+}
+
+/** `$.tunnelCheck` after "Connect the Azure gateway to the AWS tunnels": no look yet. */
+export interface TunnelsJoined {
+  connections: string[];
+  attempt: 0;
+  redriveCount: number;
+}
+
+/** `$.tunnelCheck` after each look at both ends. */
+export interface TunnelCheck {
+  ready: boolean;
+  attempt: number;
+  redriveCount: number;
+  tunnels: TunnelState[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// AWS DNS forwarding
+// ---------------------------------------------------------------------------------------------------------
+
+export interface ForwardingSecurityGroupInput extends StepInput {
+  inboundIp: string;
+}
+/** `$.forwardingGroup`. */
+export interface ForwardingSecurityGroup {
+  securityGroupId: string;
+}
+
+export interface OutboundEndpointInput extends StepInput {
+  securityGroupId: string;
+}
+/** `$.outboundEndpoint`. */
+export interface OutboundEndpoint {
+  resolverEndpointId: string;
+}
+
+export interface ForwardingRuleInput extends StepInput {
+  resolverEndpointId: string;
+  inboundIp: string;
+}
+/** `$.forwardingRule`. */
+export interface ForwardingRule {
+  resolverRuleId: string;
+}
+
+export interface RuleAssociationInput extends StepInput {
+  resolverRuleId: string;
+}
+/** `$.ruleAssociation`. */
+export interface RuleAssociation {
+  associationId: string;
+}
+
+export interface RuleAssociationCheckInput extends StepInput {
+  associationId: string;
+}
+export interface RuleAssociationStatus {
+  status: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The probe
+// ---------------------------------------------------------------------------------------------------------
+
+/** `$.probeFunction`: the probe function deployed in the VPC's probe subnets. */
+export interface ProbeFunction {
+  functionName: string;
+  securityGroupId: string;
+}
+
+export interface ProbeFunctionActive {
+  state: 'Active';
+}
+
+export interface RunProbeInput extends StepInput {
+  privateIp: string;
+  /** Which run this is, for the output: after the private path is built, or after locking the account. */
+  label?: string;
+}
+
+/**
+ * What the probe function answers its runner, check by check (not state: the runner keeps a
+ * {@link ProbeSummary}). `api.code` is the data plane's error code when it gave one (e.g. PermissionDenied).
+ */
+export interface ProbeResult {
+  dns: { ok: boolean; answers: string[]; detail: string };
+  tcp: { ok: boolean; address?: string; milliseconds?: number; detail: string };
+  api: { ok: boolean; status?: number; code?: string; detail: string };
+}
+
+/** `$.probe`, `$.probeAfterLock`: the proof, without the probe's details (which can name internal hosts). */
+export interface ProbeSummary {
+  label: string;
+  dns: { ok: boolean; answers: string[] };
+  tcp: { ok: boolean };
+  api: { ok: boolean; status: number | null };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The OpenAI account
+// ---------------------------------------------------------------------------------------------------------
+
+export interface AccountLocked {
+  publicNetworkAccess: 'Disabled';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Every action, by function: its input (what the Task's Parameters pass) and its output (what ResultPath keeps)
+// ---------------------------------------------------------------------------------------------------------
+
+/** One action's contract. */
+export interface ActionContract<Input, Output> {
+  input: Input;
+  output: Output;
+}
+
+export interface WorkflowActions {
+  'azure-network': {
+    createGatewaySubnetAndPublicIp: ActionContract<StepInput, GatewaySubnetAndPublicIpOutcome>;
+    readGatewayPublicIp: ActionContract<StepInput, GatewayAddress>;
+    createVpnGateway: ActionContract<StepInput, GatewayBuild>;
+    checkVpnGateway: ActionContract<PollInput, GatewayBuild>;
+    createNetworkSecurityGroups: ActionContract<StepInput, NetworkSecurityGroupsOutcome>;
+    createPrivateEndpointSubnet: ActionContract<StepInput, ProvisioningOutcome>;
+    createDnsResolverSubnet: ActionContract<StepInput, ProvisioningOutcome>;
+    createPrivateDnsZone: ActionContract<StepInput, ProvisioningOutcome>;
+    linkPrivateDnsZone: ActionContract<StepInput, ProvisioningOutcome>;
+    createPrivateEndpoint: ActionContract<StepInput, ProvisioningOutcome>;
+    registerPrivateEndpointInZone: ActionContract<StepInput, ProvisioningOutcome>;
+    readPrivateEndpointAddress: ActionContract<StepInput, PrivateEndpointAddress>;
+    createDnsResolver: ActionContract<StepInput, ProvisioningOutcome>;
+    createInboundEndpoint: ActionContract<StepInput, ProvisioningOutcome>;
+    readInboundEndpointAddress: ActionContract<StepInput, InboundEndpointAddress>;
+  };
+  'aws-vpn': {
+    createCustomerGateway: ActionContract<CustomerGatewayInput, CustomerGatewayCreated>;
+    createVpnGateway: ActionContract<StepInput, VpnGatewayCreated>;
+    attachVpnGateway: ActionContract<VpnGatewayStep, VpnGatewayAttached>;
+    enableRoutePropagation: ActionContract<VpnGatewayStep, RoutePropagationEnabled>;
+    createVpnConnection: ActionContract<VpnConnectionInput, VpnConnectionCreated>;
+    completeVpnConnection: ActionContract<VpnConnectionStep, TunnelAddresses>;
+  };
+  tunnels: {
+    createLocalNetworkGateways: ActionContract<TunnelInput, LocalNetworkGatewaysOutcome>;
+    connectTunnels: ActionContract<TunnelInput, TunnelsJoined>;
+    checkTunnels: ActionContract<TunnelCheckInput, TunnelCheck>;
+  };
+  'aws-dns': {
+    createForwardingSecurityGroup: ActionContract<ForwardingSecurityGroupInput, ForwardingSecurityGroup>;
+    createOutboundEndpoint: ActionContract<OutboundEndpointInput, OutboundEndpoint>;
+    createForwardingRule: ActionContract<ForwardingRuleInput, ForwardingRule>;
+    associateRule: ActionContract<RuleAssociationInput, RuleAssociation>;
+    checkRuleAssociation: ActionContract<RuleAssociationCheckInput, RuleAssociationStatus>;
+  };
+  'probe-runner': {
+    createProbeFunction: ActionContract<StepInput, ProbeFunction>;
+    checkProbeFunction: ActionContract<StepInput, ProbeFunctionActive>;
+    runProbe: ActionContract<RunProbeInput, ProbeSummary>;
+  };
+  'openai-account': {
+    lockPublicAccess: ActionContract<StepInput, ProvisioningOutcome>;
+    checkAccountLocked: ActionContract<StepInput, AccountLocked>;
+  };
+}
+
+export type TaskFunction = keyof WorkflowActions;
+
+/** The input of one action of one function. */
+export type ActionInput<F extends TaskFunction, A extends keyof WorkflowActions[F]> = WorkflowActions[F][A] extends ActionContract<infer I, unknown> ? I : never;
+/** The output of one action of one function. */
+export type ActionOutput<F extends TaskFunction, A extends keyof WorkflowActions[F]> = WorkflowActions[F][A] extends ActionContract<unknown, infer O> ? O : never;
+
+/**
+ * What the state machine sends a task function: the action's name, the execution's name (for the logs; from
+ * `$$.Execution.Name`) and the action's input.
+ */
+export interface ActionEnvelope<Name extends string = string> {
+  action: Name;
+  executionName?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The state as it grows, and the summary
+// ---------------------------------------------------------------------------------------------------------
+
+/** `$.built`: the big Parallel's branches, by name (the gateway branch and the early lock leave nothing to read). */
+export interface BuiltResources {
+  vpn: {
+    customerGatewayId: string;
+    vpnGatewayId: string;
+    vpnConnectionId: string;
+    pskSecretArns: string[];
+    tunnels: AwsTunnel[];
+  };
+  dns: {
+    privateEndpoint: { privateIp: string };
+    forwarding: { inboundIp: string; resolverEndpointId: string; resolverRuleId: string; associationId: string };
+  };
+  probeFunction: { functionName: string };
+}
+
+/** `$.dns` inside the DNS branch: the inner Parallel's two branches, by name. */
+export type PrivateDnsPath = BuiltResources['dns'];
+
+/**
+ * Every field a task reads from or writes into the state, in whichever scope (the top level or a Parallel
+ * branch) it lives. Field names are unique across scopes, so one table serves all; the test checks each
+ * Parameters path against it and each ResultPath's output into it.
+ */
+export interface WorkflowStateFields extends ValidatedRequest {
+  gatewayAddress: GatewayAddress;
+  gatewayBuild: GatewayBuild;
+  customerGateway: CustomerGatewayCreated;
+  vpnGateway: VpnGatewayCreated;
+  vpnConnection: VpnConnectionCreated;
+  tunnelAddresses: TunnelAddresses;
+  privateEndpoint: PrivateEndpointAddress;
+  inboundEndpoint: InboundEndpointAddress;
+  forwardingGroup: ForwardingSecurityGroup;
+  outboundEndpoint: OutboundEndpoint;
+  forwardingRule: ForwardingRule;
+  ruleAssociation: RuleAssociation;
+  dns: PrivateDnsPath;
+  probeFunction: ProbeFunction;
+  built: BuiltResources;
+  tunnelCheck: TunnelsJoined | TunnelCheck;
+  probe: ProbeSummary;
+  probeAfterLock: ProbeSummary;
+}
+
+/** The input of "Summarise the environment": the whole state at the end (small and secret-free). */
+export interface FinishedState extends ValidatedRequest {
+  gatewayAddress: GatewayAddress;
+  built: BuiltResources;
+  tunnelCheck: TunnelCheck;
+  probe: ProbeSummary;
+  probeAfterLock?: ProbeSummary;
+}

@@ -1,0 +1,56 @@
+/** The Azure OpenAI (Cognitive Services) account and its model deployments. */
+import { ArmBadRequestError } from '../errors';
+import type { Body, Props, ResourceFamily, TypeRule } from './rule';
+import { baseBody, clone } from './shared';
+
+const cognitiveAccount: TypeRule = {
+  latency: { update: 'azure.openAiAccount.update' },
+  inProgressState: 'Accepted',
+  write({ existing, request, method }) {
+    const body: Body =
+      method === 'PATCH' && existing ? clone(existing.body) : { ...baseBody(request, existing), properties: { ...clone(existing?.body.properties ?? {}), ...clone(request.properties ?? {}) } };
+    if (method === 'PATCH') {
+      Object.assign(body.properties, clone(request.properties ?? {}));
+      if (request.tags !== undefined) body.tags = clone(request.tags);
+      if (request.sku !== undefined) body.sku = clone(request.sku);
+    }
+    body.kind ??= existing?.body.kind;
+    body.sku ??= existing?.body.sku;
+    const props = body.properties;
+    if (props.publicNetworkAccess !== undefined && !['Enabled', 'Disabled'].includes(props.publicNetworkAccess)) {
+      throw new ArmBadRequestError('InvalidRequestContent', `publicNetworkAccess must be 'Enabled' or 'Disabled' (got '${props.publicNetworkAccess}').`);
+    }
+    const before = existing?.body.properties.customSubDomainName;
+    if (before && props.customSubDomainName && String(props.customSubDomainName).toLowerCase() !== String(before).toLowerCase()) {
+      throw new ArmBadRequestError('CustomDomainNameImmutable', `customSubDomainName cannot be changed once set (it is '${before}').`);
+    }
+    if (props.customSubDomainName) props.endpoint = `https://${props.customSubDomainName}.openai.azure.com/`;
+    return body;
+  },
+  view(_ctx, store, resource, body) {
+    // Approved private endpoint connections, as the account reports them.
+    body.properties.privateEndpointConnections = store
+      .ofType('Microsoft.Network/privateEndpoints')
+      .filter((pe) => (pe.body.properties.privateLinkServiceConnections ?? []).some((c: Props) => String(c.properties?.privateLinkServiceId).toLowerCase() === resource.id.toLowerCase()))
+      .map((pe) => ({
+        id: `${resource.id}/privateEndpointConnections/${pe.name}.${store.guid(`pec:${pe.id}`)}`,
+        name: `${pe.name}.${store.guid(`pec:${pe.id}`)}`,
+        type: 'Microsoft.CognitiveServices/accounts/privateEndpointConnections',
+        properties: {
+          privateEndpoint: { id: pe.id },
+          groupIds: ['account'],
+          privateLinkServiceConnectionState: { status: 'Approved', description: 'Auto-Approved', actionsRequired: 'None' },
+          provisioningState: store.provisioningState(pe),
+        },
+      }));
+  },
+};
+
+export const cognitiveFamily: ResourceFamily = {
+  name: 'the Azure OpenAI account and its deployments',
+  rules: {
+    'Microsoft.CognitiveServices/accounts': cognitiveAccount,
+  },
+  // Deployments are seeded by the world and only read by the workflow.
+  ruleless: ['Microsoft.CognitiveServices/accounts/deployments'],
+};

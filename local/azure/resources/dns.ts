@@ -1,0 +1,150 @@
+/** Private DNS zones with their VNet links and A records, and the DNS Private Resolver with its inbound endpoint. */
+import type { ArmResource } from '../../cloud/state';
+import { ArmBadRequestError, ArmConflictError } from '../errors';
+import { sameType } from '../ids';
+import { parseIpv4, rangeHolds } from '../../network/ipv4';
+import type { Props, ResourceFamily, TypeRule } from './rule';
+import { allocatePrivateIp, baseBody, cidr, idOf, NETWORK_RETRY_AFTER, requireExisting, subnetPrefixes } from './shared';
+
+const privateDnsZone: TypeRule = {
+  latency: { create: 'azure.privateDnsZone.create' },
+  retryAfterSeconds: NETWORK_RETRY_AFTER,
+  write({ existing, request }) {
+    const body = baseBody(request, existing);
+    if (body.location !== 'global') {
+      throw new ArmBadRequestError('InvalidLocation', `Private DNS zones can only be created in location 'global' (got '${request.location}').`);
+    }
+    return body;
+  },
+  view(_ctx, store, resource, body) {
+    const links = store.children(resource.id, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks');
+    const records = store.children(resource.id, 'Microsoft.Network/privateDnsZones/A');
+    Object.assign(body.properties, {
+      maxNumberOfRecordSets: 25000,
+      numberOfRecordSets: 1 + records.length, // the SOA record is always there
+      maxNumberOfVirtualNetworkLinks: 1000,
+      numberOfVirtualNetworkLinks: links.length,
+      maxNumberOfVirtualNetworkLinksWithRegistration: 100,
+      numberOfVirtualNetworkLinksWithRegistration: links.filter((l) => l.body.properties.registrationEnabled).length,
+    });
+  },
+};
+
+const virtualNetworkLink: TypeRule = {
+  latency: { create: 'azure.virtualNetworkLink.create' },
+  retryAfterSeconds: NETWORK_RETRY_AFTER,
+  write({ store, target, existing, request }) {
+    const body = baseBody(request, existing);
+    const props = body.properties;
+    const vnetId = idOf(props.virtualNetwork);
+    requireExisting(store, vnetId, target.id, 'properties.virtualNetwork.id');
+    const duplicate = store
+      .children(target.parentId!, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks')
+      .find((l) => l.id.toLowerCase() !== target.id.toLowerCase() && String(idOf(l.body.properties.virtualNetwork)).toLowerCase() === vnetId!.toLowerCase());
+    if (duplicate) {
+      throw new ArmConflictError('Conflict', `A virtual network cannot be linked to the same Private DNS zone more than once (already linked by ${duplicate.id}).`);
+    }
+    props.registrationEnabled ??= false;
+    return body;
+  },
+  view(_ctx, store, resource, body) {
+    body.properties.virtualNetworkLinkState = store.inProgress(resource) ? 'InProgress' : 'Completed';
+  },
+};
+
+const privateDnsARecord: TypeRule = {
+  write({ existing, request }) {
+    const body = baseBody(request, existing);
+    delete body.location;
+    return body;
+  },
+};
+
+function systemData(resource: ArmResource): Props {
+  const at = (seconds: number) => new Date(Date.UTC(2025, 0, 1) + seconds * 1000).toISOString();
+  return {
+    createdAt: at(resource.operation?.startedAt ?? 0),
+    createdByType: 'Application',
+    lastModifiedAt: at(resource.operation?.startedAt ?? 0),
+    lastModifiedByType: 'Application',
+  };
+}
+
+const dnsResolver: TypeRule = {
+  resourceGuid: true,
+  latency: { create: 'azure.dnsResolver.create' },
+  retryAfterSeconds: NETWORK_RETRY_AFTER,
+  write({ store, target, existing, request }) {
+    const body = baseBody(request, existing);
+    const vnetId = idOf(body.properties.virtualNetwork);
+    requireExisting(store, vnetId, target.id, 'properties.virtualNetwork.id');
+    const other = store
+      .ofType('Microsoft.Network/dnsResolvers')
+      .find((r) => r.id.toLowerCase() !== target.id.toLowerCase() && String(idOf(r.body.properties.virtualNetwork)).toLowerCase() === vnetId!.toLowerCase());
+    if (other) {
+      throw new ArmBadRequestError('BadRequest', `Virtual network ${vnetId} already has a DNS resolver (${other.id}); only one DNS resolver is allowed per virtual network.`);
+    }
+    return body;
+  },
+  view(_ctx, store, resource, body) {
+    body.properties.dnsResolverState = store.provisioningState(resource) === 'Succeeded' ? 'Connected' : 'Disconnected';
+    (body as Props).systemData = systemData(resource);
+  },
+};
+
+const inboundEndpoint: TypeRule = {
+  resourceGuid: true,
+  latency: { create: 'azure.inboundEndpoint.create' },
+  retryAfterSeconds: NETWORK_RETRY_AFTER,
+  write({ store, target, existing, request }) {
+    const body = baseBody(request, existing);
+    const resolver = store.get(target.parentId!)!;
+    const configs: Props[] = Array.isArray(body.properties.ipConfigurations) ? body.properties.ipConfigurations : [];
+    if (!configs.length) throw new ArmBadRequestError('InvalidRequestFormat', 'Cannot parse the request: properties.ipConfigurations is required.');
+    const resolverVnet = String(idOf(resolver.body.properties.virtualNetwork) ?? '').toLowerCase();
+    const previous: Props[] = existing?.body.properties.ipConfigurations ?? [];
+    body.properties.ipConfigurations = configs.map((config, i) => {
+      const subnetRes = requireExisting(store, idOf(config.subnet), target.id, 'ipConfigurations[].subnet.id');
+      const delegated = (subnetRes.body.properties.delegations ?? []).some((d: Props) => sameType(String(d.properties?.serviceName), 'Microsoft.Network/dnsResolvers'));
+      if (!delegated) {
+        throw new ArmBadRequestError('InvalidSubnetDelegation', `Subnet ${subnetRes.id} must be delegated to Microsoft.Network/dnsResolvers to host an inbound endpoint.`);
+      }
+      if (!subnetRes.id.toLowerCase().startsWith(resolverVnet + '/')) {
+        throw new ArmBadRequestError('BadRequest', `Subnet ${subnetRes.id} is not in the DNS resolver's virtual network ${idOf(resolver.body.properties.virtualNetwork)}.`);
+      }
+      const usedBy = store
+        .all()
+        .filter((r) => sameType(r.type, 'Microsoft.Network/dnsResolvers/inboundEndpoints') || sameType(r.type, 'Microsoft.Network/dnsResolvers/outboundEndpoints'))
+        .find((r) => r.id.toLowerCase() !== target.id.toLowerCase() && JSON.stringify(r.body.properties).toLowerCase().includes(`"${subnetRes.id.toLowerCase()}"`));
+      if (usedBy) throw new ArmBadRequestError('BadRequest', `Subnet ${subnetRes.id} is already used by ${usedBy.id}; a resolver endpoint needs a dedicated subnet.`);
+      const method = config.privateIpAllocationMethod ?? 'Dynamic';
+      let ip: string;
+      if (method === 'Static') {
+        ip = config.privateIpAddress;
+        // A malformed address is refused as one outside the subnet, a 400 like every other refusal of the body.
+        const address = typeof ip === 'string' ? parseIpv4(ip) : undefined;
+        if (address === undefined || !rangeHolds(cidr(subnetPrefixes(subnetRes.body.properties)[0], 'subnet'), address)) {
+          throw new ArmBadRequestError('BadRequest', `Static privateIpAddress ${ip} is not inside subnet ${subnetRes.id}.`);
+        }
+      } else {
+        ip = previous[i]?.privateIpAddress ?? allocatePrivateIp(store, subnetRes);
+      }
+      return { ...config, privateIpAllocationMethod: method, privateIpAddress: ip };
+    });
+    return body;
+  },
+  view(_ctx, _store, resource, body) {
+    (body as Props).systemData = systemData(resource);
+  },
+};
+
+export const dnsFamily: ResourceFamily = {
+  name: 'private DNS zones, VNet links and records, and the DNS private resolver',
+  rules: {
+    'Microsoft.Network/privateDnsZones': privateDnsZone,
+    'Microsoft.Network/privateDnsZones/virtualNetworkLinks': virtualNetworkLink,
+    'Microsoft.Network/privateDnsZones/A': privateDnsARecord,
+    'Microsoft.Network/dnsResolvers': dnsResolver,
+    'Microsoft.Network/dnsResolvers/inboundEndpoints': inboundEndpoint,
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * The registry of resource families the emulated ARM serves: each family file holds the rules of the types
+ * that live together, and this list is the only place arm.ts learns them from. A type no family names is
+ * stored as sent and done at once (arm.ts's generic rule), with the caller's casing.
+ */
+import { cognitiveFamily } from './cognitive';
+import { dnsFamily } from './dns';
+import { endpointsFamily } from './endpoints';
+import { gatewaysFamily } from './gateways';
+import { networkFamily } from './network';
+import type { ResourceFamily, TypeRule } from './rule';
+import { securityFamily } from './security';
+
+export type { Body, ResourceFamily, TypeRule, WriteInput } from './rule';
+export { securityRuleEntry } from './security';
+export { storeSharedKey } from './gateways';
+export { supportedApiVersions } from './api-versions';
+
+/** Resource groups are answered by arm.ts itself, outside any provider's family. */
+const resourceGroupsFamily: ResourceFamily = {
+  name: 'resource groups',
+  rules: {},
+  ruleless: ['Microsoft.Resources/resourceGroups'],
+};
+
+export const RESOURCE_FAMILIES: readonly ResourceFamily[] = [
+  networkFamily,
+  gatewaysFamily,
+  securityFamily,
+  endpointsFamily,
+  dnsFamily,
+  cognitiveFamily,
+  resourceGroupsFamily,
+];
+
+const RULES = new Map<string, TypeRule>(
+  RESOURCE_FAMILIES.flatMap((family) => Object.entries(family.rules)).map(([type, rule]) => [type.toLowerCase(), rule]),
+);
+
+/** The rule of a type, whatever casing the caller used; undefined for types without one. */
+export function ruleFor(type: string): TypeRule | undefined {
+  return RULES.get(type.toLowerCase());
+}
+
+/** Canonical casing of every type a family serves (ARM answers with its own casing, not the caller's). */
+export const CANONICAL_TYPES: Record<string, string> = Object.fromEntries(
+  RESOURCE_FAMILIES.flatMap((family) => [...Object.keys(family.rules), ...(family.ruleless ?? [])]).map((type) => [type.toLowerCase(), type]),
+);
+
+export function canonicalType(type: string): string {
+  return CANONICAL_TYPES[type.toLowerCase()] ?? type;
+}
