@@ -4,6 +4,7 @@
  * Exit 0 every run succeeded, 1 one failed, 2 one was refused (nothing created) or bad arguments.
  */
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
 import { FaultSpecError, KNOWN_FAULTS, parseFaults } from '../local/faults';
 import type { LocalRunOptions, LocalRunResult } from '../local/runner';
 import { LocalOptionError } from '../local/runner/errors';
@@ -15,6 +16,23 @@ import { formatClock, formatDuration, ProgressDisplay } from './progress';
 const localRunner = () => require('../local/runner') as typeof import('../local/runner');
 /** The step lines of each execution, as the runner reports its events. */
 const progressDisplay = (_executionName: string, out: NodeJS.WritableStream) => new ProgressDisplay(out, { simulated: true });
+
+/**
+ * Several executions share one console: each gets plain lines (no rewritten status line, which the others would
+ * break) that start with its name.
+ */
+const namedProgressDisplay = (executionName: string, out: NodeJS.WritableStream) => {
+  let pending = '';
+  const named = new Writable({
+    write(chunk, _encoding, done) {
+      const lines = (pending + String(chunk)).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) out.write(`[${executionName}] ${line}\n`);
+      done();
+    },
+  });
+  return new ProgressDisplay(named, { simulated: true, fancy: false });
+};
 
 /** Modes of the contract whose issues come later: parsed, and refused until they exist. */
 const LATER_MODES = ['teardown', 'plan', 'health'] as const;
@@ -181,7 +199,8 @@ export function runDocument(requestFile: string | undefined, result: LocalRunRes
 
 /** The runs of the requests (several start together on one simulated clock, against the same clouds). */
 async function runRequests(args: LocalArguments, output: NodeJS.WritableStream | null): Promise<{ exitCode: ExitCode; runs: { file: string | undefined; result: LocalRunResult }[] }> {
-  const { exitCode, runs } = await localRunner().runLocalRequests({ ...args.options, requestFiles: args.requestFiles, output });
+  const progress = args.requestFiles.length > 1 ? namedProgressDisplay : progressDisplay;
+  const { exitCode, runs } = await localRunner().runLocalRequests({ ...args.options, requestFiles: args.requestFiles, output, ...(output ? { progress } : {}) });
   return { exitCode, runs: runs.map((result, index) => ({ file: args.requestFiles[index], result })) };
 }
 

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { executionName, requestHash } from '../functions/commons/naming';
-import { formatProblems, parseRequestText, type EnvironmentRequest, type RequestProblem } from '../functions/commons/request';
+import type { EnvironmentRequest, RequestProblem } from '../functions/commons/request/contract';
+import { formatProblems, parseRequestText } from '../functions/commons/request/schema';
 import { Command, PROCESS_IO, act, runCommand, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
 
 export type LoadedRequest =

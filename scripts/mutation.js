@@ -41,8 +41,9 @@ const SHARDS = [
     ],
   },
   { name: 'commons-clouds', files: ['functions/commons/cloud-errors.ts', 'functions/commons/arm.ts', 'functions/commons/naming.ts', 'functions/commons/callback-url.ts'] },
-  // The request contract, and whatever else commons/ holds.
-  { name: 'commons-request', files: ['functions/commons/'] },
+  // The request's contract and schema (commons/request/), and whatever else commons/ holds. The cross-check
+  // against the clouds lives in validate-request/, so it runs with the validator's shard above.
+  { name: 'commons-request', files: ['functions/commons/request/', 'functions/commons/'] },
 ];
 
 /** Every file of the mutation scope (stryker.config.json's `mutate`), relative to the project root. */

@@ -4,7 +4,7 @@
  * No message ever carries a secret.
  */
 import { encodeRefusal } from './refusal';
-import type { RequestProblem } from './request';
+import type { RequestProblem } from './request/contract';
 
 export class WorkflowError extends Error {
   constructor(message: string) {

@@ -4,7 +4,7 @@
  */
 import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { canonicalJson, environmentExecutionName, executionAttempt } from './naming';
-import type { EnvironmentRequest } from './request';
+import type { EnvironmentRequest } from './request/contract';
 
 /** `arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>` for a state machine ARN and a name. */
 export function executionArnFor(stateMachineArn: string, name: string): string {

@@ -7,7 +7,8 @@
  * tests check that.
  */
 import { createHash } from 'crypto';
-import { GATEWAY_SUBNET_NAME, parseOpenAiAccountId, type EnvironmentRequest, type SubnetPrefixField } from './request';
+import { GATEWAY_SUBNET_NAME, type EnvironmentRequest, type SubnetPrefixField } from './request/contract';
+import { parseOpenAiAccountId } from './request/schema';
 
 export const NAME_PREFIX = 'aoai-link';
 export const MANAGED_BY = 'aoai-private-link';

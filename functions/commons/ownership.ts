@@ -10,7 +10,7 @@
  * is not refused here: `declaredSharedResourceIds` is where such request fields are listed.
  */
 import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY } from './naming';
-import type { EnvironmentRequest, RequestProblem } from './request';
+import type { EnvironmentRequest, RequestProblem } from './request/contract';
 
 export interface NamedResource {
   cloud: 'aws' | 'azure';

@@ -12,7 +12,7 @@
  * escaped once more inside it: a refusal keeps the problems that fit {@link REFUSAL_MESSAGE_BUDGET} and says
  * how many it left out, so what arrives is always whole JSON.
  */
-import type { RequestProblem } from './request';
+import type { RequestProblem } from './request/contract';
 import { redactText } from './redact';
 
 export type { RequestProblem };

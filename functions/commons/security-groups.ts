@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { lookUpThenCreateOnce } from './ec2';
 import { ec2TagFilters, ec2TagSpecifications } from './naming';
-import type { EnvironmentRequest } from './request';
+import type { EnvironmentRequest } from './request/contract';
 import { invocationLog } from './logger';
 
 function sameProtocolAndPorts(a: IpPermission, b: IpPermission): boolean {

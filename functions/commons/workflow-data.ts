@@ -2,7 +2,7 @@
  * The workflow's data, in one place: what travels in the Step Functions state, from the environment request to
  * the final summary. Read it top to bottom to follow a request through the workflow:
  *
- *   1. the request (commons/request.ts), checked by "Check the request against both clouds", which adds
+ *   1. the request (commons/request/contract.ts), checked by "Check the request against both clouds", which adds
  *      `facts`: the little the later steps need to know about the clouds ({@link EnvironmentFacts});
  *   2. each task's input (what its Parameters pass: the request, the facts and earlier results, never a secret)
  *      and output (what its ResultPath keeps), per function and action ({@link WorkflowActions});
@@ -10,14 +10,14 @@
  *      ({@link FinishedState}); the summary itself is what functions/summarise/summarise.ts returns.
  *
  * `facts` has one meaning in the state: {@link EnvironmentFacts}. What the validator reads from both clouds to
- * cross-check the request is `CloudFacts` (commons/request.ts): it stays inside that one step.
+ * cross-check the request is `CloudFacts` (validate-request/cross-check.ts): it stays inside that one step.
  *
  * test/commons/workflow-data.test.ts checks with the TypeScript compiler that the ASL's Parameters and
  * ResultPaths agree with these types. Secrets never appear here: tunnel keys travel as Secrets Manager ARNs.
  */
-import type { EnvironmentRequest } from './request';
+import type { EnvironmentRequest } from './request/contract';
 
-export type { EnvironmentRequest } from './request';
+export type { EnvironmentRequest } from './request/contract';
 
 // ---------------------------------------------------------------------------------------------------------
 // The first step

@@ -12,7 +12,8 @@
  */
 import { ExecutionStatus, SFNClient } from '@aws-sdk/client-sfn';
 import { callbackChecksOfThisProcess, callbackTargetProblem, type CallbackChecks } from '../commons/callback-url';
-import { MAX_REQUEST_BYTES, parseRequestText, shownProblems } from '../commons/request';
+import { MAX_REQUEST_BYTES } from '../commons/request/contract';
+import { parseRequestText, shownProblems } from '../commons/request/schema';
 import { SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, headerValue, verifySignature } from '../commons/signature';
 import { consoleUrl, startRequest } from '../commons/executions';
 import { HttpAnswer, ProxyEvent, json, rawBody } from '../commons/http';

@@ -18,7 +18,7 @@ import { cidrContains } from '../commons/cidr';
 import { isNotFound, rememberSecret, toWorkflowError } from '../commons/cloud-errors';
 import { ResourceNotReady, TransientCloudError } from '../commons/errors';
 import { resourceNames, type TunnelNames } from '../commons/naming';
-import type { EnvironmentRequest } from '../commons/request';
+import type { EnvironmentRequest } from '../commons/request/contract';
 import type { EnvironmentFacts } from '../commons/workflow-data';
 
 const NET = API_VERSIONS.network;

@@ -11,7 +11,7 @@ import { rememberSecret } from '../commons/cloud-errors';
 import { TunnelsDown } from '../commons/errors';
 import { invocationLog } from '../commons/logger';
 import { armTags, resourceNames, type TunnelNames } from '../commons/naming';
-import type { EnvironmentRequest } from '../commons/request';
+import type { EnvironmentRequest } from '../commons/request/contract';
 import type { AwsTunnel, LocalNetworkGatewaysOutcome, TunnelCheck, TunnelCheckInput, TunnelInput, TunnelsJoined, TunnelState } from '../commons/workflow-data';
 import { explainTunnelsDown } from './diagnosis';
 

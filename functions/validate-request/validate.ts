@@ -30,14 +30,9 @@ import { RequestRefused } from '../commons/errors';
 import { resourceNames, type AzureResourceName } from '../commons/naming';
 import { declaredSharedResourceIds, foreignResourceProblems, tagObject, type NamedResource } from '../commons/ownership';
 import { allPages } from '../commons/pages';
-import {
-  crossCheckRequest,
-  shownProblems,
-  validateRequestDocument,
-  type CloudFacts,
-  type EnvironmentRequest,
-  type RequestProblem,
-} from '../commons/request';
+import type { EnvironmentRequest, RequestProblem } from '../commons/request/contract';
+import { shownProblems, validateRequestDocument } from '../commons/request/schema';
+import { crossCheckRequest, type CloudFacts } from './cross-check';
 
 import type { EnvironmentFacts, ValidatedRequest } from '../commons/workflow-data';
 

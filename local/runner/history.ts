@@ -9,20 +9,23 @@
  */
 import type { TaskInfo } from './definition';
 
-/** An execution history event in the shape of Step Functions' GetExecutionHistory (the fields the local runs use). */
+/**
+ * An execution history event in the shape of Step Functions' GetExecutionHistory: the fields the local runs write
+ * and the command line's progress display reads (of real executions too).
+ */
 export interface HistoryEvent {
   id: number;
   previousEventId?: number;
   /** e.g. ExecutionStarted, TaskStateEntered, TaskStateExited, WaitStateEntered, TaskFailed, ExecutionSucceeded. */
   type: string;
-  /** Start of the run plus the simulated seconds. */
+  /** Real runs: the event time. Local runs: start of the run plus the simulated seconds. */
   timestamp: Date | string;
   stateEnteredEventDetails?: { name: string; input?: string };
   stateExitedEventDetails?: { name: string; output?: string };
   executionSucceededEventDetails?: { output?: string };
   executionFailedEventDetails?: { error?: string; cause?: string };
   taskFailedEventDetails?: { resourceType?: string; resource?: string; error?: string; cause?: string };
-  /** Simulated seconds since the execution started. */
+  /** Local runs only: simulated seconds since the execution started. */
   simulatedSeconds?: number;
 }
 

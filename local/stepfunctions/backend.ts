@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { HistoryEvent } from '../../cli/history';
+import type { HistoryEvent } from '../runner/history';
 import { projectRoot } from '../runner/project';
 import { redriveDefinition, type RedriveDefinition } from './redrive';
 // Types only (erased at run time): the runner itself is loaded lazily below.

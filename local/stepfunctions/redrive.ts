@@ -10,7 +10,7 @@
  * branch that had finished becomes a Pass state holding its recorded output. Those Pass states show in the
  * redrive's part of the history (the service's history has no such states).
  */
-import type { HistoryEvent } from '../../cli/history';
+import type { HistoryEvent } from '../runner/history';
 
 type State = Record<string, any> & { Type: string };
 

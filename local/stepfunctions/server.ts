@@ -15,7 +15,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HistoryEvent } from '../../cli/history';
+import type { HistoryEvent } from '../runner/history';
 import { ExecutionEnd, LocalExecutionBackend } from './backend';
 import { NotRedrivable } from './redrive';
 

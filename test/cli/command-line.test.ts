@@ -165,6 +165,31 @@ describe('--json', () => {
     expect(run.out).not.toMatch(/^\[\d\d:\d\d:\d\d\]/m);
   }, 120_000);
 
+  it('local without --json shows progress: each state entered and finished, on the simulated clock', async () => {
+    const run = await runBin(['local', '--out', path.join(dir, 'progress-run')]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^\[00:00:00\] > Check the request against both clouds$/m);
+    expect(run.out).toMatch(/^\[00:00:00\] \+ Check the request against both clouds \(0 s\)$/m);
+    expect(run.out).toMatch(/^\[\d\d:\d\d:\d\d\] \+ Lock the OpenAI account's public network access/m);
+  }, 120_000);
+
+  it('local with several requests prefixes each progress line with its execution name', async () => {
+    const fixtures = path.join(__dirname, '..', 'local-runner', 'fixtures');
+    const run = await runBin([
+      'local',
+      path.join(__dirname, '..', '..', 'events', 'new-environment.json'),
+      path.join(fixtures, 'second-vpc.request.json'),
+      '--world',
+      path.join(fixtures, 'two-vpcs.world.json'),
+      '--out',
+      path.join(dir, 'two-runs'),
+    ]);
+    expect(run.code).toBe(0);
+    const names = [...new Set([...run.out.matchAll(/^\[([a-z0-9-]+)\] \[\d\d:\d\d:\d\d\] > Check the request against both clouds$/gm)].map((m) => m[1]))];
+    expect(names).toHaveLength(2);
+    for (const name of names) expect(run.out).toMatch(new RegExp(`^\\[${name}\\] \\[\\d\\d:\\d\\d:\\d\\d\\] \\+ Check the request against both clouds`, 'm'));
+  }, 180_000);
+
   describe('against the local Step Functions endpoint', () => {
     let backend: ManualBackend;
     let server: LocalStepFunctions;

@@ -4,7 +4,7 @@
  * refused when any answer is not public; the intake refuses them the same way.
  */
 import { callbackHostProblem, callbackTargetProblem, nonPublicAddressReason } from '../../functions/commons/callback-url';
-import { validateRequestDocument } from '../../functions/commons/request';
+import { validateRequestDocument } from '../../functions/commons/request/schema';
 import { handleIntake } from '../../functions/intake/intake';
 import type { LocalStepFunctions } from '../../local/stepfunctions/server';
 import { ManualBackend, SECRET, STATE_MACHINE_ARN, localSfn, sampleRequest, webhookEvent } from '../intake/support';

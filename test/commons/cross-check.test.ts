@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { crossCheckRequest, validateRequestDocument, type CloudFacts, type EnvironmentRequest } from '../../functions/commons/request';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
+import { validateRequestDocument } from '../../functions/commons/request/schema';
+import { crossCheckRequest, type CloudFacts } from '../../functions/validate-request/cross-check';
 import { subnetNamesByPrefixField } from '../../functions/commons/naming';
 
 function defaultRequest(): EnvironmentRequest {

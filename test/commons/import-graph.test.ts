@@ -76,3 +76,14 @@ test('the check sees each kind of import it forbids', () => {
   const allowed = "import { redact } from '../commons/redact';\nimport { notifyTicket } from './notify';\nimport { LAMBDAS } from '../catalog';\nimport { SFNClient } from '@aws-sdk/client-sfn';";
   expect(problemsIn([file], () => allowed)).toEqual([]);
 });
+
+test('local mode never imports the command line: the CLI drives local mode, not the other way round', () => {
+  const LOCAL = path.join(ROOT, 'local');
+  const CLI = path.join(ROOT, 'cli');
+  const problems = sourceFiles(LOCAL).flatMap((file) =>
+    importsOf(readFileSync(file, 'utf8'))
+      .filter((specifier) => specifier.startsWith('.') && within(path.resolve(path.dirname(file), specifier), CLI))
+      .map((specifier) => `${path.relative(ROOT, file)} imports ${specifier}`),
+  );
+  expect(problems).toEqual([]);
+});

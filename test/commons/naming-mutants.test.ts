@@ -17,7 +17,8 @@ import {
   requestHash,
   resourceNames,
 } from '../../functions/commons/naming';
-import { validateRequestDocument, type EnvironmentRequest } from '../../functions/commons/request';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
+import { validateRequestDocument } from '../../functions/commons/request/schema';
 
 function request(environmentId: string, change: (document: any) => void = () => undefined): EnvironmentRequest {
   const document = JSON.parse(fs.readFileSync(path.join(__dirname, '../../events/new-environment.json'), 'utf8'));

@@ -14,7 +14,8 @@ import {
   standardTags,
   subnetNamesByPrefixField,
 } from '../../functions/commons/naming';
-import { validateRequestDocument, type EnvironmentRequest } from '../../functions/commons/request';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
+import { validateRequestDocument } from '../../functions/commons/request/schema';
 
 function request(overrides: (document: any) => void = () => {}): EnvironmentRequest {
   const document = JSON.parse(fs.readFileSync(path.join(__dirname, '../../events/new-environment.json'), 'utf8'));

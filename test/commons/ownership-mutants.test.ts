@@ -3,7 +3,8 @@
  */
 import { standardTags } from '../../functions/commons/naming';
 import { carriesOurTags, declaredSharedResourceIds, foreignResourceProblems, isOurs, tagObject, type NamedResource } from '../../functions/commons/ownership';
-import { validateRequestDocument, type EnvironmentRequest } from '../../functions/commons/request';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
+import { validateRequestDocument } from '../../functions/commons/request/schema';
 import * as fs from 'fs';
 import * as path from 'path';
 

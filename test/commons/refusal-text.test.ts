@@ -3,7 +3,15 @@
  * cannot put terminal escapes, fake lines or 5,000 characters into a ticket, a log or the console; and
  * deployment names that a URL would collapse ("." and "..") are refused by syntax.
  */
-import { displayText, formatProblems, MAX_ECHOED_VALUE, MAX_PROBLEM_MESSAGE, MAX_PROBLEM_PATH, parseRequestText, validateRequestDocument } from '../../functions/commons/request';
+import {
+  displayText,
+  formatProblems,
+  MAX_ECHOED_VALUE,
+  MAX_PROBLEM_MESSAGE,
+  MAX_PROBLEM_PATH,
+  parseRequestText,
+  validateRequestDocument,
+} from '../../functions/commons/request/schema';
 import { sampleRequest } from '../intake/support';
 
 function problemsOf(patch: (request: any) => void) {

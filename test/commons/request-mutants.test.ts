@@ -4,9 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { EnvironmentRequest, RequestValidation } from '../../functions/commons/request/contract';
 import {
   closestName,
-  crossCheckRequest,
   describeJsonType,
   displayText,
   formatProblems,
@@ -15,10 +15,8 @@ import {
   parseRequestText,
   shownProblems,
   validateRequestDocument,
-  type CloudFacts,
-  type EnvironmentRequest,
-  type RequestValidation,
-} from '../../functions/commons/request';
+} from '../../functions/commons/request/schema';
+import { crossCheckRequest, type CloudFacts } from '../../functions/validate-request/cross-check';
 import { subnetNamesByPrefixField } from '../../functions/commons/naming';
 
 const DEFAULT_TEXT = fs.readFileSync(path.join(__dirname, '../../events/new-environment.json'), 'utf8');

@@ -1,15 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { MAX_REQUEST_BYTES, type RequestProblem, type RequestValidation } from '../../functions/commons/request/contract';
 import {
   closestName,
   formatProblems,
-  MAX_REQUEST_BYTES,
   parseOpenAiAccountId,
   parseRequestText,
   validateRequestDocument,
-  type RequestProblem,
-  type RequestValidation,
-} from '../../functions/commons/request';
+} from '../../functions/commons/request/schema';
 
 const DEFAULT_TEXT = fs.readFileSync(path.join(__dirname, '../../events/new-environment.json'), 'utf8');
 

@@ -4,7 +4,7 @@
  * (started, already, busy) in each state the environment's latest execution can be in, races included.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { EnvironmentRequest } from '../../functions/commons/request';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
 import {
   consoleUrl,
   describeIfExists,

@@ -7,7 +7,7 @@
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { useLocalCallbackChecks } from '../../functions/commons/callback-url';
-import { MAX_REQUEST_BYTES } from '../../functions/commons/request';
+import { MAX_REQUEST_BYTES } from '../../functions/commons/request/contract';
 import { json, rawBody } from '../../functions/commons/http';
 import { handleIntake, type IntakeDeps } from '../../functions/intake/intake';
 import { SigningSecretUnavailable, cachedSecret } from '../../functions/commons/secret';

@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { MAX_REQUEST_BYTES } from '../../functions/commons/request';
+import { MAX_REQUEST_BYTES } from '../../functions/commons/request/contract';
 import { IntakeDeps, handleIntake } from '../../functions/intake/intake';
 import { handleStatus } from '../../functions/environment-status/status';
 import type { LocalStepFunctions } from '../../local/stepfunctions/server';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { associateRule, createForwardingRule, createOutboundEndpoint } from '../../functions/aws-dns/aws-dns';
 import { resourceNames } from '../../functions/commons/naming';
-import type { EnvironmentRequest } from '../../functions/commons/request';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
 import { SUBNET_A, SUBNET_C, VPC_ID, errorOf, startHarness, type Harness } from './helpers';
 import { FACTS } from '../workflow/vpn-support';
 

@@ -7,7 +7,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { associateRule, checkRuleAssociation, createForwardingRule, createForwardingSecurityGroup, createOutboundEndpoint } from '../../functions/aws-dns/aws-dns';
-import type { EnvironmentRequest } from '../../functions/commons/request';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
 import type { CloudState } from '../../local/cloud/state';
 import { Latencies } from '../../local/latency';
 import { NetworkModel } from '../../local/network/model';

@@ -5,7 +5,7 @@
  */
 import { handler } from '../../functions/summarise/handler';
 import { summarise, type FinishedState } from '../../functions/summarise/summarise';
-import type { EnvironmentRequest } from '../../functions/commons/request';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
 import { sampleRequest } from '../intake/support';
 import { lambdaContext } from '../support/lambda-context';
 import { logLines } from '../support/log-lines';

@@ -1,64 +1,27 @@
 /**
- * The environment request (contract: shared/contracts/environment-request.md, version 1): its type, the one
- * static validator every entry point uses (webhook, command line, StartExecution), and the pure cross-check
- * against facts read from both clouds.
+ * The request's schema: the one static validator every entry point uses (webhook, command line,
+ * StartExecution), with its plain-words messages, and the one collector through which every refusal text passes.
  *
  * Hand-rolled rather than a schema library: the product wants every problem at once, each with its field path
  * and a plain-words message ("did you mean …?", "the network address is …"), and no runtime dependencies.
  */
-import { callbackHostProblem, type CallbackAllowance } from './callback-url';
-import { cidrContains, cidrOverlaps, formatCidr, parseCidr, type Cidr } from './cidr';
-
-export const REQUEST_VERSION = 1;
-export const MAX_REQUEST_BYTES = 16 * 1024;
-
-export type PublicNetworkAccessOption = 'disable-after-probe' | 'disable-first' | 'keep';
-export type TunnelsOption = 'both' | 'one';
-
-export interface EnvironmentRequest {
-  version: 1;
-  environmentId: string;
-  ticket?: { id?: string; callbackUrl?: string };
-  aws: {
-    region: string;
-    vpcId: string;
-    routeTableIds: string[];
-    resolverSubnetIds: string[];
-    probeSubnetIds: string[];
-  };
-  azure: {
-    subscriptionId: string;
-    resourceGroup: string;
-    virtualNetworkName: string;
-    gatewaySubnetPrefix: string;
-    privateEndpointSubnetPrefix: string;
-    dnsResolverSubnetPrefix: string;
-    gatewaySku: string;
-    openAiAccountId: string;
-    openAiDeployment: string;
-  };
-  options: { publicNetworkAccess: PublicNetworkAccessOption; tunnels: TunnelsOption };
-}
-
-/** `path` is a field path like "azure.gatewaySubnetPrefix" or "aws.resolverSubnetIds[1]", or "(document)". */
-export interface RequestProblem {
-  path: string;
-  message: string;
-}
-
-export type RequestValidation = { ok: true; request: EnvironmentRequest } | { ok: false; problems: RequestProblem[] };
-
-export const DOCUMENT_PATH = '(document)';
-export const PUBLIC_NETWORK_ACCESS_OPTIONS: readonly PublicNetworkAccessOption[] = ['disable-after-probe', 'disable-first', 'keep'];
-export const TUNNELS_OPTIONS: readonly TunnelsOption[] = ['both', 'one'];
-export const DEFAULT_OPTIONS: EnvironmentRequest['options'] = { publicNetworkAccess: 'disable-after-probe', tunnels: 'both' };
-export const GATEWAY_SKUS = ['VpnGw1AZ', 'VpnGw2AZ', 'VpnGw3AZ', 'VpnGw4AZ', 'VpnGw5AZ'] as const;
-export const DEFAULT_GATEWAY_SKU = 'VpnGw1AZ';
-export const GATEWAY_SUBNET_NAME = 'GatewaySubnet';
-
-/** The three Azure subnet prefix fields, in the order problems about them are reported. */
-export const SUBNET_PREFIX_FIELDS = ['gatewaySubnetPrefix', 'privateEndpointSubnetPrefix', 'dnsResolverSubnetPrefix'] as const;
-export type SubnetPrefixField = (typeof SUBNET_PREFIX_FIELDS)[number];
+import { callbackHostProblem, type CallbackAllowance } from '../callback-url';
+import { cidrOverlaps, formatCidr, parseCidr } from '../cidr';
+import {
+  DEFAULT_GATEWAY_SKU,
+  DEFAULT_OPTIONS,
+  DOCUMENT_PATH,
+  GATEWAY_SKUS,
+  MAX_REQUEST_BYTES,
+  PUBLIC_NETWORK_ACCESS_OPTIONS,
+  REQUEST_VERSION,
+  SUBNET_PREFIX_FIELDS,
+  TUNNELS_OPTIONS,
+  type EnvironmentRequest,
+  type RequestProblem,
+  type RequestValidation,
+  type SubnetPrefixField,
+} from './contract';
 
 // ---------------------------------------------------------------------------------------------------------
 // Field syntax. Each check returns a plain-words message, or undefined when the value is fine.
@@ -623,151 +586,4 @@ export function shownProblems(problems: RequestProblem[]): RequestProblem[] {
 /** One line per problem: "path: message". */
 export function formatProblems(problems: RequestProblem[]): string {
   return problems.map((problem) => `${problem.path}: ${problem.message}`).join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Cross-check against cloud facts
-// ---------------------------------------------------------------------------------------------------------
-
-export interface CloudFacts {
-  vpc?: { cidrBlocks: string[] };
-  subnets: Record<string, { vpcId: string; availabilityZone: string; cidrBlock: string } | undefined>;
-  routeTables: Record<string, { vpcId: string } | undefined>;
-  vnet?: { location: string; addressPrefixes: string[]; subnets: { name: string; addressPrefix: string }[] };
-  openAiAccount?: { kind: string; customSubDomainName?: string; location: string; deployments?: string[] };
-}
-
-/** Account kinds that serve the OpenAI endpoint through a private endpoint with group id "account". */
-export const OPENAI_ACCOUNT_KINDS = ['OpenAI', 'AIServices'] as const;
-
-/**
- * Contradictions between the request and what the clouds report. `undefined` facts mean "not found".
- * `ownSubnetNames` maps each subnet prefix field (gatewaySubnetPrefix, privateEndpointSubnetPrefix,
- * dnsResolverSubnetPrefix) to the subnet name the workflow gives it (GatewaySubnet when absent): an existing
- * subnet with that name and the same prefix was created by an earlier run and is not a conflict.
- */
-export function crossCheckRequest(request: EnvironmentRequest, facts: CloudFacts, ownSubnetNames: Record<string, string>): RequestProblem[] {
-  const out = new Collector();
-  checkVpc(request, facts, out);
-  checkSubnets(request, facts, out);
-  checkRouteTables(request, facts, out);
-  checkVnet(request, facts, ownSubnetNames, out);
-  checkAccount(request, facts, out);
-  return out.problems;
-}
-
-function checkVpc(request: EnvironmentRequest, facts: CloudFacts, out: Collector): void {
-  if (!facts.vpc) out.add('aws.vpcId', `VPC ${request.aws.vpcId} was not found in ${request.aws.region}`);
-}
-
-function checkSubnets(request: EnvironmentRequest, facts: CloudFacts, out: Collector): void {
-  const { vpcId, region } = request.aws;
-  const zones = new Set<string>();
-  let resolverSubnetsFound = 0;
-  for (const field of ['resolverSubnetIds', 'probeSubnetIds'] as const) {
-    request.aws[field].forEach((subnetId, index) => {
-      const path = `aws.${field}[${index}]`;
-      const subnet = facts.subnets[subnetId];
-      if (!subnet) {
-        out.add(path, `subnet ${subnetId} was not found in ${region}`);
-        return;
-      }
-      if (subnet.vpcId !== vpcId) {
-        out.add(path, `subnet ${subnetId} belongs to ${subnet.vpcId}, not to aws.vpcId (${vpcId})`);
-        return;
-      }
-      if (field === 'resolverSubnetIds') {
-        resolverSubnetsFound++;
-        zones.add(subnet.availabilityZone);
-      }
-    });
-  }
-  // Only meaningful once at least two subnets are usable; missing ones were reported above.
-  if (resolverSubnetsFound >= 2 && zones.size < 2) {
-    out.add(
-      'aws.resolverSubnetIds',
-      `the resolver subnets must be in at least 2 different availability zones; all are in ${[...zones][0]}`,
-    );
-  }
-}
-
-function checkRouteTables(request: EnvironmentRequest, facts: CloudFacts, out: Collector): void {
-  const { vpcId, region } = request.aws;
-  request.aws.routeTableIds.forEach((routeTableId, index) => {
-    const path = `aws.routeTableIds[${index}]`;
-    const table = facts.routeTables[routeTableId];
-    if (!table) out.add(path, `route table ${routeTableId} was not found in ${region}`);
-    else if (table.vpcId !== vpcId) out.add(path, `route table ${routeTableId} belongs to ${table.vpcId}, not to aws.vpcId (${vpcId})`);
-  });
-}
-
-function checkVnet(request: EnvironmentRequest, facts: CloudFacts, ownSubnetNames: Record<string, string>, out: Collector): void {
-  const { virtualNetworkName, resourceGroup } = request.azure;
-  const vnet = facts.vnet;
-  if (!vnet) {
-    out.add('azure.virtualNetworkName', `virtual network ${virtualNetworkName} was not found in resource group ${resourceGroup}`);
-    return;
-  }
-  const space = validBlocks(vnet.addressPrefixes);
-  const spaceText = vnet.addressPrefixes.join(', ') || 'none';
-  for (const field of SUBNET_PREFIX_FIELDS) {
-    const path = `azure.${field}`;
-    const prefix = request.azure[field];
-    const ownName = ownSubnetNames[field] ?? (field === 'gatewaySubnetPrefix' ? GATEWAY_SUBNET_NAME : undefined);
-    if (!space.some((block) => cidrContains(block, prefix))) {
-      out.add(path, `${prefix} is outside the address space of ${virtualNetworkName} (${spaceText})`);
-    }
-    for (const existing of vnet.subnets) {
-      const existingBlock = parseCidr(existing.addressPrefix);
-      const isOurName = ownName !== undefined && existing.name.toLowerCase() === ownName.toLowerCase();
-      if (isOurName && existingBlock && sameBlock(existingBlock, prefix)) continue; // ours, from an earlier run
-      if (isOurName) {
-        // The name is taken with another prefix: creating ours would change (or fail on) that subnet.
-        out.add(path, `subnet ${existing.name} already exists in ${virtualNetworkName} with prefix ${existing.addressPrefix}, not ${prefix}`);
-      } else if (existingBlock && cidrOverlaps(existingBlock, prefix)) {
-        out.add(path, `${prefix} overlaps the existing subnet ${existing.name} (${existing.addressPrefix})`);
-      }
-    }
-  }
-  if (facts.vpc) {
-    for (const vpcBlock of validBlocks(facts.vpc.cidrBlocks)) {
-      for (const vnetBlock of space) {
-        if (cidrOverlaps(vpcBlock, vnetBlock)) {
-          out.add(
-            'aws.vpcId',
-            `the VPC CIDR ${formatCidr(vpcBlock)} overlaps the address space of ${virtualNetworkName} (${formatCidr(vnetBlock)}); the VPN cannot route between overlapping ranges`,
-          );
-        }
-      }
-    }
-  }
-}
-
-function checkAccount(request: EnvironmentRequest, facts: CloudFacts, out: Collector): void {
-  const account = facts.openAiAccount;
-  const path = 'azure.openAiAccountId';
-  if (!account) {
-    out.add(path, `the account ${request.azure.openAiAccountId} was not found`);
-    return;
-  }
-  if (!OPENAI_ACCOUNT_KINDS.some((kind) => kind.toLowerCase() === account.kind.toLowerCase())) {
-    out.add(path, `the account is of kind ${account.kind}; expected ${OPENAI_ACCOUNT_KINDS.join(' or ')}`);
-  }
-  if (!account.customSubDomainName) {
-    out.add(path, 'the account has no custom subdomain; private endpoints need one (set it on the account once: it cannot be changed later)');
-  }
-  if (account.deployments && !account.deployments.includes(request.azure.openAiDeployment)) {
-    // The full list is more helpful than a guess: deployment names differ by digits (gpt-4o vs gpt-35).
-    const list = account.deployments.length ? `it has ${account.deployments.join(', ')}` : 'it has none';
-    out.add('azure.openAiDeployment', `deployment ${request.azure.openAiDeployment} was not found on the account (${list})`);
-  }
-}
-
-function validBlocks(texts: string[]): Cidr[] {
-  return texts.map((text) => parseCidr(text)).filter((block): block is Cidr => block !== undefined);
-}
-
-function sameBlock(block: Cidr, text: string): boolean {
-  const other = parseCidr(text);
-  return other !== undefined && block.network === other.network && block.prefixLength === other.prefixLength;
 }

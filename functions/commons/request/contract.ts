@@ -1,0 +1,57 @@
+/**
+ * The environment request's contract (shared/contracts/environment-request.md, version 1): the request's type,
+ * a problem's shape, and the fixed values every entry point and every step agree on. No checks live here: the
+ * schema walker (schema.ts) checks a document against these, and the validator's cross-check
+ * (validate-request/cross-check.ts) checks a valid request against what the clouds report.
+ */
+
+export const REQUEST_VERSION = 1;
+export const MAX_REQUEST_BYTES = 16 * 1024;
+
+export type PublicNetworkAccessOption = 'disable-after-probe' | 'disable-first' | 'keep';
+export type TunnelsOption = 'both' | 'one';
+
+export interface EnvironmentRequest {
+  version: 1;
+  environmentId: string;
+  ticket?: { id?: string; callbackUrl?: string };
+  aws: {
+    region: string;
+    vpcId: string;
+    routeTableIds: string[];
+    resolverSubnetIds: string[];
+    probeSubnetIds: string[];
+  };
+  azure: {
+    subscriptionId: string;
+    resourceGroup: string;
+    virtualNetworkName: string;
+    gatewaySubnetPrefix: string;
+    privateEndpointSubnetPrefix: string;
+    dnsResolverSubnetPrefix: string;
+    gatewaySku: string;
+    openAiAccountId: string;
+    openAiDeployment: string;
+  };
+  options: { publicNetworkAccess: PublicNetworkAccessOption; tunnels: TunnelsOption };
+}
+
+/** `path` is a field path like "azure.gatewaySubnetPrefix" or "aws.resolverSubnetIds[1]", or "(document)". */
+export interface RequestProblem {
+  path: string;
+  message: string;
+}
+
+export type RequestValidation = { ok: true; request: EnvironmentRequest } | { ok: false; problems: RequestProblem[] };
+
+export const DOCUMENT_PATH = '(document)';
+export const PUBLIC_NETWORK_ACCESS_OPTIONS: readonly PublicNetworkAccessOption[] = ['disable-after-probe', 'disable-first', 'keep'];
+export const TUNNELS_OPTIONS: readonly TunnelsOption[] = ['both', 'one'];
+export const DEFAULT_OPTIONS: EnvironmentRequest['options'] = { publicNetworkAccess: 'disable-after-probe', tunnels: 'both' };
+export const GATEWAY_SKUS = ['VpnGw1AZ', 'VpnGw2AZ', 'VpnGw3AZ', 'VpnGw4AZ', 'VpnGw5AZ'] as const;
+export const DEFAULT_GATEWAY_SKU = 'VpnGw1AZ';
+export const GATEWAY_SUBNET_NAME = 'GatewaySubnet';
+
+/** The three Azure subnet prefix fields, in the order problems about them are reported. */
+export const SUBNET_PREFIX_FIELDS = ['gatewaySubnetPrefix', 'privateEndpointSubnetPrefix', 'dnsResolverSubnetPrefix'] as const;
+export type SubnetPrefixField = (typeof SUBNET_PREFIX_FIELDS)[number];
