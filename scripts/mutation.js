@@ -103,7 +103,9 @@ function runShard(shard, files, strykerOptions) {
   writeFileSync(configFile, JSON.stringify(strykerConfig(shard, files), null, 2));
   const started = Date.now();
   console.log(`mutation: shard ${shard} (${files.length} files) started ${new Date(started).toISOString()}`);
-  const run = spawnSync(process.execPath, [require.resolve('@stryker-mutator/core/bin/stryker.js'), 'run', configFile, '--incremental', ...strykerOptions], {
+  // The package's bin script: its exports map does not let require.resolve name it.
+  const stryker = path.join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
+  const run = spawnSync(process.execPath, [stryker, 'run', configFile, '--incremental', ...strykerOptions], {
     cwd: root,
     stdio: 'inherit',
   });
