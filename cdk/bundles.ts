@@ -60,7 +60,6 @@ export function buildBundle(id: string, entry: string, options: BundleOptions = 
     target: TARGET,
     format: 'cjs',
     minify,
-    keepNames: true,
     mainFields: BUNDLE_MAIN_FIELDS,
     alias: FUNCTION_BUNDLE_ALIASES,
     absWorkingDir: PROJECT_ROOT,

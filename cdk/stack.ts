@@ -315,7 +315,6 @@ export class AoaiLinkStack extends Stack {
         // Small bundles start fast; the source map (with NODE_OPTIONS=--enable-source-maps, fillEnvironment) keeps
         // the function logs' stack traces pointing at the sources.
         minify: true,
-        keepNames: true,
         sourceMap: true,
         // Bundle the AWS SDK too: the versions tested here are the versions that run.
         externalModules: [],

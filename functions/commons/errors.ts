@@ -6,11 +6,12 @@
 import { encodeRefusal } from './refusal';
 import type { RequestProblem } from './request/contract';
 
+/**
+ * Each error names itself with a string, not its class's name: the bundles are minified, and a minifier renames
+ * classes.
+ */
 export class WorkflowError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  override name = 'WorkflowError';
 }
 
 /**
@@ -18,6 +19,7 @@ export class WorkflowError extends Error {
  * message carries them as JSON, since only the message reaches Step Functions (./refusal reads it back).
  */
 export class RequestRefused extends WorkflowError {
+  override name = 'RequestRefused';
   readonly summary: string;
   readonly problems: RequestProblem[];
 
@@ -32,38 +34,56 @@ export class RequestRefused extends WorkflowError {
 }
 
 /** A resource this step depends on is not ready yet; the state's Retry waits and tries again. */
-export class ResourceNotReady extends WorkflowError {}
+export class ResourceNotReady extends WorkflowError {
+  override name = 'ResourceNotReady';
+}
 
 /** Throttling, 5xx, a dropped connection: safe to retry (every task is idempotent). */
-export class TransientCloudError extends WorkflowError {}
+export class TransientCloudError extends WorkflowError {
+  override name = 'TransientCloudError';
+}
 
 /** The Azure VPN gateway build ended Failed. */
-export class GatewayBuildFailed extends WorkflowError {}
+export class GatewayBuildFailed extends WorkflowError {
+  override name = 'GatewayBuildFailed';
+}
 
 /** A bounded wait ran out; the message says what the resource last reported. */
-export class WaitTimedOut extends WorkflowError {}
+export class WaitTimedOut extends WorkflowError {
+  override name = 'WaitTimedOut';
+}
 
 /** The tunnels did not come up within the bounded wait. */
-export class TunnelsDown extends WorkflowError {}
+export class TunnelsDown extends WorkflowError {
+  override name = 'TunnelsDown';
+}
 
 /** An Azure or AWS resource ended in a failed state. */
-export class ResourceFailed extends WorkflowError {}
+export class ResourceFailed extends WorkflowError {
+  override name = 'ResourceFailed';
+}
 
 /** The probe from inside the VPC did not prove the private path; the message names what is missing. */
-export class ProbeFailed extends WorkflowError {}
+export class ProbeFailed extends WorkflowError {
+  override name = 'ProbeFailed';
+}
 
 /** A resource exists with our name but a configuration we did not ask for; we do not overwrite it silently. */
-export class ResourceConflict extends WorkflowError {}
+export class ResourceConflict extends WorkflowError {
+  override name = 'ResourceConflict';
+}
 
 /**
  * A cloud refused a call for want of a permission (ARM AuthorizationFailed/LinkedAuthorizationFailed, AWS
  * AccessDenied/UnauthorizedOperation): no retry grants it. The message names the action and what to grant.
  */
-export class PermissionDenied extends WorkflowError {}
+export class PermissionDenied extends WorkflowError {
+  override name = 'PermissionDenied';
+}
 
 /**
  * Errors that no retry can fix: the ASL lists them with MaxAttempts 0 before its States.ALL retrier.
- * (ProbeFailed is not among them: the probe states give it two tries 30 s apart for the path to settle.)
+ * (ProbeFailed is not among them: the probe states try again, for the path to settle.)
  */
 export const TERMINAL_ERRORS = [
   'RequestRefused',
