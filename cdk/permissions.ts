@@ -14,6 +14,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { MANAGED_BY, NAME_PREFIX, TAG_MANAGED_BY } from '../functions/commons/naming';
+import { TUNNEL_KEY_RECOVERY_WINDOW_DAYS } from '../functions/commons/teardown-data';
 
 /** The tag every created resource carries (functions/commons/naming.ts standardTags). */
 export const MANAGED_BY_TAG_KEY = TAG_MANAGED_BY;
@@ -126,6 +127,26 @@ function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
       ];
     case 'ec2:CreateVpnConnectionRoute':
       return [ownTagged(ec2('vpn-connection/*'))];
+    // Teardown: deletions only of what carries our tag (the removal steps also check the environment tag).
+    case 'ec2:DeleteVpnConnection':
+      return [ownTagged(ec2('vpn-connection/*'))];
+    case 'ec2:DetachVpnGateway':
+      return [ownTagged(ec2('vpn-gateway/*')), inAccount(CUSTOMER_NETWORK, ec2('vpc/*'))];
+    case 'ec2:DeleteVpnGateway':
+      return [ownTagged(ec2('vpn-gateway/*'))];
+    case 'ec2:DeleteCustomerGateway':
+      return [ownTagged(ec2('customer-gateway/*'))];
+    case 'ec2:DeleteSecurityGroup':
+      return [ownTagged(ec2('security-group/*'))];
+    case 'ec2:DeleteNetworkInterface':
+      // What Route 53 Resolver does with the caller's permissions when it deletes an endpoint: the endpoint's
+      // interfaces are untagged and their IDs were never ours to know.
+      return [
+        inAccount(
+          "Route 53 Resolver deletes the endpoint interfaces with the caller's permissions; they carry no tag of ours and their IDs are unknown.",
+          ec2('network-interface/*'),
+        ),
+      ];
     case 'ec2:CreateSecurityGroup':
       return [createTagged(ec2('security-group/*')), inAccount(CUSTOMER_NETWORK, ec2('vpc/*'))];
     case 'ec2:AuthorizeSecurityGroupEgress':
@@ -185,6 +206,11 @@ function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
     case 'route53resolver:AssociateResolverRule':
       // IAM authorizes it on the rule only (the VPC is checked with ec2:DescribeVpcs, see IMPLIED).
       return [ownTagged(resolver('resolver-rule/*'))];
+    case 'route53resolver:DisassociateResolverRule':
+    case 'route53resolver:DeleteResolverRule':
+      return [ownTagged(resolver('resolver-rule/*'))];
+    case 'route53resolver:DeleteResolverEndpoint':
+      return [ownTagged(resolver('resolver-endpoint/*'))];
     case 'route53resolver:GetResolverRuleAssociation':
       // Authorized on the rule the association belongs to: IAM has no association resource type.
       return [
@@ -197,6 +223,22 @@ function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
     case 'secretsmanager:TagResource':
       // TagResource is what CreateSecret with Tags also needs; with the request-tag condition it cannot re-tag.
       return [createTagged(workflowSecrets())];
+    case 'secretsmanager:DeleteSecret':
+      // Only scheduled, with the product's own recovery window: a deletion without one
+      // (ForceDeleteWithoutRecovery) names no window and is refused.
+      return [
+        {
+          ...ownTagged(workflowSecrets()),
+          conditions: {
+            ...resourceTagged,
+            NumericEquals: { 'secretsmanager:RecoveryWindowInDays': String(TUNNEL_KEY_RECOVERY_WINDOW_DAYS) },
+          },
+        },
+      ];
+    case 'secretsmanager:RestoreSecret':
+    case 'secretsmanager:PutSecretValue':
+      // Restoring a tunnel key a teardown scheduled, and writing its new key: only secrets we created.
+      return [ownTagged(workflowSecrets())];
     case 'secretsmanager:DescribeSecret':
     case 'secretsmanager:GetSecretValue':
       return [
@@ -269,12 +311,17 @@ const IMPLIED: Record<string, string[]> = {
     'ec2:DescribeVpcs',
   ],
   'route53resolver:AssociateResolverRule': ['ec2:DescribeVpcs'],
+  // Resolver deletes the endpoint's interfaces with the caller's permissions too (AmazonRoute53ResolverFullAccess
+  // grants the same EC2 actions).
+  'route53resolver:DeleteResolverEndpoint': ['ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces'],
 };
 
 /** With a customer-managed key, Secrets Manager uses it with the caller's permissions (Secrets Manager encryption docs). */
 const IMPLIED_WITH_TUNNEL_KEY: Record<string, string[]> = {
   'secretsmanager:CreateSecret': ['kms:GenerateDataKey', 'kms:Decrypt'],
   'secretsmanager:GetSecretValue': ['kms:Decrypt'],
+  // A new key written into a restored tunnel-key secret is encrypted like a created one.
+  'secretsmanager:PutSecretValue': ['kms:GenerateDataKey', 'kms:Decrypt'],
 };
 
 export interface ScopedStatements {

@@ -1,7 +1,8 @@
 /**
- * The deployable product in one stack: the provisioning state machine (inline ASL + substitutions), one
- * NodejsFunction per catalog entry with least-privilege roles, the probe's code and role, the secrets,
- * the ticket webhook (API Gateway) and the notifier that reports each finished execution to its ticket.
+ * The deployable product in one stack: the provisioning and the teardown state machines (inline ASL +
+ * substitutions, each given only the functions its definition names), one NodejsFunction per catalog entry with
+ * least-privilege roles, the probe's code and role, the secrets, the ticket webhook (API Gateway) and the
+ * notifier that reports each finished execution of either machine to its ticket.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,7 +28,7 @@ import {
   variablesOf,
   type EntryFunctionDefinition,
 } from '../functions/catalog';
-import { loadDefinition } from './asl';
+import { loadDefinition, placeholdersIn } from './asl';
 import { BUNDLE_MAIN_FIELDS, FUNCTION_BUNDLE_ALIASES } from './bundles';
 import { acknowledge, acknowledgeWildcardResources } from './nag';
 import { PROBE_FUNCTION_NAME_PREFIX, statementsForCalls } from './permissions';
@@ -46,6 +47,8 @@ export interface AoaiLinkStackProps extends StackProps {
   projectRoot?: string;
   /** The ASL file. Default: statemachine/provision.asl.json under projectRoot. */
   aslPath?: string;
+  /** The teardown ASL file. Default: statemachine/teardown.asl.json under projectRoot. */
+  teardownAslPath?: string;
   /** The workflow's functions. Default: functions/catalog.ts LAMBDAS. */
   lambdas?: LambdaDefinition[];
   /** Maps an entry (relative to projectRoot) to the file to bundle. Default: the file itself. Tests use it for stand-ins. */
@@ -63,8 +66,12 @@ export interface AoaiLinkStackProps extends StackProps {
   webhookRateLimit?: number;
 }
 
+/** The teardown state machine's name: the command line and runbooks find it by this. */
+export const TEARDOWN_STATE_MACHINE_NAME = 'aoai-link-teardown';
+
 export class AoaiLinkStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
+  readonly teardownStateMachine: sfn.StateMachine;
   readonly functions: Record<string, NodejsFunction> = {};
   readonly api: apigw.RestApi;
 
@@ -122,62 +129,66 @@ export class AoaiLinkStack extends Stack {
       if (definition.substitution) substitutions[definition.substitution] = fn.functionArn;
     }
 
-    // --- The state machine. ---
-    const aslPath = props.aslPath ?? path.join(this.projectRoot, 'statemachine', 'provision.asl.json');
-    const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
-      // Step Functions requires the /aws/vendedlogs/ prefix to avoid the resource-policy size limit.
+    // --- The state machines: each gets the substitutions its own definition names, and may invoke only those functions. ---
+    const functionsBySubstitution = new Map(
+      lambdas.filter((definition) => definition.substitution).map((definition) => [definition.substitution!, this.functions[definition.id]]),
+    );
+    this.stateMachine = this.workflowStateMachine('Provision', {
+      aslPath: props.aslPath ?? path.join(this.projectRoot, 'statemachine', 'provision.asl.json'),
       logGroupName: `/aws/vendedlogs/states/${this.stackName}-provision`,
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'Provision', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Provisions a private path from an AWS VPC to an Azure OpenAI account over a site-to-site VPN.',
-      definitionBody: sfn.DefinitionBody.fromString(loadDefinition(aslPath, Object.keys(substitutions))),
-      definitionSubstitutions: substitutions,
-      // Execution data stays out of the logs: the console history shows it to those allowed to read it.
-      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
-      // Stated explicitly: AWS-owned key, so people reading history in the console need no KMS grant.
-      encryptionConfiguration: new sfn.AwsOwnedEncryptionConfiguration(),
+      substitutions,
+      functionsBySubstitution,
     });
-    const invokeReasons = new Map<string, string>([
-      ['*', 'X-Ray tracing (PutTraceSegments, GetSampling*) and CloudWatch Logs delivery (CreateLogDelivery etc.) accept no resource scope; added by CDK for tracing and logging.'],
-    ]);
-    for (const definition of lambdas) {
-      if (!definition.substitution) continue;
-      const fn = this.functions[definition.id];
-      fn.grantInvoke(this.stateMachine);
-      invokeReasons.set(`${fn.functionArn}:*`, 'Versions and aliases of one of the workflow\'s own functions (added by grantInvoke).');
-    }
-    acknowledgeWildcardResources(this.stateMachine.role, invokeReasons);
+    this.teardownStateMachine = this.workflowStateMachine('Teardown', {
+      aslPath: props.teardownAslPath ?? path.join(this.projectRoot, 'statemachine', 'teardown.asl.json'),
+      logGroupName: `/aws/vendedlogs/states/${this.stackName}-teardown`,
+      comment: 'Removes what the product created for an environment, in reverse dependency order, and nothing else.',
+      substitutions,
+      functionsBySubstitution,
+      stateMachineName: TEARDOWN_STATE_MACHINE_NAME,
+    });
 
     // --- Webhook intake, status, notifier. ---
     const stateMachineArn = this.stateMachine.stateMachineArn;
-    const executionsArn = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${this.stateMachine.stateMachineName}:*`;
-    const entryValues = { STATE_MACHINE_ARN: stateMachineArn, SIGNING_SECRET_ARN: signingSecret.secretArn };
+    const teardownStateMachineArn = this.teardownStateMachine.stateMachineArn;
+    const executionsOf = (machine: sfn.StateMachine) =>
+      `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${machine.stateMachineName}:*`;
+    const executionsArn = executionsOf(this.stateMachine);
+    const teardownExecutionsArn = executionsOf(this.teardownStateMachine);
+    const entryValues = {
+      STATE_MACHINE_ARN: stateMachineArn,
+      TEARDOWN_STATE_MACHINE_ARN: teardownStateMachineArn,
+      SIGNING_SECRET_ARN: signingSecret.secretArn,
+    };
     const entryFunction = (id: string, timeout: Duration) => {
       const definition = functionDefinition(id) as EntryFunctionDefinition;
       return this.nodeFunction(id, definition.entry, definition.description, fillEnvironment(definition, entryValues), timeout);
     };
     const intake = entryFunction('Intake', Duration.seconds(29));
+    // Either machine: it starts one only after looking at both (a provisioning and a teardown never run at once).
     intake.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: [stateMachineArn] }),
+      new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: [stateMachineArn, teardownStateMachineArn] }),
     );
-    intake.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+    intake.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn, teardownExecutionsArn] }));
     signingSecret.grantRead(intake);
 
     const status = entryFunction('EnvironmentStatus', Duration.seconds(29));
-    status.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachineArn] }));
-    status.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+    status.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachineArn, teardownStateMachineArn] }));
+    status.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn, teardownExecutionsArn] }));
 
     const notifier = entryFunction('NotifyTicket', Duration.minutes(2));
-    notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+    notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn, teardownExecutionsArn] }));
     signingSecret.grantRead(notifier);
     this.notifyOnExecutionEnd(notifier);
     for (const fn of [intake, status, notifier]) {
       acknowledgeWildcardResources(fn.role!, {
         [executionsArn]: "Execution names are chosen at run time; the scope is this state machine's executions only.",
+      });
+    }
+    for (const fn of [intake, status, notifier]) {
+      acknowledgeWildcardResources(fn.role!, {
+        [teardownExecutionsArn]: "Execution names are chosen at run time; the scope is the teardown state machine's executions only.",
       });
     }
 
@@ -204,9 +215,59 @@ export class AoaiLinkStack extends Stack {
     }
 
     new CfnOutput(this, 'StateMachineArn', { value: stateMachineArn });
+    new CfnOutput(this, 'TeardownStateMachineArn', { value: teardownStateMachineArn });
     new CfnOutput(this, 'WebhookUrl', { value: this.api.urlForPath('/environments') });
     new CfnOutput(this, 'WebhookSigningSecretArn', { value: signingSecret.secretArn });
     new CfnOutput(this, 'AzureCredentialSecretArn', { value: azureCredential.secretArn });
+  }
+
+  /**
+   * A Standard state machine from an ASL file, given the substitutions (and invoke grants) of the functions its
+   * definition names and no others, so neither workflow's role can invoke the other's functions.
+   */
+  private workflowStateMachine(
+    id: string,
+    settings: {
+      aslPath: string;
+      logGroupName: string;
+      comment: string;
+      substitutions: Record<string, string>;
+      functionsBySubstitution: Map<string, NodejsFunction>;
+      stateMachineName?: string;
+    },
+  ): sfn.StateMachine {
+    const text = loadDefinition(settings.aslPath, Object.keys(settings.substitutions));
+    const used = placeholdersIn(text).filter((name) => name in settings.substitutions);
+    const substitutions = Object.fromEntries(used.map((name) => [name, settings.substitutions[name]]));
+    const logGroup = new logs.LogGroup(this, id === 'Provision' ? 'StateMachineLogs' : `${id}StateMachineLogs`, {
+      // Step Functions requires the /aws/vendedlogs/ prefix to avoid the resource-policy size limit.
+      logGroupName: settings.logGroupName,
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stateMachine = new sfn.StateMachine(this, id, {
+      ...(settings.stateMachineName ? { stateMachineName: settings.stateMachineName } : {}),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: settings.comment,
+      definitionBody: sfn.DefinitionBody.fromString(text),
+      definitionSubstitutions: substitutions,
+      // Execution data stays out of the logs: the console history shows it to those allowed to read it.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+      // Stated explicitly: AWS-owned key, so people reading history in the console need no KMS grant.
+      encryptionConfiguration: new sfn.AwsOwnedEncryptionConfiguration(),
+    });
+    const invokeReasons = new Map<string, string>([
+      ['*', 'X-Ray tracing (PutTraceSegments, GetSampling*) and CloudWatch Logs delivery (CreateLogDelivery etc.) accept no resource scope; added by CDK for tracing and logging.'],
+    ]);
+    for (const name of used) {
+      const fn = settings.functionsBySubstitution.get(name);
+      if (!fn) continue;
+      fn.grantInvoke(stateMachine);
+      invokeReasons.set(`${fn.functionArn}:*`, "Versions and aliases of one of the workflow's own functions (added by grantInvoke).");
+    }
+    acknowledgeWildcardResources(stateMachine.role, invokeReasons);
+    return stateMachine;
   }
 
   private azureCredentialSecret(arn: string | undefined): secretsmanager.ISecret {
@@ -342,24 +403,31 @@ export class AoaiLinkStack extends Stack {
     fnResource.deadLetterConfig = { targetArn: deadLetters.queueArn };
     deadLetters.grantSendMessages(notifier);
 
-    new events.Rule(this, 'ExecutionEnded', {
-      description: 'aoai-link: a provisioning execution ended; tell its ticket.',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: {
-          stateMachineArn: [this.stateMachine.stateMachineArn],
-          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+    // One rule per machine, so each can be switched off on its own.
+    const rules: [string, string, sfn.StateMachine][] = [
+      ['ExecutionEnded', 'aoai-link: a provisioning execution ended; tell its ticket.', this.stateMachine],
+      ['TeardownEnded', 'aoai-link: a teardown execution ended; tell its ticket.', this.teardownStateMachine],
+    ];
+    for (const [id, description, machine] of rules) {
+      new events.Rule(this, id, {
+        description,
+        eventPattern: {
+          source: ['aws.states'],
+          detailType: ['Step Functions Execution Status Change'],
+          detail: {
+            stateMachineArn: [machine.stateMachineArn],
+            status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          },
         },
-      },
-      targets: [
-        new targets.LambdaFunction(notifier, {
-          deadLetterQueue: deadLetters,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(6),
-        }),
-      ],
-    });
+        targets: [
+          new targets.LambdaFunction(notifier, {
+            deadLetterQueue: deadLetters,
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+    }
   }
 
   private webhookApi(intake: NodejsFunction, status: NodejsFunction, rateLimit: number): apigw.RestApi {
@@ -368,7 +436,8 @@ export class AoaiLinkStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const api = new apigw.RestApi(this, 'WebhookApi', {
-      description: 'aoai-link: ticket webhook (POST /environments) and status (GET /environments/{environmentId}).',
+      description:
+        'aoai-link: ticket webhook (POST /environments, DELETE /environments/{environmentId}) and status (GET /environments/{environmentId}).',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       // Execution logging (ERROR) needs the account-level API Gateway logging role.
       cloudWatchRole: true,
@@ -398,7 +467,7 @@ export class AoaiLinkStack extends Stack {
     acknowledge(
       api,
       'AwsSolutions-APIG3',
-      'The stage is throttled and POST requires an HMAC signature checked before any work; attach a WAF web ACL at the ' +
+      'The stage is throttled and POST and DELETE require an HMAC signature checked before any work; attach a WAF web ACL at the ' +
         "organisation's edge if policy requires one (README, Triggering by webhook).",
     );
     acknowledge(
@@ -428,6 +497,22 @@ export class AoaiLinkStack extends Stack {
         'the shared signing secret (5-minute window), checked by the intake before anything starts (401 otherwise).',
     );
     acknowledge(post, 'AwsSolutions-COG4', 'Machine-to-machine webhook authenticated by HMAC signature; there are no end users to pool.');
+    // The teardown: the same function and the same signature scheme as POST (over the raw body, which may be empty).
+    const remove = one.addMethod('DELETE', new apigw.LambdaIntegration(intake), {
+      requestValidator: validator,
+      requestParameters: {
+        'method.request.path.environmentId': true,
+        'method.request.header.X-Signature': false,
+        'method.request.header.X-Signature-Timestamp': false,
+      },
+    });
+    acknowledge(
+      remove,
+      'AwsSolutions-APIG4',
+      'Ticket systems cannot sign AWS SigV4; every DELETE must carry the same HMAC-SHA256 signature as POST over timestamp and ' +
+        'body, checked by the intake before anything is looked up or started (401 otherwise).',
+    );
+    acknowledge(remove, 'AwsSolutions-COG4', 'Machine-to-machine webhook authenticated by HMAC signature; there are no end users to pool.');
     acknowledge(get, 'AwsSolutions-COG4', 'Authorized with AWS IAM (SigV4): callers are operators and automation with AWS credentials.');
     return api;
   }

@@ -6,7 +6,9 @@
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { FaultSpecError, KNOWN_FAULTS, parseFaults } from '../local/faults';
+import type { TeardownSummary } from '../functions/commons/teardown-data';
 import type { LocalRunOptions, LocalRunResult } from '../local/runner';
+import type { RemovedEntry } from '../local/runner/report';
 import { LocalOptionError } from '../local/runner/errors';
 import { Command, DISCARD, InvalidArgumentError, Option, UsageError, act, once, runCommand, wholeNumber, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
 import { serveCommand } from './local-serve-command';
@@ -14,14 +16,14 @@ import { formatClock, formatDuration, ProgressDisplay } from './progress';
 
 /** The runner and what it loads (the SDKs, the emulators), loaded when a run starts: `--help` needs none of it. */
 const localRunner = () => require('../local/runner') as typeof import('../local/runner');
-/** The step lines of each execution, as the runner reports its events. */
-const progressDisplay = (_executionName: string, out: NodeJS.WritableStream) => new ProgressDisplay(out, { simulated: true });
+/** The step lines of each execution, as the runner reports its events; a teardown says so at its end. */
+const progressDisplay = (subject?: string) => (_executionName: string, out: NodeJS.WritableStream) => new ProgressDisplay(out, { simulated: true, subject });
 
 /**
  * Several executions share one console: each gets plain lines (no rewritten status line, which the others would
  * break) that start with its name.
  */
-const namedProgressDisplay = (executionName: string, out: NodeJS.WritableStream) => {
+const namedProgressDisplay = (subject?: string) => (executionName: string, out: NodeJS.WritableStream) => {
   let pending = '';
   const named = new Writable({
     write(chunk, _encoding, done) {
@@ -31,12 +33,19 @@ const namedProgressDisplay = (executionName: string, out: NodeJS.WritableStream)
       done();
     },
   });
-  return new ProgressDisplay(named, { simulated: true, fancy: false });
+  return new ProgressDisplay(named, { simulated: true, fancy: false, subject });
 };
 
-/** Modes of the contract whose issues come later: parsed, and refused until they exist. */
-const LATER_MODES = ['teardown', 'plan', 'health'] as const;
-type LaterMode = (typeof LATER_MODES)[number];
+/** The modes of the contract, one at a time. */
+const MODES = ['teardown', 'plan', 'health'] as const;
+type Mode = (typeof MODES)[number];
+/** Modes whose issues come later: parsed, and refused until they exist. */
+const LATER_MODES: readonly Mode[] = ['plan', 'health'];
+const MODE_HELP: Record<Mode, string> = {
+  teardown: "remove each request's environment from the clouds of --state (statemachine/teardown.asl.json); report.json lists what was removed",
+  plan: '(contract version 2; not available yet)',
+  health: '(contract version 2; not available yet)',
+};
 
 export interface LocalArguments {
   /** Empty: the default request. */
@@ -44,7 +53,7 @@ export interface LocalArguments {
   /** Everything but the request and the output. */
   options: Omit<LocalRunOptions, 'requestFile' | 'output'>;
   json: boolean;
-  mode?: LaterMode;
+  mode?: Mode;
 }
 
 export type ParsedArguments = { help: true } | ({ help: false } & LocalArguments);
@@ -73,10 +82,11 @@ interface LocalFlags {
 }
 
 function toArguments(requestFiles: string[], flags: LocalFlags): LocalArguments {
-  const mode = LATER_MODES.find((name) => flags[name]);
+  const mode = MODES.find((name) => flags[name]);
   return {
     requestFiles,
     options: {
+      ...(mode === 'teardown' ? { teardown: true } : {}),
       ...(flags.world ? { worldFile: flags.world } : {}),
       ...(flags.state ? { stateFile: flags.state } : {}),
       ...(flags.out ? { outDir: flags.out } : {}),
@@ -106,8 +116,8 @@ function buildLocalCommand(execute: (args: LocalArguments) => Promise<ExitCode>,
     .enablePositionalOptions()
     .helpCommand(false)
     .addHelpText('after', '\nExit status: 0 succeeded, 1 failed, 2 refused (nothing created) or bad arguments.\n');
-  for (const mode of LATER_MODES) {
-    command.addOption(new Option(`--${mode}`, '(contract version 2; not available yet)').conflicts(LATER_MODES.filter((other) => other !== mode)));
+  for (const mode of MODES) {
+    command.addOption(new Option(`--${mode}`, MODE_HELP[mode]).conflicts(MODES.filter((other) => other !== mode)));
   }
   command.action(act(outcome, (requestFiles: string[], flags: LocalFlags) => execute(toArguments(requestFiles, flags))));
   if (withServe) command.addCommand(serveCommand(io, outcome));
@@ -143,6 +153,29 @@ function privateEndpointIp(probe: ProbeView | null | undefined): string | undefi
   return probe?.tcp?.address ?? [...(probe?.dns?.answers ?? [])].reverse().find((a) => IPV4.test(a));
 }
 
+/** The parts of a teardown's output (TeardownSummary) the summary shows, read defensively: it is the function's. */
+function teardownSummaryOf(output: unknown): Partial<Pick<TeardownSummary, 'message' | 'left' | 'tunnelKeySecrets'>> {
+  return output && typeof output === 'object' ? (output as Partial<TeardownSummary>) : {};
+}
+
+/** What a teardown's summary adds: the function's own words, what it removed and what it left. */
+function teardownLines(result: LocalRunResult, removed: RemovedEntry[]): string[] {
+  const lines: string[] = [];
+  const summary = teardownSummaryOf(result.output);
+  // The summary counts what its inventory named; the clouds' own lists also count children that went with a parent.
+  if (typeof summary.message === 'string') lines.push(`Summary: ${summary.message}`);
+  if (removed.length === 0) {
+    lines.push('Removed nothing.');
+  } else {
+    const count = (cloud: string) => removed.filter((entry) => entry.cloud === cloud).length;
+    lines.push(`Removed from the emulated clouds: ${removed.length} resource${removed.length === 1 ? '' : 's'} (${count('aws')} AWS, ${count('azure')} Azure):`);
+    for (const entry of removed) lines.push(`  - ${entry.cloud} ${entry.type} ${entry.id}`);
+  }
+  for (const left of Array.isArray(summary.left) ? summary.left : []) lines.push(`Left, not ours: ${left.cloud} ${left.type} ${left.name}: ${left.reason}`);
+  if (typeof summary.tunnelKeySecrets?.note === 'string') lines.push(summary.tunnelKeySecrets.note);
+  return lines;
+}
+
 /** The short summary after the progress lines. */
 export function summaryLines(result: LocalRunResult): string[] {
   const lines: string[] = [];
@@ -166,6 +199,7 @@ export function summaryLines(result: LocalRunResult): string[] {
           `TCP 443 ${mark(probe.tcp?.ok)}, API ${mark(probe.api?.ok)}${probe.api?.status ? ` (HTTP ${probe.api.status})` : ''}`,
       );
     }
+    if (report.removed) lines.push(...teardownLines(result, report.removed));
     const created = report.resources.aws.length + report.resources.azure.length;
     lines.push(`Resources in the emulated clouds: ${report.resources.aws.length} AWS, ${report.resources.azure.length} Azure (${created} in all)`);
   }
@@ -194,18 +228,20 @@ export function runDocument(requestFile: string | undefined, result: LocalRunRes
     privateEndpointIp: privateEndpointIp(probe) ?? null,
     probe,
     resources: report ? { aws: report.resources.aws.length, azure: report.resources.azure.length } : null,
+    ...(report?.removed ? { removed: report.removed, message: teardownSummaryOf(result.output).message ?? null } : {}),
   };
 }
 
 /** The runs of the requests (several start together on one simulated clock, against the same clouds). */
 async function runRequests(args: LocalArguments, output: NodeJS.WritableStream | null): Promise<{ exitCode: ExitCode; runs: { file: string | undefined; result: LocalRunResult }[] }> {
-  const progress = args.requestFiles.length > 1 ? namedProgressDisplay : progressDisplay;
+  const subject = args.mode === 'teardown' ? 'Teardown' : undefined;
+  const progress = (args.requestFiles.length > 1 ? namedProgressDisplay : progressDisplay)(subject);
   const { exitCode, runs } = await localRunner().runLocalRequests({ ...args.options, requestFiles: args.requestFiles, output, ...(output ? { progress } : {}) });
   return { exitCode, runs: runs.map((result, index) => ({ file: args.requestFiles[index], result })) };
 }
 
 async function runLocalArguments(args: LocalArguments, io: CliIo): Promise<ExitCode> {
-  if (args.mode) {
+  if (args.mode && LATER_MODES.includes(args.mode)) {
     throw new UsageError(`--${args.mode} is not available yet (it comes with a later issue); nothing was started`);
   }
   let exitCode: ExitCode;

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { projectRoot } from '../local/runner/project';
 import { benchCommand } from './bench';
 import { Command, PROCESS_IO, PROGRAM_NAME, runCommand, type CliIo, type ExitCode, type Outcome } from './command-line';
+import { destroyCommand } from './destroy';
 import { diagramCommand } from './diagram-command';
 import { historyCommand } from './history-command';
 import { localCommand } from './local';
@@ -28,6 +29,7 @@ export function program(io: CliIo, outcome: Outcome): Command {
     .addCommand(localCommand(io, outcome))
     .addCommand(validateCommand(io, outcome))
     .addCommand(startCommand(io, outcome))
+    .addCommand(destroyCommand(io, outcome))
     .addCommand(watchCommand(io, outcome))
     .addCommand(historyCommand(io, outcome))
     .addCommand(benchCommand(io, outcome))

@@ -15,6 +15,8 @@ export interface ProgressOptions {
   simulated?: boolean;
   /** Forces the plain or the fancy style; by default fancy only on a terminal without NO_COLOR. */
   fancy?: boolean;
+  /** What the execution does, said before its outcome ("Teardown SUCCEEDED ..."); nothing by default. */
+  subject?: string;
 }
 
 export interface ProgressSummary {
@@ -154,11 +156,12 @@ export class ProgressDisplay {
     this.clearStatus();
     const seconds = summary.seconds ?? this.lastSeconds;
     const clock = `${formatClock(seconds)}${this.options.simulated ? ' simulated' : ''}`;
+    const status = this.options.subject ? `${this.options.subject} ${summary.status}` : summary.status;
     if (summary.status === 'SUCCEEDED') {
-      this.write(`${this.paint('green', this.glyphs.done)} ${summary.status} in ${clock} (${formatDuration(seconds)})\n`);
+      this.write(`${this.paint('green', this.glyphs.done)} ${status} in ${clock} (${formatDuration(seconds)})\n`);
       return;
     }
-    this.write(`${this.paint('red', this.glyphs.fail)} ${summary.status} after ${clock}${summary.error ? `: ${summary.error}` : ''}\n`);
+    this.write(`${this.paint('red', this.glyphs.fail)} ${status} after ${clock}${summary.error ? `: ${summary.error}` : ''}\n`);
     if (summary.state) this.write(`  in state: ${summary.state}\n`);
     const cause = readableCause(summary.cause);
     if (cause) this.write(cause.split('\n').map((l) => `  ${l}`).join('\n') + '\n');

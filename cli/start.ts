@@ -17,6 +17,7 @@ const executions = () => require('../functions/commons/executions') as typeof im
 
 interface StartFlags {
   stateMachineArn?: string;
+  teardownStateMachineArn?: string;
   follow: boolean;
   interval?: number;
   json?: boolean;
@@ -37,12 +38,14 @@ async function start(file: string, flags: StartFlags, io: CliIo, sfnOf: () => SF
   const say = (line: string) => {
     if (!json) io.out.write(`${line}\n`);
   };
-  const outcome = await executions().startRequest(sfn, stateMachineArn, loaded.request);
+  // With the teardown machine known, nothing starts while a teardown of the environment runs (as the webhook).
+  const teardownStateMachineArn = flags.teardownStateMachineArn ?? process.env.AOAI_LINK_TEARDOWN_STATE_MACHINE_ARN;
+  const outcome = await executions().startRequest(sfn, stateMachineArn, loaded.request, { teardownStateMachineArn });
   if (outcome.kind === 'busy') {
     if (json) writeJson(io, { file, environmentId: loaded.request.environmentId, started: false, busy: true, runningExecutionArn: outcome.runningExecutionArn });
     else {
       io.err.write(
-        `Environment ${loaded.request.environmentId} has an execution running: ${outcome.runningExecutionArn}\n` +
+        `Environment ${loaded.request.environmentId} has ${outcome.workflow === 'teardown' ? 'a teardown' : 'an execution'} running: ${outcome.runningExecutionArn}\n` +
           `Wait for it (aoai-link watch ${outcome.runningExecutionArn}) and start again.\n`,
       );
     }
@@ -79,6 +82,11 @@ export function startCommand(io: CliIo, outcome: Outcome, sfn: () => SFNClient =
     .description('start the workflow in AWS Step Functions for a request, then follow it')
     .argument('<REQUEST.json>', 'the request file; - reads standard input')
     .option('--state-machine-arn <ARN>', 'the deployed state machine (default $AOAI_LINK_STATE_MACHINE_ARN)', once('--state-machine-arn'))
+    .option(
+      '--teardown-state-machine-arn <ARN>',
+      'the deployed teardown state machine: refuse while a teardown of the environment runs (default $AOAI_LINK_TEARDOWN_STATE_MACHINE_ARN)',
+      once('--teardown-state-machine-arn'),
+    )
     .option('--no-follow', 'print the execution ARN and its console link, and return at once')
     .option('--interval <SECONDS>', 'between polls of the history while following (default 5)', parseInterval)
     .option('--json', 'print one JSON document (what was started and, when following, how it ended)')

@@ -86,7 +86,10 @@ export const LAMBDAS: LambdaDefinition[] = [
     ],
     usesAzure: true,
     clients: ['ec2', 'resolver', 'secrets', 'lambda', 'azure'],
-    environment: [],
+    environment: [
+      variable('CALLBACK_ALLOWED_NETWORKS', false, 'operator', 'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.'),
+      variable('CALLBACK_DNS_SERVERS', false, 'operator', "Comma-separated address[:port] DNS servers the ticket callback's name is resolved with; default the system resolver."),
+    ],
   },
   {
     id: 'AzureNetwork',
@@ -119,6 +122,9 @@ export const LAMBDAS: LambdaDefinition[] = [
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
       'secretsmanager:TagResource',
+      // A re-provisioning within a teardown's recovery window restores our scheduled key and writes a new one.
+      'secretsmanager:RestoreSecret',
+      'secretsmanager:PutSecretValue',
     ],
     usesAzure: false,
     clients: ['ec2', 'secrets'],
@@ -222,6 +228,115 @@ export const LAMBDAS: LambdaDefinition[] = [
     clients: [],
     environment: [],
   },
+  // Teardown (statemachine/teardown.asl.json): separate functions and roles, so the provisioning roles cannot delete.
+  {
+    id: 'TeardownInventory',
+    substitution: 'TeardownInventoryFunctionArn',
+    entry: 'functions/teardown-inventory/handler.ts',
+    description: "Finds what an environment left in both clouds, whose each resource is, and what teardown will leave.",
+    calls: [
+      'ec2:DescribeCustomerGateways',
+      'ec2:DescribeVpnGateways',
+      'ec2:DescribeVpnConnections',
+      'ec2:DescribeSecurityGroups',
+      'secretsmanager:DescribeSecret',
+      'route53resolver:ListResolverEndpoints',
+      'route53resolver:ListResolverRules',
+      'route53resolver:ListResolverRuleAssociations',
+      'route53resolver:ListTagsForResource',
+      'lambda:GetFunction',
+      // GetFunction answers tags only to a caller allowed ListTags.
+      'lambda:ListTags',
+    ],
+    usesAzure: true,
+    clients: ['ec2', 'resolver', 'secrets', 'lambda', 'azure'],
+    // The request is checked as provisioning checked it, callback host included.
+    environment: [
+      variable('CALLBACK_ALLOWED_NETWORKS', false, 'operator', 'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.'),
+    ],
+  },
+  {
+    id: 'RemoveAzure',
+    substitution: 'RemoveAzureFunctionArn',
+    entry: 'functions/remove-azure/handler.ts',
+    description: "Deletes the environment's Azure resources, one at a time, and restores the OpenAI account's public access when asked.",
+    calls: [],
+    usesAzure: true,
+    clients: ['secrets', 'azure'],
+    environment: [],
+  },
+  {
+    id: 'RemoveAwsVpn',
+    substitution: 'RemoveAwsVpnFunctionArn',
+    entry: 'functions/remove-aws-vpn/handler.ts',
+    description: "Deletes the environment's AWS VPN connection, virtual private gateway and customer gateway, and schedules its tunnel keys for deletion.",
+    calls: [
+      'ec2:DescribeVpnConnections',
+      'ec2:DeleteVpnConnection',
+      'ec2:DescribeVpnGateways',
+      'ec2:DetachVpnGateway',
+      'ec2:DeleteVpnGateway',
+      'ec2:DescribeCustomerGateways',
+      'ec2:DeleteCustomerGateway',
+      'secretsmanager:DescribeSecret',
+      // With a recovery window; the product never deletes a secret without one.
+      'secretsmanager:DeleteSecret',
+    ],
+    usesAzure: false,
+    clients: ['ec2', 'secrets'],
+    environment: [],
+  },
+  {
+    id: 'RemoveAwsDns',
+    substitution: 'RemoveAwsDnsFunctionArn',
+    entry: 'functions/remove-aws-dns/handler.ts',
+    description: "Deletes the environment's Route 53 Resolver rule association, forwarding rule, outbound endpoint and its security group.",
+    calls: [
+      'route53resolver:ListResolverRules',
+      'route53resolver:ListResolverEndpoints',
+      'route53resolver:ListResolverRuleAssociations',
+      'route53resolver:ListTagsForResource',
+      'route53resolver:DisassociateResolverRule',
+      'route53resolver:DeleteResolverRule',
+      'route53resolver:DeleteResolverEndpoint',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DeleteSecurityGroup',
+      // Names what still holds the security group while the endpoint's interfaces go.
+      'ec2:DescribeNetworkInterfaces',
+    ],
+    usesAzure: false,
+    clients: ['ec2', 'resolver'],
+    environment: [],
+  },
+  {
+    id: 'RemoveProbe',
+    substitution: 'RemoveProbeFunctionArn',
+    entry: 'functions/remove-probe/handler.ts',
+    description: "Deletes the environment's probe function and, once Lambda has released its network interfaces, its security group.",
+    calls: [
+      'lambda:GetFunction',
+      // GetFunction answers tags only to a caller allowed ListTags.
+      'lambda:ListTags',
+      'lambda:DeleteFunction',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DeleteSecurityGroup',
+      // Names what still holds the security group while Lambda releases the interfaces.
+      'ec2:DescribeNetworkInterfaces',
+    ],
+    usesAzure: false,
+    clients: ['ec2', 'lambda'],
+    environment: [],
+  },
+  {
+    id: 'SummariseTeardown',
+    substitution: 'SummariseTeardownFunctionArn',
+    entry: 'functions/summarise-teardown/handler.ts',
+    description: 'Writes the short summary a teardown ends with: what was removed, what was left and why.',
+    calls: [],
+    usesAzure: false,
+    clients: [],
+    environment: [],
+  },
 ];
 
 /** The probe itself: deployed per environment into the VPC by ProbeRunner, from this entry's bundle. */
@@ -244,11 +359,14 @@ export const ENTRY_FUNCTIONS: EntryFunctionDefinition[] = [
   {
     id: 'Intake',
     entry: 'functions/intake/handler.ts',
-    description: 'POST /environments: checks the signature and the request, starts the provisioning execution.',
+    description: 'POST /environments and DELETE /environments/{environmentId}: checks the signature and the request, starts the provisioning or the teardown execution.',
     clients: ['sfn', 'secrets'],
     environment: [
       variable('STATE_MACHINE_ARN', true, 'stack', 'The provisioning state machine it starts.'),
+      variable('TEARDOWN_STATE_MACHINE_ARN', true, 'stack', 'The teardown state machine it starts; neither machine starts while the other runs for the environment.'),
       variable('SIGNING_SECRET_ARN', true, 'stack', 'The secret holding the HMAC key shared with the ticket system.'),
+      variable('CALLBACK_ALLOWED_NETWORKS', false, 'operator', 'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.'),
+      variable('CALLBACK_DNS_SERVERS', false, 'operator', "Comma-separated address[:port] DNS servers the ticket callback's name is resolved with; default the system resolver."),
     ],
   },
   {
@@ -256,7 +374,10 @@ export const ENTRY_FUNCTIONS: EntryFunctionDefinition[] = [
     entry: 'functions/environment-status/handler.ts',
     description: "GET /environments/{environmentId}: the latest execution's status and summary.",
     clients: ['sfn'],
-    environment: [variable('STATE_MACHINE_ARN', true, 'stack', 'The provisioning state machine whose executions it reads.')],
+    environment: [
+      variable('STATE_MACHINE_ARN', true, 'stack', 'The provisioning state machine whose executions it reads.'),
+      variable('TEARDOWN_STATE_MACHINE_ARN', true, 'stack', "The teardown state machine, whose latest execution the answer shows beside provisioning's."),
+    ],
   },
   {
     id: 'NotifyTicket',
@@ -266,6 +387,8 @@ export const ENTRY_FUNCTIONS: EntryFunctionDefinition[] = [
     environment: [
       variable('SIGNING_SECRET_ARN', true, 'stack', 'The secret holding the HMAC key the status callbacks are signed with.'),
       variable('EXTRA_CA_PEM_FILE', false, 'operator', "A PEM file of extra CAs to trust for the ticket system's callback."),
+      variable('CALLBACK_ALLOWED_NETWORKS', false, 'operator', 'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.'),
+      variable('CALLBACK_DNS_SERVERS', false, 'operator', "Comma-separated address[:port] DNS servers the ticket callback's name is resolved with; default the system resolver."),
     ],
   },
 ];

@@ -28,6 +28,28 @@ export const DEFAULT_LATENCY_SECONDS = {
   'aws.resolverRule.create': 10,
   'aws.resolverRuleAssociation.create': 60,
   'aws.lambda.activate': 60,
+  // Deletions (the contract's second half of the table).
+  'azure.virtualNetworkGateway.delete': 900,
+  'azure.connection.delete': 60,
+  'azure.localNetworkGateway.delete': 30,
+  'azure.publicIPAddress.delete': 10,
+  'azure.privateEndpoint.delete': 60,
+  'azure.privateDnsZoneGroup.delete': 15,
+  'azure.virtualNetworkLink.delete': 30,
+  'azure.privateDnsZone.delete': 30,
+  'azure.dnsResolver.delete': 60,
+  'azure.inboundEndpoint.delete': 120,
+  'azure.networkSecurityGroup.delete': 10,
+  'azure.subnet.delete': 10,
+  'aws.vpnConnection.delete': 120,
+  'aws.vpnGateway.detach': 60,
+  'aws.vpnGateway.delete': 30,
+  'aws.customerGateway.delete': 10,
+  'aws.resolverRuleAssociation.delete': 60,
+  'aws.resolverRule.delete': 10,
+  'aws.resolverEndpoint.delete': 120,
+  /** After DeleteFunction, how long a VPC function's network interfaces stay (its security group cannot go until then). */
+  'aws.lambda.releaseNetworkInterfaces': 1200,
 } as const;
 
 export type LatencyKind = keyof typeof DEFAULT_LATENCY_SECONDS;

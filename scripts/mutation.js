@@ -30,6 +30,13 @@ const SHARDS = [
   { name: 'aws-side', files: ['functions/aws-dns/', 'functions/aws-vpn/', 'functions/environment-status/', 'functions/openai-account/', 'functions/summarise/'] },
   { name: 'azure-and-tunnels', files: ['functions/azure-network/', 'functions/tunnels/'] },
   { name: 'probe', files: ['functions/probe/', 'functions/probe-runner/'] },
+  {
+    name: 'teardown',
+    files: [
+      'functions/teardown-inventory/', 'functions/remove-azure/', 'functions/remove-aws-vpn/', 'functions/remove-aws-dns/',
+      'functions/remove-probe/', 'functions/summarise-teardown/',
+    ],
+  },
   { name: 'intake-and-validation', files: ['functions/intake/', 'functions/notify-ticket/', 'functions/validate-request/', 'functions/catalog.ts'] },
   {
     name: 'commons-small',

@@ -1,10 +1,10 @@
 /**
- * Writes the deployable definition, `statemachine/provision.asl.json`, from its source,
- * `statemachine/provision.source.json`: the same document, except that each Task names a retry policy
+ * Writes the deployable definitions, `statemachine/<machine>.asl.json` (provision, teardown), from their
+ * sources, `statemachine/<machine>.source.json`: the same documents, except that each Task names a retry policy
  * (`"RetryPolicy": "<name>"`, see retry-policies.ts) where the deployed file has the policy's Retry blocks.
- * Each Task that names an action is also sent the execution's name (`executionName`), for its log lines: the
- * Lambda context does not know it. The generated file stays what the stack deploys and the console shows; a
- * test checks it equals what this script writes, so a hand edit of it fails. Run with `npm run asl`.
+ * Each Task with Parameters is also sent the execution's name (`executionName`), for its log lines: the
+ * Lambda context does not know it. The generated files stay what the stack deploys and the console shows; a
+ * test checks they equal what this script writes, so a hand edit of one fails. Run with `npm run asl`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -18,13 +18,22 @@ function projectRoot(): string {
   }
 }
 
-export const SOURCE_PATH = path.join(projectRoot(), 'statemachine', 'provision.source.json');
-export const DEFINITION_PATH = path.join(projectRoot(), 'statemachine', 'provision.asl.json');
+/** The state machines the stack deploys, each with its source. */
+export const MACHINES = ['provision', 'teardown'] as const;
+export type MachineName = (typeof MACHINES)[number];
+
+export const sourcePath = (machine: MachineName) => path.join(projectRoot(), 'statemachine', `${machine}.source.json`);
+export const definitionPath = (machine: MachineName) => path.join(projectRoot(), 'statemachine', `${machine}.asl.json`);
+
+export const SOURCE_PATH = sourcePath('provision');
+export const DEFINITION_PATH = definitionPath('provision');
+export const TEARDOWN_SOURCE_PATH = sourcePath('teardown');
+export const TEARDOWN_DEFINITION_PATH = definitionPath('teardown');
 
 export class SourceError extends Error {
-  constructor(message: string) {
-    super(`${path.relative(projectRoot(), SOURCE_PATH)}: ${message}`);
-    this.name = 'SourceError';
+  override name = 'SourceError';
+  constructor(message: string, source = SOURCE_PATH) {
+    super(`${path.relative(projectRoot(), source)}: ${message}`);
   }
 }
 
@@ -37,16 +46,17 @@ interface Machine {
 export const EXECUTION_NAME_FIELD = 'executionName.$';
 const EXECUTION_NAME_PATH = '$$.Execution.Name';
 
-/** An action Task's Parameters with the execution's name right after the action's. */
+/** A Task's Parameters with the execution's name: right after the action's when it names one, else last. */
 function withExecutionName(name: string, parameters: Json): Json {
   if ('executionName' in parameters || EXECUTION_NAME_FIELD in parameters) {
-    throw new SourceError(`Task "${name}" passes executionName by hand; the build adds it to every Task that names an action`);
+    throw new SourceError(`Task "${name}" passes executionName by hand; the build adds it to every Task with Parameters`);
   }
   const result: Json = {};
   for (const [key, value] of Object.entries(parameters)) {
     result[key] = value;
     if (key === 'action') result[EXECUTION_NAME_FIELD] = EXECUTION_NAME_PATH;
   }
+  if (!(EXECUTION_NAME_FIELD in result)) result[EXECUTION_NAME_FIELD] = EXECUTION_NAME_PATH;
   return result;
 }
 
@@ -57,7 +67,7 @@ function nestedMachines(state: Json): Machine[] {
   return processor ? [processor] : [];
 }
 
-/** Copies a machine, each Task with its policy's Retry where the source names the policy, and an action's Parameters with the execution's name. */
+/** Copies a machine, each Task with its policy's Retry where the source names the policy, and its Parameters with the execution's name. */
 function expandMachine(machine: Machine): Machine {
   const states: Record<string, Json> = {};
   for (const [name, state] of Object.entries(machine.States)) {
@@ -77,7 +87,7 @@ function expandMachine(machine: Machine): Machine {
     const expanded: Json = {};
     for (const [key, value] of Object.entries(state)) {
       if (key === 'RetryPolicy') expanded.Retry = structuredClone(RETRY_POLICIES[policy as keyof typeof RETRY_POLICIES].retriers);
-      else if (key === 'Parameters' && state.Type === 'Task' && value && typeof value === 'object' && 'action' in value) {
+      else if (key === 'Parameters' && state.Type === 'Task' && value && typeof value === 'object') {
         expanded.Parameters = withExecutionName(name, value as Json);
       } else if (key === 'Branches') expanded.Branches = (value as Machine[]).map(expandMachine);
       else if (key === 'ItemProcessor' || key === 'Iterator') expanded[key] = expandMachine(value as Machine);
@@ -98,6 +108,11 @@ export function generatedDefinitionText(sourceText = readFileSync(SOURCE_PATH, '
   return `${JSON.stringify(buildDefinition(JSON.parse(sourceText)), null, 2)}\n`;
 }
 
+/** The text of one machine's deployable definition, from its source file. */
+export function generatedMachineText(machine: MachineName): string {
+  return generatedDefinitionText(readFileSync(sourcePath(machine), 'utf8'));
+}
+
 /** Every Task of a machine with the policy its source names, branches included. */
 export function taskPolicies(machine: Machine, out = new Map<string, unknown>()): Map<string, unknown> {
   for (const [name, state] of Object.entries(machine.States)) {
@@ -108,8 +123,11 @@ export function taskPolicies(machine: Machine, out = new Map<string, unknown>())
 }
 
 if (require.main === module) {
-  const text = generatedDefinitionText();
-  const unchanged = existsSync(DEFINITION_PATH) && readFileSync(DEFINITION_PATH, 'utf8') === text;
-  if (!unchanged) writeFileSync(DEFINITION_PATH, text);
-  console.log(`${path.relative(process.cwd(), DEFINITION_PATH)} ${unchanged ? 'is up to date' : 'written'} from ${path.relative(process.cwd(), SOURCE_PATH)}`);
+  for (const machine of MACHINES) {
+    const text = generatedMachineText(machine);
+    const target = definitionPath(machine);
+    const unchanged = existsSync(target) && readFileSync(target, 'utf8') === text;
+    if (!unchanged) writeFileSync(target, text);
+    console.log(`${path.relative(process.cwd(), target)} ${unchanged ? 'is up to date' : 'written'} from ${path.relative(process.cwd(), sourcePath(machine))}`);
+  }
 }

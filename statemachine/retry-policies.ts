@@ -1,5 +1,5 @@
 /**
- * The named retry policies of the provisioning state machine: the one place their numbers live.
+ * The named retry policies of the state machines (provisioning and teardown): the one place their numbers live.
  * `statemachine/build.ts` writes each Task's Retry from the policy its source names (`"RetryPolicy"`), so
  * the deployed definition repeats these blocks but nobody edits them by hand.
  *
@@ -95,6 +95,20 @@ export const RETRY_POLICIES = {
   waitForTheAccountNetworkSettings: policy(
     "For the check of the OpenAI account's network settings, which take about a minute, and as long again when a failed update is sent again.",
     waitingFor(10, 30),
+  ),
+  // Teardown: a deletion is waited for by looking again until the resource is gone.
+  waitForADeletionOfAMinute: policy('For a deletion of about a minute or less (a rule association, a zone link, a subnet), or one refused while what uses it is still going.', waitingFor(10, 24)),
+  waitForADeletionOfMinutes: policy(
+    'For a deletion of a few minutes (a VPN connection, a resolver endpoint, a private endpoint, an Azure connection), or one refused while what uses it is still going.',
+    waitingFor(15, 40),
+  ),
+  waitForTheGatewayToGo: policy(
+    "For the Azure VPN gateway's deletion, which takes about a quarter of an hour, after the rest of its build when a teardown starts while the gateway is still being built.",
+    waitingFor(60, 60),
+  ),
+  waitForTheProbeInterfacesToBeReleased: policy(
+    "For the probe's security group, which EC2 refuses to delete until Lambda has released the deleted probe's network interfaces (up to about twenty minutes).",
+    waitingFor(60, 45),
   ),
   probeUntilThePathSettles: policy(
     'For the probe: an idle (Inactive) probe function is waited for while Lambda restores it, and a failed probe is tried again after a pause, as forwarders and tunnels can take a moment to settle.',

@@ -22,7 +22,7 @@ import { ensureEgressOnlyGroup } from '../commons/security-groups';
 import { cloudErrorCode } from '../commons/cloud-errors';
 import { invocationLog } from '../commons/logger';
 import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
-import { ec2Tags, MANAGED_BY, OPENAI_DOMAIN, resourceNames, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
+import { creatorRequestIdGenerations, ec2Tags, isCreatorRequestIdOf, MANAGED_BY, OPENAI_DOMAIN, resourceNames, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
 import { carriesOurTags, tagObject } from '../commons/ownership';
 import { allPages } from '../commons/pages';
 import type {
@@ -95,13 +95,51 @@ async function requireManagedByUs(resolver: Route53ResolverClient, request: Envi
   }
 }
 
+/**
+ * Creates with the first generation of the creator request id that the service does not refuse as used: a
+ * refusal after which the look-up finds ours means a lost answer (done already); one after which it finds
+ * nothing means a generation used by a build that a teardown has since removed.
+ */
+async function createWithFreshGeneration<T>(creatorRequestId: string, lookUp: () => Promise<T | undefined>, create: (id: string) => Promise<T>): Promise<T> {
+  let refused: unknown;
+  for (const generation of creatorRequestIdGenerations(creatorRequestId)) {
+    try {
+      return await create(generation);
+    } catch (error) {
+      if (cloudErrorCode(error) !== 'ResourceExistsException') throw error;
+      const found = await lookUp();
+      if (found) return found;
+      refused = error;
+    }
+  }
+  throw refused;
+}
+
+/**
+ * What carries our creator request id (its first generation) or our name: the one of them with one of our
+ * generations is ours, once its tags say so. Later generations always carry our name.
+ */
+async function listedByIdOrName<T extends { Id?: string }>(list: (filter: { Name: string; Values: string[] }) => Promise<T[]>, creatorRequestId: string, name: string): Promise<T[]> {
+  const seen = new Map<string, T>();
+  for (const filter of [
+    { Name: 'CreatorRequestId', Values: [creatorRequestId] },
+    { Name: 'Name', Values: [name] },
+  ]) {
+    for (const item of await list(filter)) if (item.Id && !seen.has(item.Id)) seen.set(item.Id, item);
+  }
+  return [...seen.values()];
+}
+
 async function findOutboundEndpoint(resolver: Route53ResolverClient, request: EnvironmentRequest, creatorRequestId: string): Promise<ResolverEndpoint | undefined> {
-  const endpoints = await allPages((NextToken) =>
-    resolver
-      .send(new ListResolverEndpointsCommand({ NextToken, Filters: [{ Name: 'CreatorRequestId', Values: [creatorRequestId] }] }))
-      .then((page) => ({ items: page.ResolverEndpoints, NextToken: page.NextToken })),
+  const endpoints = await listedByIdOrName(
+    (filter) =>
+      allPages((NextToken) =>
+        resolver.send(new ListResolverEndpointsCommand({ NextToken, Filters: [filter] })).then((page) => ({ items: page.ResolverEndpoints, NextToken: page.NextToken })),
+      ),
+    creatorRequestId,
+    resourceNames(request).aws.resolverEndpoint,
   );
-  const found = endpoints.find((e) => e.CreatorRequestId === creatorRequestId);
+  const found = endpoints.find((e) => isCreatorRequestIdOf(creatorRequestId, e.CreatorRequestId));
   if (found) await requireManagedByUs(resolver, request, 'Route 53 Resolver endpoint', found.Arn);
   return found;
 }
@@ -109,22 +147,24 @@ async function findOutboundEndpoint(resolver: Route53ResolverClient, request: En
 export async function createOutboundEndpoint(resolver: Route53ResolverClient, input: OutboundEndpointInput): Promise<OutboundEndpoint> {
   const names = resourceNames(input.request).aws;
   const creatorRequestId = names.creatorRequestIds.resolverEndpoint;
+  const lookUp = () => findOutboundEndpoint(resolver, input.request, creatorRequestId);
+  const create = async (generation: string) =>
+    (
+      await resolver.send(
+        new CreateResolverEndpointCommand({
+          CreatorRequestId: generation,
+          Name: names.resolverEndpoint,
+          Direction: 'OUTBOUND',
+          SecurityGroupIds: [input.securityGroupId],
+          IpAddresses: input.request.aws.resolverSubnetIds.map((SubnetId) => ({ SubnetId })),
+          Tags: ec2Tags(input.request.environmentId, names.resolverEndpoint),
+        }),
+      )
+    ).ResolverEndpoint!;
   const endpoint = await lookUpThenCreate(
     'Route 53 Resolver outbound endpoint',
-    () => findOutboundEndpoint(resolver, input.request, creatorRequestId),
-    async () =>
-      (
-        await resolver.send(
-          new CreateResolverEndpointCommand({
-            CreatorRequestId: creatorRequestId,
-            Name: names.resolverEndpoint,
-            Direction: 'OUTBOUND',
-            SecurityGroupIds: [input.securityGroupId],
-            IpAddresses: input.request.aws.resolverSubnetIds.map((SubnetId) => ({ SubnetId })),
-            Tags: ec2Tags(input.request.environmentId, names.resolverEndpoint),
-          }),
-        )
-      ).ResolverEndpoint!,
+    lookUp,
+    () => createWithFreshGeneration(creatorRequestId, lookUp, create),
     ['ResourceExistsException'],
   );
   if (endpoint.Direction !== 'OUTBOUND' || endpoint.HostVPCId !== input.request.aws.vpcId) {
@@ -134,12 +174,15 @@ export async function createOutboundEndpoint(resolver: Route53ResolverClient, in
 }
 
 async function findForwardingRule(resolver: Route53ResolverClient, request: EnvironmentRequest, creatorRequestId: string): Promise<ResolverRule | undefined> {
-  const rules = await allPages((NextToken) =>
-    resolver
-      .send(new ListResolverRulesCommand({ NextToken, Filters: [{ Name: 'CreatorRequestId', Values: [creatorRequestId] }] }))
-      .then((page) => ({ items: page.ResolverRules, NextToken: page.NextToken })),
+  const rules = await listedByIdOrName(
+    (filter) =>
+      allPages((NextToken) =>
+        resolver.send(new ListResolverRulesCommand({ NextToken, Filters: [filter] })).then((page) => ({ items: page.ResolverRules, NextToken: page.NextToken })),
+      ),
+    creatorRequestId,
+    resourceNames(request).aws.resolverRule,
   );
-  const found = rules.find((r) => r.CreatorRequestId === creatorRequestId);
+  const found = rules.find((r) => isCreatorRequestIdOf(creatorRequestId, r.CreatorRequestId));
   if (found) await requireManagedByUs(resolver, request, 'Route 53 Resolver rule', found.Arn);
   return found;
 }
@@ -154,23 +197,25 @@ export async function createForwardingRule(resolver: Route53ResolverClient, inpu
     throw new ResourceFailed(`Route 53 Resolver outbound endpoint ${input.resolverEndpointId} is ${endpoint?.Status}: ${endpoint?.StatusMessage ?? ''}`);
   }
   const creatorRequestId = names.creatorRequestIds.resolverRule;
+  const lookUp = () => findForwardingRule(resolver, input.request, creatorRequestId);
+  const create = async (generation: string) =>
+    (
+      await resolver.send(
+        new CreateResolverRuleCommand({
+          CreatorRequestId: generation,
+          Name: names.resolverRule,
+          RuleType: 'FORWARD',
+          DomainName: OPENAI_DOMAIN,
+          TargetIps: [{ Ip: input.inboundIp, Port: 53 }],
+          ResolverEndpointId: input.resolverEndpointId,
+          Tags: ec2Tags(input.request.environmentId, names.resolverRule),
+        }),
+      )
+    ).ResolverRule!;
   const rule = await lookUpThenCreate(
     'Route 53 Resolver forwarding rule',
-    () => findForwardingRule(resolver, input.request, creatorRequestId),
-    async () =>
-      (
-        await resolver.send(
-          new CreateResolverRuleCommand({
-            CreatorRequestId: creatorRequestId,
-            Name: names.resolverRule,
-            RuleType: 'FORWARD',
-            DomainName: OPENAI_DOMAIN,
-            TargetIps: [{ Ip: input.inboundIp, Port: 53 }],
-            ResolverEndpointId: input.resolverEndpointId,
-            Tags: ec2Tags(input.request.environmentId, names.resolverRule),
-          }),
-        )
-      ).ResolverRule!,
+    lookUp,
+    () => createWithFreshGeneration(creatorRequestId, lookUp, create),
     ['ResourceExistsException'],
   );
   // A rule found from an earlier run must still forward only openai.azure.com (a wider domain would send other

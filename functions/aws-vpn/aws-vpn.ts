@@ -22,6 +22,9 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  PutSecretValueCommand,
+  RestoreSecretCommand,
+  type DescribeSecretCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { createHash } from 'node:crypto';
@@ -29,7 +32,7 @@ import { isNotFound, rememberSecret } from '../commons/cloud-errors';
 import { lookUpThenCreateOnce } from '../commons/ec2';
 import { invocationLog } from '../commons/logger';
 import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
-import { ec2TagFilters, ec2TagSpecifications, ec2Tags, resourceNames } from '../commons/naming';
+import { ec2TagFilters, ec2TagSpecifications, ec2Tags, MANAGED_BY, resourceNames, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
 import { carriesOurTags, tagObject } from '../commons/ownership';
 import { generatePreSharedKey } from '../commons/psk';
 import type {
@@ -149,13 +152,17 @@ export async function ensureTunnelKey(secrets: SecretsManagerClient, environment
     rememberSecret(value.SecretString);
     return { arn: value.ARN!, key: value.SecretString! };
   };
+  let described: DescribeSecretCommandOutput | undefined;
   try {
-    await secrets.send(new DescribeSecretCommand({ SecretId: secretName }));
+    described = await secrets.send(new DescribeSecretCommand({ SecretId: secretName }));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  if (described?.DeletedDate) return restoreTunnelKey(secrets, environmentId, secretName, described);
+  if (described) {
     const found = await read();
     invocationLog().info('found', { tunnelKeySecret: found.arn });
     return found;
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
   }
   const key = generatePreSharedKey();
   rememberSecret(key);
@@ -180,6 +187,42 @@ export async function ensureTunnelKey(secrets: SecretsManagerClient, environment
       return winner;
     }
     throw error;
+  }
+}
+
+/**
+ * A teardown scheduled the tunnel's key for deletion with a recovery window; until the window ends the name
+ * stays taken and CreateSecret is refused. Our own secret is restored and given a new key: the old one
+ * belonged to tunnels that are gone. A scheduled secret that is not ours is left alone.
+ */
+async function restoreTunnelKey(
+  secrets: SecretsManagerClient,
+  environmentId: string,
+  secretName: string,
+  described: DescribeSecretCommandOutput,
+): Promise<{ arn: string; key: string }> {
+  const arn = described.ARN ?? secretName;
+  if (!carriesOurTags(tagObject(described.Tags), environmentId)) {
+    throw new ResourceConflict(
+      `Secret ${arn} is scheduled for deletion and was not created by this product for ${environmentId} (it lacks the tags ${TAG_MANAGED_BY}=${MANAGED_BY} and ${TAG_ENVIRONMENT}=${environmentId}), so its name cannot be used until it is deleted. Restore and rename it, or wait for its recovery window to end, then re-run.`,
+    );
+  }
+  await secrets.send(new RestoreSecretCommand({ SecretId: arn }));
+  invocationLog().info('restored', { tunnelKeySecret: arn, why: 'a teardown had scheduled it for deletion' });
+  const key = generatePreSharedKey();
+  rememberSecret(key);
+  // Keyed by the scheduled deletion it undoes, so a resent call is the same version, never a second new key.
+  const token = createHash('sha256').update(`restore:${secretName}:${described.DeletedDate!.toISOString()}`).digest('hex').slice(0, 64);
+  try {
+    const written = await secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: key, ClientRequestToken: token }));
+    invocationLog().info('created', { tunnelKeySecret: written.ARN ?? arn, why: 'a new key in the restored secret' });
+    return { arn: written.ARN ?? arn, key };
+  } catch (error) {
+    // Another attempt wrote its key under this token first: use that one, never two different keys.
+    if ((error as { name?: string }).name !== 'ResourceExistsException') throw error;
+    const value = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+    rememberSecret(value.SecretString);
+    return { arn: value.ARN ?? arn, key: value.SecretString! };
   }
 }
 

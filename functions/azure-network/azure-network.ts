@@ -20,6 +20,7 @@ import {
 } from '../commons/arm';
 import { GatewayBuildFailed, ResourceNotReady, WaitTimedOut } from '../commons/errors';
 import { armTags, resourceNames, type ResourceNames } from '../commons/naming';
+import { publicAccessRecordTags } from '../commons/public-access-record';
 import type {
   GatewayAddress,
   GatewayBuild,
@@ -67,6 +68,17 @@ function gatewayPublicIp(input: StepInput): DesiredResource {
   };
 }
 
+/**
+ * The public IP's body with the record of the OpenAI account's network settings before any lock (see
+ * ../commons/public-access-record.ts): written by the PUT that creates it, kept by any repair.
+ */
+async function gatewayPublicIpWithRecord(arm: ResourceManagementClient, input: StepInput): Promise<DesiredResource> {
+  const desired = gatewayPublicIp(input);
+  const current = await getArmResource(arm, names(input).azure.publicIp.id, NET);
+  const record = await publicAccessRecordTags(arm, input.request, current);
+  return { ...desired, body: { ...desired.body, tags: { ...desired.body.tags, ...record } } };
+}
+
 /** Creates the desired resource (or re-PUTs it from Failed, or when it differs); never waits. */
 function ensure(arm: ResourceManagementClient, id: string, apiVersion: string, desired: DesiredResource) {
   return ensureArmResource(arm, id, apiVersion, desired.body, desired.options);
@@ -75,7 +87,7 @@ function ensure(arm: ResourceManagementClient, id: string, apiVersion: string, d
 export async function createGatewaySubnetAndPublicIp(arm: ResourceManagementClient, input: StepInput): Promise<GatewaySubnetAndPublicIpOutcome> {
   const n = names(input);
   const subnet = await ensure(arm, n.azure.gatewaySubnet.id, NET, gatewaySubnet(input));
-  const publicIp = await ensure(arm, n.azure.publicIp.id, NET, gatewayPublicIp(input));
+  const publicIp = await ensure(arm, n.azure.publicIp.id, NET, await gatewayPublicIpWithRecord(arm, input));
   return { gatewaySubnet: subnet.provisioningState, publicIp: publicIp.provisioningState };
 }
 
@@ -83,7 +95,7 @@ export async function createGatewaySubnetAndPublicIp(arm: ResourceManagementClie
 export async function readGatewayPublicIp(arm: ResourceManagementClient, input: StepInput): Promise<GatewayAddress> {
   const n = names(input);
   await requireSucceeded(arm, n.azure.gatewaySubnet.id, NET, 'GatewaySubnet', gatewaySubnet(input));
-  const pip = await requireSucceeded(arm, n.azure.publicIp.id, NET, 'The gateway public IP', gatewayPublicIp(input));
+  const pip = await requireSucceeded(arm, n.azure.publicIp.id, NET, 'The gateway public IP', await gatewayPublicIpWithRecord(arm, input));
   const address = pip.properties.ipAddress as string | undefined;
   if (!address) throw new ResourceNotReady(`The gateway public IP ${n.azure.publicIp.id} has no address yet`);
   return { publicIp: address, publicIpId: n.azure.publicIp.id };

@@ -9,27 +9,43 @@
  *  - the address the notifier actually connects to (a lookup hook on the request), because a name's answer
  *    can change between validation and delivery (DNS rebinding).
  *
- * Only an explicit allowance, passed as a parameter by tests and the local wiring, lets a callback reach a
- * 127.0.0.1 listener; production code never builds one.
+ * What an operator may widen is configuration, read once per execution environment: the networks a callback
+ * may reach although they are not public (CALLBACK_ALLOWED_NETWORKS: a ticket system on a private network
+ * over Direct Connect) and the DNS servers its name is resolved with (CALLBACK_DNS_SERVERS). Link-local and
+ * unspecified addresses can never be allowed.
  */
 import * as dns from 'node:dns';
 import { isIP } from 'node:net';
+import { parsedSetting } from './config';
 
 /** All addresses a name resolves to (IPv4 and IPv6). Throws with `code` ENOTFOUND/ENODATA when it has none. */
 export type HostResolver = (hostname: string) => Promise<string[]>;
 
-/**
- * Test-only: loopback listeners a callback may reach. `'any'` is for local mode, where every emulated
- * address is a loopback listener. Never built from configuration.
- */
+/** A network a callback may reach although it is not public. */
+export interface AllowedNetwork {
+  /** As written: "10.20.0.0/16", "fd12:3456::/48". */
+  cidr: string;
+  family: 4 | 6;
+  network: bigint;
+  prefixLength: number;
+  /** Only these ports; every port when absent (the configured form names none). */
+  ports?: readonly number[];
+}
+
+/** What may be reached although not public; none unless configured. */
 export interface CallbackAllowance {
-  loopbackPorts: readonly number[] | 'any';
+  networks: readonly AllowedNetwork[];
 }
 
 export interface CallbackChecks {
   resolveHost: HostResolver;
   allowance?: CallbackAllowance;
 }
+
+/** Comma-separated CIDRs a callback may reach although they are not public; default none. */
+export const CALLBACK_ALLOWED_NETWORKS = 'CALLBACK_ALLOWED_NETWORKS';
+/** Comma-separated `address[:port]` DNS servers the callback's name is resolved with; default the system resolver. */
+export const CALLBACK_DNS_SERVERS = 'CALLBACK_DNS_SERVERS';
 
 /** The operating system's resolver, as the notifier's https request would use it. */
 export const systemHostResolver: HostResolver = async (hostname) =>
@@ -131,19 +147,94 @@ export function nonPublicAddressReason(address: string): string | undefined {
   return 'not an IP address';
 }
 
-/** True for 127.0.0.0/8, ::1 and their IPv4-mapped form: what a test's listener may use. */
-export function isLoopbackAddress(address: string): boolean {
-  const bare = address.replace(/^\[|\]$/g, '');
-  if (isIP(bare) === 4) return bare.startsWith('127.');
+// ---------------------------------------------------------------------------------------------------------
+// Allowed networks
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * An address as a number of its family. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address it
+ * dials, so one IPv4 network covers both spellings.
+ */
+function addressValue(text: string): { family: 4 | 6; value: bigint } | undefined {
+  const bare = text.replace(/^\[|\]$/g, '');
+  if (isIP(bare) === 4) return { family: 4, value: BigInt(ipv4(bare)) };
   const groups = ipv6Groups(bare);
-  if (!groups) return false;
-  if (groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1) return true;
-  return groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff && groups[6] >> 8 === 127;
+  if (!groups) return undefined;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return { family: 4, value: BigInt(groups[6] * 65536 + groups[7]) };
+  return { family: 6, value: groups.reduce((sum, group) => (sum << 16n) | BigInt(group), 0n) };
 }
 
-function allowedByAllowance(address: string, port: number, allowance: CallbackAllowance | undefined): boolean {
-  if (!allowance || !isLoopbackAddress(address)) return false;
-  return allowance.loopbackPorts === 'any' || allowance.loopbackPorts.includes(port);
+const WIDTH = { 4: 32, 6: 128 } as const;
+
+function sameNetwork(family: 4 | 6, a: bigint, b: bigint, prefixLength: number): boolean {
+  const hostBits = BigInt(WIDTH[family] - prefixLength);
+  return a >> hostBits === b >> hostBits;
+}
+
+/**
+ * Networks that no allowance may cover: where instance metadata and the container credential endpoints
+ * live (link-local), "this host" (0.0.0.0/8 and :: reach the local machine on Linux), and the IPv4-mapped
+ * block (write the IPv4 network instead).
+ */
+const NEVER_ALLOWED: [cidr: string, what: string][] = [
+  ['0.0.0.0/8', 'the unspecified ("this host") block'],
+  ['169.254.0.0/16', 'link-local addresses (instance metadata)'],
+  ['::/128', 'the unspecified IPv6 address'],
+  ['::ffff:0:0/96', 'the IPv4-mapped block (allow the IPv4 network instead)'],
+  ['fe80::/10', 'link-local IPv6 addresses'],
+  // AWS serves instance metadata (fd00:ec2::254) and its other link-local services from this block.
+  ['fd00:ec2::/32', "AWS's IPv6 link-local services (instance metadata)"],
+];
+
+const PREFIX_LENGTH = /^(0|[1-9][0-9]{0,2})$/;
+
+function parsedNetwork(text: string): Omit<AllowedNetwork, 'ports'> {
+  const [address, length, extra] = text.split('/');
+  if (length === undefined || extra !== undefined || !PREFIX_LENGTH.test(length)) throw new RangeError(`"${text}" is not address/prefix-length`);
+  if (address.includes('%') || address.includes('[')) throw new RangeError(`"${text}": the address must be a plain IPv4 or IPv6 address`);
+  const family = isIP(address);
+  if (family !== 4 && family !== 6) throw new RangeError(`"${text}": ${address} is not an IP address`);
+  const prefixLength = Number(length);
+  if (prefixLength > WIDTH[family]) throw new RangeError(`"${text}": an IPv${family} prefix is at most /${WIDTH[family]}`);
+  const value = family === 4 ? BigInt(ipv4(address)) : ipv6Groups(address)!.reduce((sum, group) => (sum << 16n) | BigInt(group), 0n);
+  const hostMask = (1n << BigInt(WIDTH[family] - prefixLength)) - 1n;
+  if ((value & hostMask) !== 0n) {
+    throw new RangeError(`"${text}" has host bits set (did you mean a network address?)`);
+  }
+  return { cidr: text, family, network: value, prefixLength };
+}
+
+function overlaps(a: Omit<AllowedNetwork, 'ports'>, b: Omit<AllowedNetwork, 'ports'>): boolean {
+  return a.family === b.family && sameNetwork(a.family, a.network, b.network, Math.min(a.prefixLength, b.prefixLength));
+}
+
+const NEVER_ALLOWED_NETWORKS = NEVER_ALLOWED.map(([cidr, what]) => ({ ...parsedNetwork(cidr), what }));
+
+/** One allowed network, optionally only on some ports. Throws a RangeError saying what is wrong with it. */
+export function allowedNetwork(cidr: string, ports?: readonly number[]): AllowedNetwork {
+  const network = parsedNetwork(cidr);
+  const forbidden = NEVER_ALLOWED_NETWORKS.find((never) => overlaps(network, never));
+  if (forbidden) throw new RangeError(`"${cidr}" covers ${forbidden.what}, which a callback may never reach`);
+  const badPort = ports?.find((port) => !Number.isInteger(port) || port < 1 || port > 65535);
+  if (badPort !== undefined) throw new RangeError(`${badPort} is not a TCP port`);
+  return { ...network, ...(ports ? { ports } : {}) };
+}
+
+/** CALLBACK_ALLOWED_NETWORKS's form: comma-separated CIDRs, spaces around them ignored, no empty entry. */
+export function parseAllowedNetworks(text: string): CallbackAllowance {
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.some((entry) => entry === '')) throw new RangeError('an entry is empty (a stray comma?)');
+  return { networks: entries.map((entry) => allowedNetwork(entry)) };
+}
+
+/** Whether the allowance lets a callback reach this address on this port. */
+export function allowedTarget(address: string, port: number, allowance: CallbackAllowance | undefined): boolean {
+  const target = addressValue(address);
+  if (!allowance || !target) return false;
+  return allowance.networks.some(
+    (network) =>
+      network.family === target.family && sameNetwork(target.family, target.value, network.network, network.prefixLength) && (!network.ports || network.ports.includes(port)),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -173,7 +264,7 @@ function hostOf(url: URL): string {
 export function callbackHostProblem(url: URL, allowance?: CallbackAllowance): string | undefined {
   const host = hostOf(url);
   if (isIP(host) || ipv6Groups(host)) {
-    if (allowedByAllowance(host, urlPort(url), allowance)) return undefined;
+    if (allowedTarget(host, urlPort(url), allowance)) return undefined;
     const reason = nonPublicAddressReason(host);
     return reason ? `must point at a public host; ${url.hostname} is ${reason}` : undefined;
   }
@@ -207,7 +298,7 @@ export async function callbackTargetProblem(url: URL, checks: CallbackChecks): P
   if (addresses.length === 0) return `the host ${host} does not resolve`;
   const port = urlPort(url);
   for (const address of addresses) {
-    if (allowedByAllowance(address, port, checks.allowance)) continue;
+    if (allowedTarget(address, port, checks.allowance)) continue;
     const reason = nonPublicAddressReason(address);
     if (reason) return `must point at a public host; ${host} resolves to ${address}, ${reason}`;
   }
@@ -228,7 +319,7 @@ export function guardedLookup(checks: CallbackChecks, port: number): RequestLook
     checks
       .resolveHost(hostname)
       .then((addresses) => {
-        const refused = addresses.find((address) => !allowedByAllowance(address, port, checks.allowance) && nonPublicAddressReason(address));
+        const refused = addresses.find((address) => !allowedTarget(address, port, checks.allowance) && nonPublicAddressReason(address));
         if (addresses.length === 0 || refused) {
           const reason = refused ? `${hostname} now resolves to ${refused}, ${nonPublicAddressReason(refused)}` : `${hostname} does not resolve`;
           const error = Object.assign(new Error(`Refusing to connect to the callback: ${reason}.`), { code: CALLBACK_ADDRESS_REFUSED });
@@ -267,21 +358,44 @@ export function dnsServerResolver(servers: string[]): HostResolver {
   };
 }
 
-let processChecks: CallbackChecks = { resolveHost: systemHostResolver };
+const PORT = /^[1-9][0-9]{0,4}$/;
 
-/** What the deployed handlers use: the system resolver and no allowance. */
-export function callbackChecksOfThisProcess(): CallbackChecks {
-  return processChecks;
+/** CALLBACK_DNS_SERVERS's form: comma-separated `a.b.c.d[:port]` or `[v6][:port]`; a server is named by its address. */
+export function parseDnsServers(text: string): string[] {
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.some((entry) => entry === '')) throw new RangeError('an entry is empty (a stray comma?)');
+  for (const entry of entries) {
+    const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::([^:]*))?$/.exec(entry);
+    const address = match?.[1] ?? match?.[2];
+    const family = address === undefined ? 0 : isIP(address);
+    if (!match || family === 0 || (match[1] !== undefined && family !== 6) || (match[2] !== undefined && family !== 4)) {
+      throw new RangeError(`"${entry}" is not an IPv4 address or a bracketed IPv6 address, with an optional :port`);
+    }
+    const port = match[3];
+    if (port !== undefined && (!PORT.test(port) || Number(port) > 65535)) throw new RangeError(`"${entry}": ${port} is not a port`);
+  }
+  return entries;
 }
 
 /**
- * Local mode only (called by local/runner, never by product code): the emulated world's resolver and the
- * loopback allowance, since every emulated address is a 127.0.0.1 listener there. Returns the undo.
+ * The checks as the operator configured them: the networks allowed although not public (none by default),
+ * the DNS servers (the system resolver by default). A value that does not parse is a ConfigurationError
+ * naming its variable.
  */
-export function useLocalCallbackChecks(checks: CallbackChecks): () => void {
-  const previous = processChecks;
-  processChecks = checks;
-  return () => {
-    processChecks = previous;
-  };
+export function callbackChecksFromSettings(env: NodeJS.ProcessEnv = process.env): CallbackChecks {
+  const allowance = parsedSetting(CALLBACK_ALLOWED_NETWORKS, parseAllowedNetworks, env);
+  const servers = parsedSetting(CALLBACK_DNS_SERVERS, parseDnsServers, env);
+  return { resolveHost: servers ? dnsServerResolver(servers) : systemHostResolver, ...(allowance ? { allowance } : {}) };
+}
+
+let configured: { settings: string; checks: CallbackChecks } | undefined;
+
+/**
+ * What the handlers use: the configured checks, built once for the execution environment (its settings do
+ * not change during its life; new settings mean a new environment, and build anew).
+ */
+export function callbackChecksOfThisEnvironment(env: NodeJS.ProcessEnv = process.env): CallbackChecks {
+  const settings = JSON.stringify([env[CALLBACK_ALLOWED_NETWORKS] ?? null, env[CALLBACK_DNS_SERVERS] ?? null]);
+  if (configured?.settings !== settings) configured = { settings, checks: callbackChecksFromSettings(env) };
+  return configured.checks;
 }

@@ -187,3 +187,17 @@ function scopeForRole(scope: string, role: string | undefined): string {
   }
   return scope;
 }
+
+/**
+ * ARM's refusals to delete a resource something else still uses or holds, by code and status: 400
+ * InUse<Type>CannotBeDeleted and PublicIPAddressCannotBeDeleted (the Network RP), 409 CannotDeleteResource
+ * (nested resources still exist), 409 AnotherOperationInProgress. A teardown waits on them while what uses the
+ * resource is itself being removed.
+ */
+export function isAzureDeletionRefusedWhileInUse(error: unknown): boolean {
+  const code = cloudErrorCode(error);
+  const status = httpStatusOf(error);
+  if (status === 400) return /^InUse[A-Za-z]+CannotBeDeleted$/.test(code) || code === 'PublicIPAddressCannotBeDeleted';
+  if (status === 409) return code === 'CannotDeleteResource' || code === 'AnotherOperationInProgress';
+  return false;
+}

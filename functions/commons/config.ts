@@ -7,10 +7,18 @@
 import { functionDefinition, variablesOf } from '../catalog';
 
 export class ConfigurationError extends Error {
-  constructor(readonly missing: string[], functionId?: string) {
+  /** `invalid`: a variable that is set but whose value does not parse, and why (`missing` is then empty). */
+  constructor(
+    readonly missing: string[],
+    functionId?: string,
+    readonly invalid?: { name: string; problem: string },
+  ) {
     super(
-      `${functionId ? `${functionId}: ` : ''}the environment variable${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ` +
-        `${missing.length === 1 ? 'is' : 'are'} not set (see its catalog entry, functions/catalog.ts)`,
+      `${functionId ? `${functionId}: ` : ''}` +
+        (invalid
+          ? `the environment variable ${invalid.name} is not valid: ${invalid.problem}`
+          : `the environment variable${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set`) +
+        ' (see its catalog entry, functions/catalog.ts)',
     );
     this.name = 'ConfigurationError';
   }
@@ -26,6 +34,21 @@ export function requiredSetting(name: string, env: NodeJS.ProcessEnv = process.e
 /** A variable that may be absent; empty counts as absent. */
 export function optionalSetting(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env[name] || undefined;
+}
+
+/**
+ * An optional variable read through `parse`; empty counts as absent. A value `parse` rejects with a RangeError
+ * is a ConfigurationError naming the variable.
+ */
+export function parsedSetting<T>(name: string, parse: (text: string) => T, env: NodeJS.ProcessEnv = process.env): T | undefined {
+  const text = optionalSetting(name, env);
+  if (text === undefined) return undefined;
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof RangeError) throw new ConfigurationError([], undefined, { name, problem: error.message });
+    throw error;
+  }
 }
 
 /** Every required variable of the catalog function `functionId`, or a ConfigurationError naming all that are missing. */

@@ -1,10 +1,11 @@
 /**
  * Step Functions helpers shared by the intake, the status endpoint, the notifier and the command line:
- * execution ARNs, console links, and recognising which executions belong to an environment.
+ * execution ARNs, console links, recognising which executions belong to an environment, and starting a
+ * provisioning or a teardown so that the two never run at once for one environment.
  */
 import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { canonicalJson, environmentExecutionName, executionAttempt } from './naming';
-import type { EnvironmentRequest } from './request/contract';
+import { DEFAULT_OPTIONS, type EnvironmentRequest, type TeardownPublicNetworkAccessOption } from './request/contract';
 
 /** `arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>` for a state machine ARN and a name. */
 export function executionArnFor(stateMachineArn: string, name: string): string {
@@ -38,9 +39,41 @@ export interface ExecutionListItem {
   name: string;
   status: string;
   startDate?: Date;
-  /** The n of `<environmentId>-run-<n>`. */
+  /** The n of `<environmentId>-run-<n>` (or `<environmentId>-teardown-<n>`). */
   attempt: number;
 }
+
+/** Which workflow an execution runs: the names differ, so neither is ever read as the other. */
+export type WorkflowKind = 'provisioning' | 'teardown';
+
+/** Between the environment and a teardown's attempt number; provisioning's marker is `-run-`. */
+const TEARDOWN_MARKER = '-teardown-';
+
+/** The name of an environment's n-th teardown: `<environmentId>-teardown-<n>`. */
+export function teardownExecutionName(environmentId: string, attempt: number): string {
+  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a whole number from 1, got ${attempt}`);
+  const name = `${environmentId}${TEARDOWN_MARKER}${attempt}`;
+  if (name.length > 80) throw new RangeError(`execution name would be ${name.length} characters; the limit is 80`);
+  return name;
+}
+
+/** The attempt number when `name` is one of the environment's teardowns, else undefined (exact, as executionAttempt). */
+export function teardownAttempt(name: string, environmentId: string): number | undefined {
+  const prefix = `${environmentId}${TEARDOWN_MARKER}`;
+  if (!name.startsWith(prefix)) return undefined;
+  const rest = name.slice(prefix.length);
+  return /^[1-9]\d*$/.test(rest) ? Number(rest) : undefined;
+}
+
+/** Whether an execution name is one of the environment's teardowns. */
+export function isTeardownExecution(name: string, environmentId: string): boolean {
+  return teardownAttempt(name, environmentId) !== undefined;
+}
+
+const attemptOf: Record<WorkflowKind, (name: string, environmentId: string) => number | undefined> = {
+  provisioning: executionAttempt,
+  teardown: teardownAttempt,
+};
 
 /** All executions of the state machine for the environment (optionally one status), newest (highest attempt) first. */
 export async function environmentExecutions(
@@ -48,6 +81,7 @@ export async function environmentExecutions(
   stateMachineArn: string,
   environmentId: string,
   statusFilter?: ExecutionStatus,
+  kind: WorkflowKind = 'provisioning',
 ): Promise<ExecutionListItem[]> {
   const found: ExecutionListItem[] = [];
   let nextToken: string | undefined;
@@ -56,7 +90,7 @@ export async function environmentExecutions(
       new ListExecutionsCommand({ stateMachineArn, statusFilter, maxResults: 1000, nextToken }),
     );
     for (const item of page.executions ?? []) {
-      const attempt = item.name ? executionAttempt(item.name, environmentId) : undefined;
+      const attempt = item.name ? attemptOf[kind](item.name, environmentId) : undefined;
       if (item.name && item.executionArn && attempt !== undefined) {
         found.push({ executionArn: item.executionArn, name: item.name, status: String(item.status), startDate: item.startDate, attempt });
       }
@@ -92,8 +126,22 @@ export type StartOutcome =
   | { kind: 'started'; executionArn: string; executionName: string; attempt: number; rerunOf?: ExecutionListItem }
   /** The same request is running or has succeeded: a redelivery; nothing new was started. */
   | { kind: 'already'; executionArn: string; executionName: string; status: string }
-  /** Another request for the environment is running (or won the race for this attempt's name). */
-  | { kind: 'busy'; runningExecutionArn: string; runningExecutionName: string };
+  /** Another request for the environment is running (or won the race for this attempt's name), or a teardown of it is. */
+  | { kind: 'busy'; runningExecutionArn: string; runningExecutionName: string; workflow?: 'teardown' };
+
+export interface StartOptions {
+  /**
+   * The teardown state machine. While one of the environment's teardowns runs, nothing starts (busy); after a
+   * teardown, the same request builds the environment again instead of being taken for a redelivery.
+   */
+  teardownStateMachineArn?: string;
+}
+
+/** Whether `later` started after `earlier` (both dated). */
+function startedAfter(later: ExecutionListItem | undefined, earlier: ExecutionListItem | undefined): boolean {
+  if (!later?.startDate || !earlier?.startDate) return false;
+  return later.startDate.getTime() > earlier.startDate.getTime();
+}
 
 /** Whether an execution's input is this request (the input is the validated request as JSON). */
 function isSameRequest(input: string | undefined, request: EnvironmentRequest): boolean {
@@ -116,13 +164,26 @@ const IDEMPOTENT_START_SLACK_MS = 2_000;
  *   `<environmentId>-run-<latest + 1>` starts. Two starts racing for that name are settled by Step Functions:
  *   the same input while running is the same execution, a different one is ExecutionAlreadyExists.
  */
-export async function startRequest(sfn: SFNClient, stateMachineArn: string, request: EnvironmentRequest): Promise<StartOutcome> {
+export async function startRequest(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  request: EnvironmentRequest,
+  options: StartOptions = {},
+): Promise<StartOutcome> {
   const executions = await environmentExecutions(sfn, stateMachineArn, request.environmentId);
+  const teardowns = options.teardownStateMachineArn
+    ? await environmentExecutions(sfn, options.teardownStateMachineArn, request.environmentId, undefined, 'teardown')
+    : [];
+  const runningTeardown = teardowns.find((e) => e.status === ExecutionStatus.RUNNING);
+  if (runningTeardown) {
+    return { kind: 'busy', runningExecutionArn: runningTeardown.executionArn, runningExecutionName: runningTeardown.name, workflow: 'teardown' };
+  }
   const latest = executions[0];
   if (latest) {
     const described = await describeIfExists(sfn, latest.executionArn);
     const status = String(described?.status ?? latest.status);
-    const same = isSameRequest(described?.input, request);
+    // What the latest execution built has been (or is partly) removed since: the same request is a new build.
+    const same = isSameRequest(described?.input, request) && !startedAfter(teardowns[0], latest);
     if (same && (status === ExecutionStatus.RUNNING || status === ExecutionStatus.SUCCEEDED)) {
       return { kind: 'already', executionArn: latest.executionArn, executionName: latest.name, status };
     }
@@ -149,5 +210,90 @@ export async function startRequest(sfn: SFNClient, stateMachineArn: string, requ
       return { kind: 'already', executionArn, executionName: name, status: String(winner.status) };
     }
     return { kind: 'busy', runningExecutionArn: executionArn, runningExecutionName: name };
+  }
+}
+
+/** The request a teardown takes: the environment's request with its public-access choice stated (absent means keep). */
+export function teardownInput(request: EnvironmentRequest, publicNetworkAccessOnTeardown?: TeardownPublicNetworkAccessOption): EnvironmentRequest {
+  const options = request.options ?? DEFAULT_OPTIONS;
+  // Always explicit, so a teardown asked with "keep" and one asked with nothing are the same request.
+  const choice = publicNetworkAccessOnTeardown ?? options.publicNetworkAccessOnTeardown ?? 'keep';
+  return { ...request, options: { ...options, publicNetworkAccessOnTeardown: choice } };
+}
+
+/** The environment's latest provisioning execution and the request it ran (its input), or undefined when none was ever started. */
+export async function latestProvisioningRequest(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  environmentId: string,
+): Promise<{ execution: ExecutionListItem; request: EnvironmentRequest } | undefined> {
+  for (const execution of await environmentExecutions(sfn, stateMachineArn, environmentId)) {
+    const described = await describeIfExists(sfn, execution.executionArn);
+    const input = parseOutput(described?.input);
+    // Inputs are the validated request; anything else (a start made by hand) cannot name the resources.
+    if (input && typeof input === 'object' && (input as { environmentId?: unknown }).environmentId === environmentId) {
+      return { execution, request: input as EnvironmentRequest };
+    }
+  }
+  return undefined;
+}
+
+export interface TeardownMachines {
+  provisioningStateMachineArn: string;
+  teardownStateMachineArn: string;
+}
+
+/** What a start of a teardown came to. */
+export type TeardownStartOutcome =
+  | { kind: 'started'; executionArn: string; executionName: string; attempt: number; rerunOf?: ExecutionListItem }
+  /** The latest teardown is this request, running or succeeded, and nothing was provisioned since: a redelivery. */
+  | { kind: 'already'; executionArn: string; executionName: string; status: string }
+  /** A provisioning or another teardown of the environment is running. */
+  | { kind: 'busy'; runningExecutionArn: string; runningExecutionName: string; workflow: WorkflowKind };
+
+/**
+ * Starts the teardown of `request` (teardownInput's document) on the environment's next teardown attempt,
+ * `<environmentId>-teardown-<n>`, by the same rules as startRequest, and never while a provisioning or another
+ * teardown of the environment runs. A succeeded teardown of the same request is a redelivery only when no
+ * provisioning started after it (otherwise there is something new to remove).
+ */
+export async function startTeardown(sfn: SFNClient, machines: TeardownMachines, request: EnvironmentRequest): Promise<TeardownStartOutcome> {
+  const environmentId = request.environmentId;
+  const stateMachineArn = machines.teardownStateMachineArn;
+  const provisionings = await environmentExecutions(sfn, machines.provisioningStateMachineArn, environmentId);
+  const runningProvisioning = provisionings.find((e) => e.status === ExecutionStatus.RUNNING);
+  if (runningProvisioning) {
+    return { kind: 'busy', runningExecutionArn: runningProvisioning.executionArn, runningExecutionName: runningProvisioning.name, workflow: 'provisioning' };
+  }
+  const teardowns = await environmentExecutions(sfn, stateMachineArn, environmentId, undefined, 'teardown');
+  const latest = teardowns[0];
+  if (latest) {
+    const described = await describeIfExists(sfn, latest.executionArn);
+    const status = String(described?.status ?? latest.status);
+    const same = isSameRequest(described?.input, request) && !startedAfter(provisionings[0], latest);
+    if (same && (status === ExecutionStatus.RUNNING || status === ExecutionStatus.SUCCEEDED)) {
+      return { kind: 'already', executionArn: latest.executionArn, executionName: latest.name, status };
+    }
+    const running = teardowns.find((e) => e.status === ExecutionStatus.RUNNING && (e !== latest || status === ExecutionStatus.RUNNING));
+    if (running) return { kind: 'busy', runningExecutionArn: running.executionArn, runningExecutionName: running.name, workflow: 'teardown' };
+  }
+
+  const attempt = (latest?.attempt ?? 0) + 1;
+  const name = teardownExecutionName(environmentId, attempt);
+  const executionArn = executionArnFor(stateMachineArn, name);
+  const calledAt = Date.now();
+  try {
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }));
+    if (started.startDate && started.startDate.getTime() < calledAt - IDEMPOTENT_START_SLACK_MS) {
+      return { kind: 'already', executionArn, executionName: name, status: ExecutionStatus.RUNNING };
+    }
+    return { kind: 'started', executionArn: started.executionArn ?? executionArn, executionName: name, attempt, ...(latest ? { rerunOf: latest } : {}) };
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
+    const winner = await describeIfExists(sfn, executionArn);
+    if (winner && isSameRequest(winner.input, request)) {
+      return { kind: 'already', executionArn, executionName: name, status: String(winner.status) };
+    }
+    return { kind: 'busy', runningExecutionArn: executionArn, runningExecutionName: name, workflow: 'teardown' };
   }
 }

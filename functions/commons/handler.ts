@@ -33,8 +33,9 @@ export type ActionEventOf<Actions> = {
 
 /** The request's environment, when the event carries one (for the log lines). */
 function environmentOf(event: unknown): string | undefined {
-  const request = (event as { request?: { environmentId?: unknown }; environmentId?: unknown } | null | undefined) ?? {};
-  const id = typeof request.request === 'object' ? request.request?.environmentId : request.environmentId;
+  type Carrier = { request?: { environmentId?: unknown } | null; environmentId?: unknown; state?: { request?: { environmentId?: unknown } | null } | null };
+  const carrier = (event as Carrier | null | undefined) ?? {};
+  const id = carrier.request?.environmentId ?? carrier.state?.request?.environmentId ?? carrier.environmentId;
   return typeof id === 'string' ? id : undefined;
 }
 

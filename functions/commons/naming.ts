@@ -165,6 +165,24 @@ export function resourceNames(request: EnvironmentRequest): ResourceNames {
   };
 }
 
+/** How many times one environment's Route 53 Resolver endpoint and rule can be built again after a teardown. */
+export const CREATOR_REQUEST_ID_GENERATIONS = 10;
+
+/**
+ * A creator request id and its later generations: the first build uses the id itself, a build after a
+ * teardown the next one, since a used id may stay refused after its resource is deleted (the documentation is
+ * silent; the emulator takes that reading). Each generation is derived from the request, so a re-run finds
+ * what any earlier build made.
+ */
+export function creatorRequestIdGenerations(creatorRequestId: string): string[] {
+  return Array.from({ length: CREATOR_REQUEST_ID_GENERATIONS }, (_, index) => (index === 0 ? creatorRequestId : `${creatorRequestId}-${index + 1}`));
+}
+
+/** Whether a creator request id is one of the generations of ours. */
+export function isCreatorRequestIdOf(creatorRequestId: string, candidate: string | undefined): boolean {
+  return candidate !== undefined && creatorRequestIdGenerations(creatorRequestId).includes(candidate);
+}
+
 /** The subnet name for each request prefix field; GatewaySubnet's name is fixed by Azure. */
 export function subnetNamesByPrefixField(environmentId: string): Record<SubnetPrefixField, string> {
   return {

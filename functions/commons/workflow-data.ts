@@ -411,7 +411,19 @@ export interface WorkflowStateFields extends ValidatedRequest {
   probeAfterLock: ProbeSummary;
 }
 
-/** The input of "Summarise the environment": the whole state at the end (small and secret-free). */
+/** What "Check the request against both clouds" is sent: the execution's input, as it came (checked there). */
+export interface RequestCheckEvent {
+  request: unknown;
+  executionName?: string;
+}
+
+/** What "Summarise the environment" is sent: the whole state at the end, and the execution's name. */
+export interface SummaryEvent {
+  state: FinishedState;
+  executionName?: string;
+}
+
+/** The state "Summarise the environment" reads: the whole state at the end (small and secret-free). */
 export interface FinishedState extends ValidatedRequest {
   gatewayAddress: GatewayAddress;
   built: BuiltResources;

@@ -16,6 +16,9 @@ export const handler = httpHandler(
       get stateMachineArn() {
         return requiredSetting('STATE_MACHINE_ARN');
       },
+      get teardownStateMachineArn() {
+        return requiredSetting('TEARDOWN_STATE_MACHINE_ARN');
+      },
     }),
   json(500, { message: 'Internal error.' }),
 );

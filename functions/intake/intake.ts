@@ -7,11 +7,12 @@
  *   401 missing, malformed, stale (±5 min) or wrong signature;
  *   400 the request breaks the schema (every problem listed);
  *   200 redelivery: the environment's latest execution is this request, running or succeeded;
- *   409 another request for the environment is running, or won the race for the same attempt;
+ *   409 another request for the environment is running, or won the race for the same attempt, or a teardown of
+ *       the environment is running (the DELETE route, teardown.ts);
  *   202 started: the environment's first execution, or a re-run after one that did not succeed.
  */
 import { ExecutionStatus, SFNClient } from '@aws-sdk/client-sfn';
-import { callbackChecksOfThisProcess, callbackTargetProblem, type CallbackChecks } from '../commons/callback-url';
+import { callbackChecksOfThisEnvironment, callbackTargetProblem, type CallbackChecks } from '../commons/callback-url';
 import { MAX_REQUEST_BYTES } from '../commons/request/contract';
 import { parseRequestText, shownProblems } from '../commons/request/schema';
 import { SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, headerValue, verifySignature } from '../commons/signature';
@@ -22,10 +23,12 @@ import type { SecretSource } from '../commons/secret';
 export interface IntakeDeps {
   sfn: SFNClient;
   stateMachineArn: string;
+  /** The teardown state machine: provisioning is refused while a teardown of the environment runs. */
+  teardownStateMachineArn?: string;
   signingSecret: SecretSource;
   /** Unix seconds; tests move it to check the window. */
   nowSeconds?: () => number;
-  /** How ticket.callbackUrl's host is resolved, and the test-only loopback allowance (callback-url.ts). */
+  /** How ticket.callbackUrl's host is resolved and which non-public networks it may reach; default the configured ones (callback-url.ts). */
   callbackChecks?: CallbackChecks;
 }
 
@@ -48,7 +51,7 @@ export async function handleIntake(event: ProxyEvent, deps: IntakeDeps): Promise
     throw error;
   }
 
-  const callbackChecks = deps.callbackChecks ?? callbackChecksOfThisProcess();
+  const callbackChecks = deps.callbackChecks ?? callbackChecksOfThisEnvironment();
   const parsed = parseRequestText(body, { callbackAllowance: callbackChecks.allowance });
   if (!parsed.ok) {
     return json(400, { message: `The request has ${parsed.problems.length} problem(s).`, problems: parsed.problems });
@@ -60,11 +63,15 @@ export async function handleIntake(event: ProxyEvent, deps: IntakeDeps): Promise
     const problems = shownProblems([{ path: 'ticket.callbackUrl', message: callbackProblem }]);
     return json(400, { message: `The request has ${problems.length} problem(s).`, problems });
   }
-  const outcome = await startRequest(deps.sfn, deps.stateMachineArn, request);
+  const outcome = await startRequest(deps.sfn, deps.stateMachineArn, request, { teardownStateMachineArn: deps.teardownStateMachineArn });
   if (outcome.kind === 'busy') {
     return json(409, {
-      message: `Environment ${request.environmentId} has another execution running; try again when it has finished.`,
+      message:
+        outcome.workflow === 'teardown'
+          ? `Environment ${request.environmentId} is being torn down; try again when the teardown has finished.`
+          : `Environment ${request.environmentId} has another execution running; try again when it has finished.`,
       environmentId: request.environmentId,
+      ...(outcome.workflow === 'teardown' ? { runningWorkflow: outcome.workflow } : {}),
       runningExecutionArn: outcome.runningExecutionArn,
       consoleUrl: consoleUrl(outcome.runningExecutionArn),
     });

@@ -1,6 +1,8 @@
 /**
- * When a provisioning execution ends, tell its ticket: a signed JSON POST to `ticket.callbackUrl`
- * {environmentId, executionArn, status, summary, consoleUrl, error, cause}.
+ * When a provisioning or a teardown execution ends, tell its ticket: a signed JSON POST to `ticket.callbackUrl`
+ * {environmentId, ticketId, workflow, executionArn, status, summary, consoleUrl, error, cause, problems}. A
+ * teardown's input is the environment's request too, so it reports to the same ticket; `workflow` tells the
+ * two apart (by the execution's name, which the product chose), and `summary` is then the teardown summary.
  *
  * The payload is built from DescribeExecution (the event's own copy of input/output can be truncated), and
  * it never carries a secret: the workflow keeps secrets in Secrets Manager and passes only ARNs, and as a
@@ -10,11 +12,11 @@
  * address the socket actually dials (a name may resolve elsewhere now than when the request was validated).
  */
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { callbackChecksOfThisProcess, callbackHostProblem, guardedLookup, type CallbackChecks } from '../commons/callback-url';
+import { callbackChecksOfThisEnvironment, callbackHostProblem, guardedLookup, type CallbackChecks } from '../commons/callback-url';
 import { redact, redactText } from '../commons/redact';
 import { refusalProblems, type RequestProblem } from '../commons/refusal';
 import { signatureHeaders } from '../commons/signature';
-import { consoleUrl, parseOutput } from '../commons/executions';
+import { consoleUrl, isTeardownExecution, parseOutput, type WorkflowKind } from '../commons/executions';
 import { PostOptions, PostResult, postJsonWithRetries } from './post';
 import type { SecretSource } from '../commons/secret';
 
@@ -27,6 +29,8 @@ export interface ExecutionStatusEvent {
 export interface CallbackPayload {
   environmentId: string | null;
   ticketId: string | null;
+  /** Which workflow ended. */
+  workflow: WorkflowKind;
   executionArn: string;
   status: string;
   summary: unknown;
@@ -41,7 +45,7 @@ export interface NotifyDeps {
   sfn: SFNClient;
   signingSecret: SecretSource;
   post?: PostOptions;
-  /** Resolver and the test-only loopback allowance; the deployed handler passes none (system resolver). */
+  /** Resolver and allowed networks; default the configured ones (CALLBACK_DNS_SERVERS, CALLBACK_ALLOWED_NETWORKS). */
   callbackChecks?: CallbackChecks;
 }
 
@@ -75,6 +79,11 @@ function parseInput(input: string | undefined): { environmentId?: string; ticket
   }
 }
 
+/** A teardown's execution name is `<environmentId>-teardown-<n>`; every other name is a provisioning's. */
+function workflowOf(executionName: string, environmentId: string | undefined): WorkflowKind {
+  return environmentId && isTeardownExecution(executionName, environmentId) ? 'teardown' : 'provisioning';
+}
+
 export async function notifyTicket(event: ExecutionStatusEvent, deps: NotifyDeps): Promise<NotifyOutcome> {
   const executionArn = event.detail.executionArn;
   const execution = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -84,7 +93,7 @@ export async function notifyTicket(event: ExecutionStatusEvent, deps: NotifyDeps
 
   const url = new URL(callbackUrl);
   if (url.protocol !== 'https:') throw new InsecureCallbackUrl(callbackUrl);
-  const checks = deps.callbackChecks ?? callbackChecksOfThisProcess();
+  const checks = deps.callbackChecks ?? callbackChecksOfThisEnvironment();
   const textProblem = callbackHostProblem(url, checks.allowance);
   if (textProblem) throw new CallbackRefused(textProblem);
 
@@ -92,6 +101,7 @@ export async function notifyTicket(event: ExecutionStatusEvent, deps: NotifyDeps
   const payload: CallbackPayload = {
     environmentId: input.environmentId ?? null,
     ticketId: input.ticket?.id ?? null,
+    workflow: workflowOf(execution.name ?? event.detail.name ?? executionArn.split(':').pop() ?? '', input.environmentId),
     executionArn,
     status,
     summary: redact(parseOutput(execution.output) ?? null),

@@ -1,6 +1,7 @@
-/** Lambda: "Check the request against both clouds". The event is the environment request itself. */
-import { callbackChecksOfThisProcess } from '../commons/callback-url';
+/** Lambda: "Check the request against both clouds". The event is the environment request, as the execution got it. */
+import { callbackChecksOfThisEnvironment } from '../commons/callback-url';
 import { stepHandler } from '../commons/handler';
+import type { RequestCheckEvent } from '../commons/workflow-data';
 import { validateRequestClients } from './clients';
 import { validateEnvironmentRequest } from './validate';
 
@@ -8,10 +9,10 @@ export const handler = stepHandler(
   'validate-request',
   'Check the request against both clouds',
   validateRequestClients,
-  (event: unknown, clients) =>
-    validateEnvironmentRequest(event, clients, {
+  (event: RequestCheckEvent, clients) =>
+    validateEnvironmentRequest(event?.request, clients, {
       deploymentRegion: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
-      callbackChecks: callbackChecksOfThisProcess(),
+      callbackChecks: callbackChecksOfThisEnvironment(),
     }),
   (result) => ({ environmentId: result.request.environmentId }),
 );

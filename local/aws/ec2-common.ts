@@ -7,9 +7,12 @@ import type { QueryParams } from './query';
 
 export type Ec2Handler = (ctx: EmulatorContext, params: QueryParams) => XmlObject;
 
-/** `pending` until readyAt, then `available`; `deleted` once deleted (EC2 keeps showing deleted VPN resources for a while). */
-export function lifecycleState(resource: Timed, now: number): 'pending' | 'available' | 'deleted' {
-  if (resource.deletedAt !== undefined) return 'deleted';
+/**
+ * `pending` until readyAt, then `available`; once a deletion started, `deleting` until it completes, then
+ * `deleted` (EC2 keeps showing deleted VPN resources for a while).
+ */
+export function lifecycleState(resource: Timed, now: number): 'pending' | 'available' | 'deleting' | 'deleted' {
+  if (resource.deletedAt !== undefined) return now < resource.deletedAt ? 'deleting' : 'deleted';
   return now < resource.readyAt ? 'pending' : 'available';
 }
 

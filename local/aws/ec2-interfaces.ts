@@ -1,13 +1,14 @@
 /**
  * EC2 DescribeNetworkInterfaces: the interfaces other services place in the VPC's subnets for what the
  * product creates. They are derived from the resources that own them rather than stored: one per Route 53
- * Resolver endpoint address, and one per subnet of a Lambda function in a VPC (Lambda shares an interface
- * per subnet and security-group combination) while its interfaces exist (not once it is Inactive).
- * Requester-managed, as EC2 reports interfaces a service created.
+ * Resolver endpoint address (until the endpoint is gone: a DELETING one keeps them), and one per subnet of a
+ * Lambda function in a VPC (Lambda shares an interface per subnet and security-group combination) while its
+ * interfaces exist: not once it is Inactive, and after DeleteFunction until Lambda releases them, in use all
+ * along. Requester-managed, as EC2 reports interfaces a service created, so DeleteNetworkInterface refuses.
  */
 import type { EmulatorContext } from '../cloud/context';
-import type { Subnet } from '../cloud/state';
-import { ec2Errors } from './errors';
+import { isGone, type LambdaFunction, type Subnet } from '../cloud/state';
+import { AwsServiceError, ec2Errors } from './errors';
 import type { Ec2Handler } from './ec2-common';
 import type { XmlObject } from './ec2-xml';
 import { digest } from './ids';
@@ -40,13 +41,20 @@ function addressFromTop(subnet: Subnet, index: number): string {
   return formatIpv4(range.base + range.size - 2 - index); // the last address is the broadcast address AWS reserves
 }
 
+/** A Lambda function's interfaces exist while it is live and not Inactive, and after its deletion until released. */
+function holdsInterfaces(fn: LambdaFunction, now: number): boolean {
+  if (now < fn.createdAt) return false;
+  if (fn.deletedAt !== undefined) return fn.networkInterfacesReleasedAt !== undefined && now < fn.networkInterfacesReleasedAt;
+  return fn.inactiveSince === undefined;
+}
+
 function derivedInterfaces(ctx: EmulatorContext): DerivedInterface[] {
   const aws = ctx.state.aws;
   const now = ctx.clock.now();
   const subnetOf = (id: string) => aws.subnets.find((s) => s.SubnetId === id);
   const found: DerivedInterface[] = [];
   for (const endpoint of aws.resolverEndpoints) {
-    if (endpoint.deletedAt !== undefined || now < endpoint.createdAt) continue;
+    if (isGone(endpoint, now) || now < endpoint.createdAt) continue;
     for (const ip of endpoint.IpAddresses) {
       const subnet = subnetOf(ip.SubnetId);
       if (!subnet) continue;
@@ -64,14 +72,17 @@ function derivedInterfaces(ctx: EmulatorContext): DerivedInterface[] {
   }
   const lambdaInterfacesPerSubnet = new Map<string, number>();
   for (const fn of aws.functions) {
-    if (fn.deletedAt !== undefined || fn.inactiveSince !== undefined || now < fn.createdAt) continue;
+    if (!holdsInterfaces(fn, now)) continue;
     for (const subnetId of fn.VpcConfig.SubnetIds) {
       const subnet = subnetOf(subnetId);
       if (!subnet) continue;
+      const NetworkInterfaceId = `eni-${digest(`lambda:${fn.FunctionArn}:${subnetId}`).slice(0, 17)}`;
+      // A function recreated under the same name while the old one's interface is not yet released shares it.
+      if (found.some((eni) => eni.NetworkInterfaceId === NetworkInterfaceId)) continue;
       const index = lambdaInterfacesPerSubnet.get(subnetId) ?? 0;
       lambdaInterfacesPerSubnet.set(subnetId, index + 1);
       found.push({
-        NetworkInterfaceId: `eni-${digest(`lambda:${fn.FunctionArn}:${subnetId}`).slice(0, 17)}`,
+        NetworkInterfaceId,
         SubnetId: subnetId,
         VpcId: subnet.VpcId,
         AvailabilityZone: subnet.AvailabilityZone,
@@ -144,4 +155,19 @@ export const describeNetworkInterfaces: Ec2Handler = (ctx, p) => {
       }),
     ),
   };
+};
+
+/** The interfaces that use a security group (DeleteSecurityGroup refuses while there is any). */
+export function interfacesUsingGroup(ctx: EmulatorContext, groupId: string): string[] {
+  return derivedInterfaces(ctx).filter((eni) => eni.GroupIds.includes(groupId)).map((eni) => eni.NetworkInterfaceId);
+}
+
+/**
+ * Every interface here is attached and managed by the service that created it, which alone may remove it:
+ * EC2 refuses the caller (`InvalidNetworkInterface.InUse`) and only deleting the owner releases it.
+ */
+export const deleteNetworkInterface: Ec2Handler = (ctx, p) => {
+  const id = p.require('NetworkInterfaceId');
+  if (!derivedInterfaces(ctx).some((eni) => eni.NetworkInterfaceId === id)) throw ec2Errors.notFound('InvalidNetworkInterfaceID.NotFound', 'networkInterface', id);
+  throw new AwsServiceError('InvalidNetworkInterface.InUse', `Network interface '${id}' is currently in use.`);
 };

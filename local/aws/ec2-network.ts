@@ -1,6 +1,6 @@
 /** EC2 VPC-level actions: VPCs, subnets, route tables (with VGW route propagation) and CreateTags. */
 import type { EmulatorContext } from '../cloud/context';
-import { isReady, type RouteTable, type Subnet, type Tag } from '../cloud/state';
+import { isGone, isReady, type RouteTable, type Subnet, type Tag } from '../cloud/state';
 import { AwsServiceError, ec2Errors } from './errors';
 import { findVpc, lifecycleState, type Ec2Handler } from './ec2-common';
 import { tagSet, type XmlObject, type XmlValue } from './ec2-xml';
@@ -66,8 +66,10 @@ function availabilityZoneId(zone: string): string {
 function availableIpAddressCount(ctx: EmulatorContext, subnet: Subnet): number {
   const range = parseCidr(subnet.CidrBlock);
   const size = range ? range.size : 0;
+  const now = ctx.clock.now();
+  // An endpoint being deleted keeps its addresses until it is gone.
   const inUse = ctx.state.aws.resolverEndpoints
-    .filter((e) => e.deletedAt === undefined)
+    .filter((e) => !isGone(e, now))
     .reduce((n, e) => n + e.IpAddresses.filter((ip) => ip.SubnetId === subnet.SubnetId).length, 0);
   return Math.max(0, size - 5 - inUse); // AWS reserves five addresses in every subnet
 }
@@ -237,6 +239,18 @@ export const createRoute: Ec2Handler = (ctx, p) => {
     throw new AwsServiceError('RouteAlreadyExists', `The route identified by ${cidr} already exists.`);
   }
   table.Routes.push({ DestinationCidrBlock: cidr, GatewayId: gatewayId, Origin: 'CreateRoute' });
+  return { return: true };
+};
+
+export const deleteRoute: Ec2Handler = (ctx, p) => {
+  const table = findRouteTable(ctx, p.require('RouteTableId'));
+  const cidr = p.require('DestinationCidrBlock');
+  // Only explicit routes can be deleted; a propagated one goes with its propagation.
+  const index = table.Routes.findIndex((r) => r.DestinationCidrBlock === cidr);
+  if (index < 0) {
+    throw new AwsServiceError('InvalidRoute.NotFound', `There is no route defined for '${cidr}' in the route table. Use a different route table and try again.`);
+  }
+  table.Routes.splice(index, 1);
   return { return: true };
 };
 

@@ -7,6 +7,7 @@ import { tagSet, type XmlValue } from './ec2-xml';
 import { digest, newId } from './ids';
 import { parseCidr } from '../network/ipv4';
 import { checkFilterNames, matchesFilters, type QueryParams } from './query';
+import { interfacesUsingGroup } from './ec2-interfaces';
 
 export function findSecurityGroup(ctx: EmulatorContext, id: string): SecurityGroup {
   const group = ctx.state.aws.securityGroups.find((g) => g.GroupId === id);
@@ -202,4 +203,23 @@ export const describeSecurityGroups: Ec2Handler = (ctx, p) => {
       tagSet: tagSet(g.Tags),
     })),
   };
+};
+
+/**
+ * DeleteSecurityGroup by GroupId (a group in a VPC that is not the default one can only be named by id).
+ * Refused with DependencyViolation while any network interface uses it: a resolver endpoint's until the
+ * endpoint is gone, a Lambda function's until Lambda releases them, long after the function was deleted.
+ */
+export const deleteSecurityGroup: Ec2Handler = (ctx, p) => {
+  const aws = ctx.state.aws;
+  const id = p.get('GroupId');
+  if (!id) {
+    const name = p.require('GroupName');
+    throw new AwsServiceError('InvalidGroup.NotFound', `The security group '${name}' does not exist in default VPC`);
+  }
+  const group = findSecurityGroup(ctx, id);
+  if (interfacesUsingGroup(ctx, id).length > 0) throw new AwsServiceError('DependencyViolation', `resource ${id} has a dependent object`);
+  aws.securityGroups.splice(aws.securityGroups.indexOf(group), 1);
+  ctx.recorder.operation({ cloud: 'aws', resource: id, operation: 'delete', startedAt: ctx.clock.now(), readyAt: ctx.clock.now() });
+  return { return: true, groupId: id };
 };

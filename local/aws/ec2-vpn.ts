@@ -176,12 +176,14 @@ export function findVpnConnection(ctx: EmulatorContext, id: string): VpnConnecti
 function vpnConnectionXml(ctx: EmulatorContext, vpn: VpnConnection): XmlObject {
   const now = ctx.clock.now();
   const state = lifecycleState(vpn, now);
+  const deletionStarted = state === 'deleting' || state === 'deleted';
+  // A connection being deleted still reports its tunnels (down: the network model sees it deleted); a deleted one none.
   const telemetry = state === 'deleted' ? [] : ctx.network.awsTunnelTelemetry(vpn.VpnConnectionId);
   return {
     vpnConnectionId: vpn.VpnConnectionId,
     state,
     // Real EC2 hands out the device configuration only while the connection is pending or available.
-    customerGatewayConfiguration: state === 'deleted' ? undefined : customerGatewayConfiguration(ctx, vpn),
+    customerGatewayConfiguration: deletionStarted ? undefined : customerGatewayConfiguration(ctx, vpn),
     type: vpn.Type,
     customerGatewayId: vpn.CustomerGatewayId,
     vpnGatewayId: vpn.VpnGatewayId,
@@ -206,7 +208,7 @@ function vpnConnectionXml(ctx: EmulatorContext, vpn: VpnConnection): XmlObject {
     routes: vpn.Routes.map((r) => ({
       destinationCidrBlock: r.DestinationCidrBlock,
       source: 'Static',
-      state: state === 'deleted' ? 'deleted' : state === 'available' ? 'available' : 'pending',
+      state,
     })),
   };
 }
@@ -305,4 +307,79 @@ export const describeVpnConnections: Ec2Handler = (ctx, p) => {
       ),
   );
   return { vpnConnectionSet: found.map((v) => vpnConnectionXml(ctx, v)) };
+};
+
+// ---- deletions --------------------------------------------------------------------------------------------
+// EC2 answers a refused deletion with 400 IncorrectState while something still uses the resource, and keeps a
+// deleted VPN resource visible with state `deleted`. A second delete of something already being deleted (or
+// deleted) is refused the same way: the API reference is silent, so the least convenient reading.
+
+const incorrectState = (message: string) => new AwsServiceError('IncorrectState', message);
+
+function refuseIfDeleting(kind: string, id: string, resource: { deletedAt?: number }, now: number): void {
+  if (resource.deletedAt !== undefined) {
+    throw incorrectState(`The ${kind} '${id}' is in an incorrect state: ${now < resource.deletedAt ? 'deleting' : 'deleted'}`);
+  }
+}
+
+/** Connections that still hold a gateway: every one not yet `deleted` (a `deleting` one too). */
+function connectionsStillUsing(ctx: EmulatorContext, uses: (vpn: VpnConnection) => boolean): VpnConnection[] {
+  const now = ctx.clock.now();
+  return ctx.state.aws.vpnConnections.filter((v) => uses(v) && lifecycleState(v, now) !== 'deleted');
+}
+
+export const deleteVpnConnection: Ec2Handler = (ctx, p) => {
+  const id = p.require('VpnConnectionId');
+  const vpn = findVpnConnection(ctx, id);
+  const now = ctx.clock.now();
+  refuseIfDeleting('vpnConnection', id, vpn, now);
+  // The tunnels go down at once (the network model reads deletedAt); the connection reads deleting until then.
+  vpn.deletedAt = now + ctx.latencies.of('aws.vpnConnection.delete', id);
+  recordCreate(ctx, id, now, vpn.deletedAt, 'delete');
+  return { return: true };
+};
+
+export const detachVpnGateway: Ec2Handler = (ctx, p) => {
+  const aws = ctx.state.aws;
+  const vgwId = p.require('VpnGatewayId');
+  const vpcId = p.require('VpcId');
+  const vgw = findVpnGateway(ctx, vgwId);
+  findVpc(aws, vpcId);
+  const now = ctx.clock.now();
+  const attachment = vgw.Attachments.find((a) => a.VpcId === vpcId && (a.deletedAt === undefined || now < a.deletedAt));
+  if (!attachment) {
+    throw new AwsServiceError('InvalidVpnGatewayAttachment.NotFound', `The attachment with vpn gateway ID '${vgwId}' and vpc ID '${vpcId}' does not exist`);
+  }
+  if (attachment.deletedAt !== undefined) throw incorrectState(`The attachment of vpn gateway '${vgwId}' to vpc '${vpcId}' is in an incorrect state: detaching`);
+  attachment.deletedAt = now + ctx.latencies.of('aws.vpnGateway.detach', `${vgwId}/${vpcId}`);
+  // Its routes stop propagating at once, and the propagation entries leave the VPC's route tables.
+  for (const table of aws.routeTables) {
+    if (table.VpcId === vpcId) table.PropagatingVgws = table.PropagatingVgws.filter((g) => g !== vgwId);
+  }
+  recordCreate(ctx, vgwId, now, attachment.deletedAt, 'detach');
+  return { return: true };
+};
+
+export const deleteVpnGateway: Ec2Handler = (ctx, p) => {
+  const id = p.require('VpnGatewayId');
+  const vgw = findVpnGateway(ctx, id);
+  const now = ctx.clock.now();
+  refuseIfDeleting('vpnGateway', id, vgw, now);
+  // Attached, attaching or still detaching: in use.
+  if (vgw.Attachments.some((a) => a.deletedAt === undefined || now < a.deletedAt)) throw incorrectState('The VPN gateway is in use.');
+  if (connectionsStillUsing(ctx, (v) => v.VpnGatewayId === id).length > 0) throw incorrectState('The VPN gateway is in use.');
+  vgw.deletedAt = now + ctx.latencies.of('aws.vpnGateway.delete', id);
+  recordCreate(ctx, id, now, vgw.deletedAt, 'delete');
+  return { return: true };
+};
+
+export const deleteCustomerGateway: Ec2Handler = (ctx, p) => {
+  const id = p.require('CustomerGatewayId');
+  const cgw = findCustomerGateway(ctx, id);
+  const now = ctx.clock.now();
+  refuseIfDeleting('customerGateway', id, cgw, now);
+  if (connectionsStillUsing(ctx, (v) => v.CustomerGatewayId === id).length > 0) throw incorrectState('The customer gateway is in use.');
+  cgw.deletedAt = now + ctx.latencies.of('aws.customerGateway.delete', id);
+  recordCreate(ctx, id, now, cgw.deletedAt, 'delete');
+  return { return: true };
 };

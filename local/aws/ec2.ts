@@ -2,12 +2,14 @@
 import type { EmulatorContext } from '../cloud/context';
 import { AwsServiceError } from './errors';
 import type { Ec2Handler } from './ec2-common';
-import { createRoute, createTags, describeRouteTables, describeSubnets, describeVpcs, disableVgwRoutePropagation, enableVgwRoutePropagation } from './ec2-network';
-import { describeNetworkInterfaces } from './ec2-interfaces';
-import { authorizeSecurityGroupEgress, createSecurityGroup, describeSecurityGroups, revokeSecurityGroupEgress } from './ec2-security';
 import {
-  attachVpnGateway, createCustomerGateway, createVpnConnection, createVpnConnectionRoute, createVpnGateway,
-  describeCustomerGateways, describeVpnConnections, describeVpnGateways,
+  createRoute, createTags, deleteRoute, describeRouteTables, describeSubnets, describeVpcs, disableVgwRoutePropagation, enableVgwRoutePropagation,
+} from './ec2-network';
+import { deleteNetworkInterface, describeNetworkInterfaces } from './ec2-interfaces';
+import { authorizeSecurityGroupEgress, createSecurityGroup, deleteSecurityGroup, describeSecurityGroups, revokeSecurityGroupEgress } from './ec2-security';
+import {
+  attachVpnGateway, createCustomerGateway, createVpnConnection, createVpnConnectionRoute, createVpnGateway, deleteCustomerGateway,
+  deleteVpnConnection, deleteVpnGateway, describeCustomerGateways, describeVpnConnections, describeVpnGateways, detachVpnGateway,
 } from './ec2-vpn';
 import { ec2ErrorXml, ec2ResponseXml } from './ec2-xml';
 import { QueryParams } from './query';
@@ -33,10 +35,17 @@ const ACTIONS: Record<string, { handler: Ec2Handler; mutating: boolean }> = {
   AuthorizeSecurityGroupEgress: { handler: authorizeSecurityGroupEgress, mutating: true },
   RevokeSecurityGroupEgress: { handler: revokeSecurityGroupEgress, mutating: true },
   DescribeNetworkInterfaces: { handler: describeNetworkInterfaces, mutating: false },
+  DeleteRoute: { handler: deleteRoute, mutating: true },
+  DeleteVpnConnection: { handler: deleteVpnConnection, mutating: true },
+  DetachVpnGateway: { handler: detachVpnGateway, mutating: true },
+  DeleteVpnGateway: { handler: deleteVpnGateway, mutating: true },
+  DeleteCustomerGateway: { handler: deleteCustomerGateway, mutating: true },
+  DeleteSecurityGroup: { handler: deleteSecurityGroup, mutating: true },
+  DeleteNetworkInterface: { handler: deleteNetworkInterface, mutating: true },
 };
 
 /** Parameters naming the call's target, for fault keys (`CreateVpnConnectionRoute vpn-...`). */
-const TARGET_PARAMS = ['VpnConnectionId', 'VpnGatewayId', 'CustomerGatewayId', 'GroupId', 'RouteTableId', 'VpcId', 'IpAddress', 'GroupName', 'ResourceId.1', 'VpnConnectionId.1'];
+const TARGET_PARAMS = ['VpnConnectionId', 'VpnGatewayId', 'CustomerGatewayId', 'GroupId', 'RouteTableId', 'VpcId', 'IpAddress', 'GroupName', 'NetworkInterfaceId', 'ResourceId.1', 'VpnConnectionId.1'];
 
 export interface Ec2Call {
   action: string;

@@ -197,8 +197,19 @@ function updateConfiguration(ctx: EmulatorContext, fn: LambdaFunction, input: an
   return json(200, configuration(ctx, fn));
 }
 
+/**
+ * The function is gone at once, but Lambda releases a VPC function's network interfaces only much later:
+ * until then they stay in use and hold its security groups.
+ */
 function deleteFunction(ctx: EmulatorContext, fn: LambdaFunction): LambdaAnswer {
-  fn.deletedAt = ctx.clock.now();
+  const now = ctx.clock.now();
+  const hadInterfaces = fn.VpcConfig.SubnetIds.length > 0 && fn.inactiveSince === undefined && now >= fn.createdAt;
+  fn.deletedAt = now;
+  recordCreate(ctx, fn.FunctionArn, now, now, 'delete');
+  if (hadInterfaces) {
+    fn.networkInterfacesReleasedAt = now + ctx.latencies.of('aws.lambda.releaseNetworkInterfaces', fn.FunctionArn);
+    recordCreate(ctx, fn.FunctionArn, now, fn.networkInterfacesReleasedAt, 'release-network-interfaces');
+  }
   return { status: 204 };
 }
 

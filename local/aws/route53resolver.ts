@@ -3,9 +3,11 @@
  * A CreatorRequestId already used answers ResourceExistsException, as the real service does (aws/aws-cdk#5012),
  * not the resource made the first time: a caller whose create answer was lost must look the resource up.
  * List calls page (see listPage); a rule's DomainName comes back with the trailing dot the service adds.
+ * A deletion reads DELETING (Get and List still answer it) until its latency has passed; then Get answers
+ * ResourceNotFoundException and List leaves it out.
  */
 import type { EmulatorContext } from '../cloud/context';
-import type { ResolverEndpoint, ResolverRule, ResolverRuleAssociation, Subnet, Tag } from '../cloud/state';
+import { isGone, type ResolverEndpoint, type ResolverRule, type ResolverRuleAssociation, type Subnet, type Tag, type Timed } from '../cloud/state';
 import { AwsServiceError } from './errors';
 import { recordCreate } from './ec2-common';
 import { isoTime, newId } from './ids';
@@ -16,6 +18,12 @@ import { mergeTags } from './query';
 const notFound = (message: string) => new AwsServiceError('ResourceNotFoundException', message);
 const invalidParameter = (message: string) => new AwsServiceError('InvalidParameterException', message);
 const invalidRequest = (message: string) => new AwsServiceError('InvalidRequestException', message);
+
+/** Still known to the service: not yet gone (a DELETING one is). */
+function present<T extends Timed>(ctx: EmulatorContext, items: T[]): T[] {
+  const now = ctx.clock.now();
+  return items.filter((item) => !isGone(item, now));
+}
 
 function arn(ctx: EmulatorContext, kind: string, id: string): string {
   return `arn:aws:route53resolver:${ctx.state.aws.region}:${ctx.state.aws.accountId}:${kind}/${id}`;
@@ -73,6 +81,7 @@ function endpointStatus(e: ResolverEndpoint, now: number): string {
 function endpointStatusMessage(e: ResolverEndpoint, status: string): string {
   if (status === 'OPERATIONAL') return 'This Resolver Endpoint is operational.';
   if (status === 'CREATING') return 'Creating the Resolver Endpoint';
+  if (status === 'DELETING') return 'Deleting the Resolver Endpoint';
   return e.impaired?.StatusMessage ?? '';
 }
 
@@ -97,7 +106,7 @@ function endpointJson(ctx: EmulatorContext, e: ResolverEndpoint) {
 }
 
 function findEndpoint(ctx: EmulatorContext, id: string | undefined): ResolverEndpoint {
-  const endpoint = ctx.state.aws.resolverEndpoints.find((e) => e.Id === id && e.deletedAt === undefined);
+  const endpoint = present(ctx, ctx.state.aws.resolverEndpoints).find((e) => e.Id === id);
   if (!endpoint) throw notFound(`[RSLVR-00500] Can't find the resolver endpoint with ID "${id}". Trace Id: "emulated"`);
   return endpoint;
 }
@@ -143,7 +152,7 @@ const createResolverEndpoint: JsonHandler = (ctx, input) => {
     if (group.VpcId !== vpcId) throw invalidRequest(`[RSLVR-00202] Security group ${groupId} is not in VPC ${vpcId}`);
   }
 
-  const taken = new Set(aws.resolverEndpoints.filter((e) => e.deletedAt === undefined).flatMap((e) => e.IpAddresses.map((a) => a.Ip)));
+  const taken = new Set(present(ctx, aws.resolverEndpoints).flatMap((e) => e.IpAddresses.map((a) => a.Ip)));
   const ipAddresses = requestedIps.map((req, i) => {
     const subnet = subnets[i];
     let ip = req.Ip;
@@ -182,8 +191,7 @@ const getResolverEndpoint: JsonHandler = (ctx, input) => ({ ResolverEndpoint: en
 
 const listResolverEndpoints: JsonHandler = (ctx, input) => {
   const now = ctx.clock.now();
-  const live = ctx.state.aws.resolverEndpoints.filter((e) => e.deletedAt === undefined);
-  const page = listPage(input, live, (e) =>
+  const page = listPage(input, present(ctx, ctx.state.aws.resolverEndpoints), (e) =>
     matchesJsonFilters(input.Filters, {
       CreatorRequestId: [e.CreatorRequestId],
       Direction: [e.Direction],
@@ -199,15 +207,17 @@ const listResolverEndpoints: JsonHandler = (ctx, input) => {
 
 const listResolverEndpointIpAddresses: JsonHandler = (ctx, input) => {
   const endpoint = findEndpoint(ctx, input.ResolverEndpointId);
-  const attached = endpointStatus(endpoint, ctx.clock.now()) === 'OPERATIONAL';
+  const status = endpointStatus(endpoint, ctx.clock.now());
+  const [ipStatus, ipMessage] =
+    status === 'OPERATIONAL' ? ['ATTACHED', 'This IP address is operational.'] : status === 'DELETING' ? ['DELETING', 'Deleting the IP address'] : ['CREATING', 'Creating the IP address'];
   return {
     MaxResults: input.MaxResults ?? 10,
     IpAddresses: endpoint.IpAddresses.map((a) => ({
       IpId: a.IpId,
       SubnetId: a.SubnetId,
       Ip: a.Ip,
-      Status: attached ? 'ATTACHED' : 'CREATING',
-      StatusMessage: attached ? 'This IP address is operational.' : 'Creating the IP address',
+      Status: ipStatus,
+      StatusMessage: ipMessage,
       CreationTime: isoTime(endpoint.createdAt),
       ModificationTime: isoTime(endpoint.createdAt),
     })),
@@ -230,7 +240,11 @@ function ruleJson(ctx: EmulatorContext, r: ResolverRule) {
     Arn: r.Arn,
     DomainName: fullyQualified(r.DomainName),
     Status: status,
-    StatusMessage: status === 'COMPLETE' ? 'Successfully created Resolver Rule.' : status === 'UPDATING' ? 'Creating the Resolver Rule.' : (r.impaired?.StatusMessage ?? ''),
+    StatusMessage:
+      status === 'COMPLETE' ? 'Successfully created Resolver Rule.'
+        : status === 'UPDATING' ? 'Creating the Resolver Rule.'
+          : status === 'DELETING' ? 'Deleting the Resolver Rule.'
+            : (r.impaired?.StatusMessage ?? ''),
     RuleType: r.RuleType,
     Name: r.Name,
     TargetIps: r.TargetIps,
@@ -243,7 +257,7 @@ function ruleJson(ctx: EmulatorContext, r: ResolverRule) {
 }
 
 function findRule(ctx: EmulatorContext, id: string | undefined): ResolverRule {
-  const rule = ctx.state.aws.resolverRules.find((r) => r.Id === id && r.deletedAt === undefined);
+  const rule = present(ctx, ctx.state.aws.resolverRules).find((r) => r.Id === id);
   if (!rule) throw notFound(`[RSLVR-00703] Resolver rule with ID "${id}" does not exist.`);
   return rule;
 }
@@ -269,6 +283,7 @@ const createResolverRule: JsonHandler = (ctx, input) => {
     if (!input.ResolverEndpointId) throw invalidRequest('[RSLVR-00400] A FORWARD rule needs an outbound ResolverEndpointId');
     const endpoint = findEndpoint(ctx, input.ResolverEndpointId);
     if (endpoint.Direction !== 'OUTBOUND') throw invalidRequest(`[RSLVR-00401] Endpoint ${endpoint.Id} is not an outbound endpoint`);
+    if (endpoint.deletedAt !== undefined) throw invalidRequest(`Resolver endpoint ${endpoint.Id} is being deleted`);
   }
   const now = ctx.clock.now();
   const id = newId(aws, 'rslvr-rr');
@@ -299,8 +314,7 @@ const listResolverRules: JsonHandler = (ctx, input) => {
     // DomainName filters match with or without the trailing dot.
     f.Name === 'DomainName' ? { ...f, Values: (f.Values ?? []).flatMap((v) => [v.replace(/\.$/, ''), v.replace(/\.$/, '') + '.']) } : f,
   );
-  const live = ctx.state.aws.resolverRules.filter((r) => r.deletedAt === undefined);
-  const page = listPage(input, live, (r) =>
+  const page = listPage(input, present(ctx, ctx.state.aws.resolverRules), (r) =>
     matchesJsonFilters(filters, {
       CreatorRequestId: [r.CreatorRequestId],
       DomainName: [r.DomainName],
@@ -329,7 +343,11 @@ function associationJson(ctx: EmulatorContext, a: ResolverRuleAssociation) {
     Name: a.Name,
     VPCId: a.VPCId,
     Status: status,
-    StatusMessage: status === 'COMPLETE' ? 'The association is complete.' : status === 'CREATING' ? 'Creating the association.' : (a.impaired?.StatusMessage ?? ''),
+    StatusMessage:
+      status === 'COMPLETE' ? 'The association is complete.'
+        : status === 'CREATING' ? 'Creating the association.'
+          : status === 'DELETING' ? 'Deleting the association.'
+            : (a.impaired?.StatusMessage ?? ''),
   };
 }
 
@@ -339,7 +357,9 @@ const associateResolverRule: JsonHandler = (ctx, input) => {
   const vpcId = input.VPCId as string | undefined;
   if (!vpcId) throw invalidParameter('1 validation error detected: VPCId must not be null');
   if (!aws.vpcs.some((v) => v.VpcId === vpcId)) throw invalidParameter(`[RSLVR-00102] VPC ${vpcId} does not exist`);
-  const live = aws.resolverRuleAssociations.filter((a) => a.deletedAt === undefined && a.VPCId === vpcId);
+  if (rule.deletedAt !== undefined) throw invalidRequest(`Resolver rule ${rule.Id} is being deleted`);
+  // An association still DELETING holds the domain too (the docs are silent: the less convenient reading).
+  const live = present(ctx, aws.resolverRuleAssociations).filter((a) => a.VPCId === vpcId);
   // No request id on this call. A repeat of the same rule answers the same InvalidRequestException as a clash
   // with another rule for the domain (crossplane-contrib/provider-upjet-aws#1010): the code alone cannot tell
   // "already done" from "someone else's rule", so a caller must look the association up.
@@ -356,15 +376,14 @@ const associateResolverRule: JsonHandler = (ctx, input) => {
 
 const getResolverRuleAssociation: JsonHandler = (ctx, input) => {
   const id = input.ResolverRuleAssociationId;
-  const association = ctx.state.aws.resolverRuleAssociations.find((a) => a.Id === id && a.deletedAt === undefined);
+  const association = present(ctx, ctx.state.aws.resolverRuleAssociations).find((a) => a.Id === id);
   if (!association) throw notFound(`[RSLVR-00800] Resolver rule association with ID "${id}" does not exist.`);
   return { ResolverRuleAssociation: associationJson(ctx, association) };
 };
 
 const listResolverRuleAssociations: JsonHandler = (ctx, input) => {
   const now = ctx.clock.now();
-  const live = ctx.state.aws.resolverRuleAssociations.filter((a) => a.deletedAt === undefined);
-  const page = listPage(input, live, (a) =>
+  const page = listPage(input, present(ctx, ctx.state.aws.resolverRuleAssociations), (a) =>
     matchesJsonFilters(input.Filters, {
       Name: [a.Name],
       ResolverRuleId: [a.ResolverRuleId],
@@ -375,11 +394,67 @@ const listResolverRuleAssociations: JsonHandler = (ctx, input) => {
   return { MaxResults: page.MaxResults, NextToken: page.NextToken, ResolverRuleAssociations: page.items.map((a) => associationJson(ctx, a)) };
 };
 
+// ---- deletions -------------------------------------------------------------------------------------------
+// Each starts a deletion that reads DELETING for its latency. What the service refuses while something still
+// uses the resource: a rule associated with a VPC (ResourceInUseException, the code the SDK model lists for
+// DeleteResolverRule) and an endpoint a rule still names (InvalidRequestException [RSLVR-00600], as the service
+// answers it: rebuy-de/aws-nuke#586, hashicorp/terraform-provider-aws#11948). A DELETING one counts as still
+// there. A second delete of something already DELETING is refused (the docs are silent: the less convenient reading).
+
+function refuseIfDeleting(kind: string, id: string, resource: Timed): void {
+  if (resource.deletedAt !== undefined) throw invalidRequest(`The ${kind} with ID "${id}" is being deleted (status DELETING)`);
+}
+
+function startDeletion(ctx: EmulatorContext, resource: Timed, id: string, latency: string): void {
+  const now = ctx.clock.now();
+  resource.deletedAt = now + ctx.latencies.of(latency, id);
+  recordCreate(ctx, id, now, resource.deletedAt, 'delete');
+}
+
+const disassociateResolverRule: JsonHandler = (ctx, input) => {
+  const rule = findRule(ctx, input.ResolverRuleId);
+  const vpcId = input.VPCId as string | undefined;
+  if (!vpcId) throw invalidParameter('1 validation error detected: VPCId must not be null');
+  const association = present(ctx, ctx.state.aws.resolverRuleAssociations).find((a) => a.ResolverRuleId === rule.Id && a.VPCId === vpcId);
+  if (!association) throw notFound(`Resolver rule "${rule.Id}" is not associated with VPC "${vpcId}".`);
+  refuseIfDeleting('resolver rule association', association.Id, association);
+  startDeletion(ctx, association, association.Id, 'aws.resolverRuleAssociation.delete');
+  return { ResolverRuleAssociation: associationJson(ctx, association) };
+};
+
+const deleteResolverRule: JsonHandler = (ctx, input) => {
+  const rule = findRule(ctx, input.ResolverRuleId);
+  refuseIfDeleting('resolver rule', rule.Id, rule);
+  const associated = present(ctx, ctx.state.aws.resolverRuleAssociations).filter((a) => a.ResolverRuleId === rule.Id);
+  if (associated.length > 0) {
+    throw new AwsServiceError(
+      'ResourceInUseException',
+      `Cannot delete resolver rule "${rule.Id}" while it is associated with VPCs: ${associated.map((a) => `"${a.VPCId}"`).join(', ')}`,
+    );
+  }
+  startDeletion(ctx, rule, rule.Id, 'aws.resolverRule.delete');
+  return { ResolverRule: ruleJson(ctx, rule) };
+};
+
+const deleteResolverEndpoint: JsonHandler = (ctx, input) => {
+  const endpoint = findEndpoint(ctx, input.ResolverEndpointId);
+  refuseIfDeleting('resolver endpoint', endpoint.Id, endpoint);
+  const rules = present(ctx, ctx.state.aws.resolverRules).filter((r) => r.ResolverEndpointId === endpoint.Id);
+  if (rules.length > 0) {
+    throw invalidRequest(
+      `[RSLVR-00600] Cannot delete resolver endpoint unless its related resolver rules are deleted. The following rules still exist for this resolver endpoint: ${rules.map((r) => `"${r.Id}"`).join(', ')}`,
+    );
+  }
+  // Its network interfaces stay until it is gone (local/aws/ec2-interfaces.ts), holding its security groups.
+  startDeletion(ctx, endpoint, endpoint.Id, 'aws.resolverEndpoint.delete');
+  return { ResolverEndpoint: endpointJson(ctx, endpoint) };
+};
+
 // ---- tags -----------------------------------------------------------------------------------------------
 
 function taggable(ctx: EmulatorContext, resourceArn: string | undefined): { Tags: Tag[] } {
   const aws = ctx.state.aws;
-  const found = [...aws.resolverEndpoints, ...aws.resolverRules].find((r) => r.Arn === resourceArn && r.deletedAt === undefined);
+  const found = [...present(ctx, aws.resolverEndpoints), ...present(ctx, aws.resolverRules)].find((r) => r.Arn === resourceArn);
   if (!found) throw notFound(`[RSLVR-01101] The resource with ARN "${resourceArn}" does not exist.`);
   return found;
 }
@@ -409,6 +484,9 @@ export const RESOLVER_ACTIONS: Record<string, JsonAction> = {
   AssociateResolverRule: { handler: associateResolverRule, mutating: true, target: 'ResolverRuleId' },
   GetResolverRuleAssociation: { handler: getResolverRuleAssociation, mutating: false, target: 'ResolverRuleAssociationId' },
   ListResolverRuleAssociations: { handler: listResolverRuleAssociations, mutating: false },
+  DisassociateResolverRule: { handler: disassociateResolverRule, mutating: true, target: 'ResolverRuleId' },
+  DeleteResolverRule: { handler: deleteResolverRule, mutating: true, target: 'ResolverRuleId' },
+  DeleteResolverEndpoint: { handler: deleteResolverEndpoint, mutating: true, target: 'ResolverEndpointId' },
   TagResource: { handler: tagResource, mutating: true, target: 'ResourceArn' },
   UntagResource: { handler: untagResource, mutating: true, target: 'ResourceArn' },
   ListTagsForResource: { handler: listTagsForResource, mutating: false, target: 'ResourceArn' },

@@ -1,6 +1,11 @@
 /**
  * Secrets Manager (JSON 1.1). ClientRequestToken is the idempotency key (the SDK fills one in when the caller
  * does not), and the new version's id is that token, as in the real service.
+ *
+ * DeleteSecret schedules the deletion (RecoveryWindowInDays 7..30, default 30): the secret is then readable by
+ * DescribeSecret only (with DeletedDate), its value and every write are refused with InvalidRequestException,
+ * its name cannot be created again, and RestoreSecret brings it back; once the window has passed it no longer
+ * exists. ForceDeleteWithoutRecovery removes it at once, scheduled or not.
  */
 import type { EmulatorContext } from '../cloud/context';
 import type { Secret, Tag } from '../cloud/state';
@@ -20,11 +25,18 @@ function arnSuffix(seed: string): string {
   return Array.from(bytes.subarray(0, 6), (b) => alphabet[b % alphabet.length]).join('');
 }
 
+const SECONDS_PER_DAY = 86_400;
+
+/** False once the recovery window of a scheduled deletion has ended: the service has deleted it. */
+function stillExists(ctx: EmulatorContext, secret: Secret): boolean {
+  return secret.DeletionDate === undefined || ctx.clock.now() < secret.DeletionDate;
+}
+
 /** A secret by name, full ARN, or ARN without the random suffix. */
 function findSecret(ctx: EmulatorContext, secretId: string | undefined): Secret {
   if (!secretId) throw invalidParameter('1 validation error detected: SecretId must not be null');
   const secret = ctx.state.aws.secrets.find(
-    (s) => s.Name === secretId || s.ARN === secretId || s.ARN.slice(0, -7) === secretId,
+    (s) => stillExists(ctx, s) && (s.Name === secretId || s.ARN === secretId || s.ARN.slice(0, -7) === secretId),
   );
   if (!secret) throw notFound();
   return secret;
@@ -47,7 +59,7 @@ const createSecret: JsonHandler = (ctx, input) => {
   const aws = ctx.state.aws;
   const name = validateName(input.Name);
   const token = (input.ClientRequestToken as string | undefined) ?? uuidFrom(`secret#${nextCounter(aws, 'secret-version')}`);
-  const existing = aws.secrets.find((s) => s.Name === name);
+  const existing = aws.secrets.find((s) => s.Name === name && stillExists(ctx, s));
   if (existing) {
     if (existing.DeletedDate !== undefined) {
       throw invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.");
@@ -158,7 +170,7 @@ function matchesSecretFilters(secret: Secret, filters: { Key?: string; Values?: 
 const listSecrets: JsonHandler = (ctx, input) => {
   const filters = (input.Filters ?? []) as { Key?: string; Values?: string[] }[];
   const found = ctx.state.aws.secrets.filter(
-    (s) => (input.IncludePlannedDeletion || s.DeletedDate === undefined) && matchesSecretFilters(s, filters),
+    (s) => stillExists(ctx, s) && (input.IncludePlannedDeletion || s.DeletedDate === undefined) && matchesSecretFilters(s, filters),
   );
   return {
     SecretList: found.map((s) => {
@@ -168,6 +180,42 @@ const listSecrets: JsonHandler = (ctx, input) => {
   };
 };
 
+const deleteSecret: JsonHandler = (ctx, input) => {
+  const aws = ctx.state.aws;
+  const secret = findSecret(ctx, input.SecretId);
+  const force = input.ForceDeleteWithoutRecovery === true;
+  const window = input.RecoveryWindowInDays as number | undefined;
+  if (force && window !== undefined) {
+    throw invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+  }
+  const now = ctx.clock.now();
+  if (force) {
+    aws.secrets.splice(aws.secrets.indexOf(secret), 1);
+    ctx.recorder.operation({ cloud: 'aws', resource: secret.ARN, operation: 'delete', startedAt: now, readyAt: now });
+    return { ARN: secret.ARN, Name: secret.Name, DeletionDate: epochSeconds(now) };
+  }
+  const days = window ?? 30;
+  if (!Number.isInteger(days) || days < 7 || days > 30) {
+    throw invalidParameter('The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
+  }
+  // Scheduling again is refused, as the service refuses every operation but Describe/Restore on such a secret.
+  if (secret.DeletedDate !== undefined) {
+    throw invalidRequest("You tried to perform the operation on a secret that's currently marked deleted.");
+  }
+  secret.DeletedDate = now;
+  secret.DeletionDate = now + days * SECONDS_PER_DAY;
+  // Scheduling completes at once; the window's end is days away and would only stretch the run's timeline.
+  ctx.recorder.operation({ cloud: 'aws', resource: secret.ARN, operation: 'schedule-deletion', startedAt: now, readyAt: now });
+  return { ARN: secret.ARN, Name: secret.Name, DeletionDate: epochSeconds(secret.DeletionDate) };
+};
+
+const restoreSecret: JsonHandler = (ctx, input) => {
+  const secret = findSecret(ctx, input.SecretId);
+  delete secret.DeletedDate;
+  delete secret.DeletionDate;
+  return { ARN: secret.ARN, Name: secret.Name };
+};
+
 export const SECRETS_ACTIONS: Record<string, JsonAction> = {
   CreateSecret: { handler: createSecret, mutating: true, target: 'Name' },
   DescribeSecret: { handler: describeSecret, mutating: false, target: 'SecretId' },
@@ -175,6 +223,8 @@ export const SECRETS_ACTIONS: Record<string, JsonAction> = {
   PutSecretValue: { handler: putSecretValue, mutating: true, target: 'SecretId' },
   TagResource: { handler: tagResource, mutating: true, target: 'SecretId' },
   ListSecrets: { handler: listSecrets, mutating: false },
+  DeleteSecret: { handler: deleteSecret, mutating: true, target: 'SecretId' },
+  RestoreSecret: { handler: restoreSecret, mutating: true, target: 'SecretId' },
 };
 
 export function secretsFault(kind: 'throttle' | 'error5xx'): AwsServiceError {

@@ -13,6 +13,7 @@ import { ArmBadRequestError, ArmConflictError, ArmError, ArmNotFoundError } from
 import { InvalidArmIdError, normaliseLocation, parseArmId, sameType, type ParsedArmId } from './ids';
 import { seededDraw } from '../faults';
 import { canonicalType, ruleFor, securityRuleEntry, storeSharedKey, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
+import { nestedResourcesExist } from './resources/shared';
 import { ArmStore } from './store';
 
 export interface ArmRequest {
@@ -45,7 +46,7 @@ function clone<T>(value: T): T {
 export class ArmEmulator {
   readonly store: ArmStore;
   /** Operations whose resource is gone (deletes): the status URL still answers. */
-  private readonly finished = new Map<string, 'Succeeded'>();
+  private readonly finished = new Map<string, 'Succeeded'>(); // keyed by lower-cased operation id
 
   constructor(
     private readonly ctx: EmulatorContext,
@@ -68,6 +69,7 @@ export class ArmEmulator {
   // routing
 
   private dispatch(req: ArmRequest): ArmResponse {
+    this.settleFinishedDeletions();
     const method = req.method.toUpperCase();
     const auth = req.headers.authorization;
     if (!auth) throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
@@ -192,7 +194,7 @@ export class ArmEmulator {
     const stored = clone(resource.body);
     const rule = ruleFor(resource.type) ?? GENERIC_RULE;
     let state = this.store.provisioningState(resource);
-    if (rule.inProgressState && this.store.inProgress(resource)) state = rule.inProgressState;
+    if (rule.inProgressState && this.store.inProgress(resource) && resource.operation?.kind !== 'delete') state = rule.inProgressState;
     const body: Body = { ...stored, properties: { ...stored.properties, provisioningState: state } };
     rule.view?.(this.ctx, this.store, resource, body);
     const out: Record<string, unknown> = { id: resource.id, name: resource.name, type: resource.type };
@@ -333,6 +335,11 @@ export class ArmEmulator {
   // -------------------------------------------------------------------------------------------------------
   // deletes
 
+  /**
+   * An ARM DELETE is long-running, as the real types are: the resource (and what goes with it: its children, a
+   * private endpoint's NIC) reads Deleting until the type's delete latency has passed on the simulated clock,
+   * then it is gone (404) and its operation reads Succeeded. Refusals come first, with the codes the RPs use.
+   */
   private remove(target: ParsedArmId, apiVersion: string): ArmResponse {
     this.checkResourceGroup(target);
     if (sameType(target.type, 'Microsoft.Network/networkSecurityGroups/securityRules')) {
@@ -344,7 +351,18 @@ export class ArmEmulator {
     }
     const resource = this.store.get(target.id);
     if (!resource) return { status: 204, headers: {} }; // ARM deletes are idempotent
-    if (this.store.inProgress(resource)) throw this.anotherOperation(resource);
+    const rule = ruleFor(resource.type) ?? GENERIC_RULE;
+    if (this.store.inProgress(resource)) {
+      // A repeated DELETE joins the delete already running (gateways and connections refuse it); any other
+      // operation in flight refuses it.
+      if (resource.operation!.kind !== 'delete' || rule.conflictOnRepeatedDelete) throw this.anotherOperation(resource);
+      return this.deleteAccepted(resource, apiVersion, rule);
+    }
+    if (target.parentId && this.store.inProgress(this.store.get(target.parentId))) throw this.anotherOperation(this.store.get(target.parentId)!);
+    rule.beforeDelete?.(this.store, resource);
+
+    const blocking = (rule.deleteBlockedByChildren ?? []).flatMap((type) => this.store.children(resource.id, type));
+    if (blocking.length) throw nestedResourcesExist(resource, blocking);
 
     const removed = [resource, ...this.store.descendants(resource.id)];
     // The endpoint's NIC goes with the endpoint.
@@ -356,22 +374,60 @@ export class ArmEmulator {
         removedKeys.add(armKey(nic.id));
       }
     }
-    this.refuseIfInUse(resource, removedKeys);
+    this.refuseIfInUse(resource, rule, removedKeys);
 
-    for (const r of removed.slice().reverse()) (ruleFor(r.type) ?? GENERIC_RULE).onDelete?.(this.store, r);
-    for (const r of removed) this.store.remove(r.id);
+    const latencyKey = rule.latency?.delete;
+    const seconds = latencyKey ? this.ctx.latencies.of(latencyKey, target.id) : 0;
     const now = this.ctx.clock.now();
-    this.ctx.recorder.operation({ cloud: 'azure', resource: resource.id, operation: 'delete', startedAt: now, readyAt: now });
-    const operationId = this.store.newOperationId();
-    this.finished.set(operationId, 'Succeeded');
-    return {
-      status: 202,
-      headers: { Location: this.operationUrlFor(resource, operationId, 'operationResults', apiVersion) },
+    this.ctx.recorder.operation({ cloud: 'azure', resource: resource.id, operation: 'delete', startedAt: now, readyAt: now + seconds });
+    const dropConnection = this.ctx.faults.dropAfterCommit(`DELETE ${resource.type}`);
+    if (seconds === 0) {
+      // Types without a long-running delete (record sets, NICs, unknown types) are gone when ARM answers.
+      this.completeDeletion(removed);
+      return { status: 200, headers: {}, dropConnection };
+    }
+    // An accepted delete may still fail (async-fail): the resource then stays, Failed, with everything under it.
+    const failed = this.ctx.faults.asyncFails(`DELETE ${armKey(target.id)}`);
+    const operation: ArmOperation = { kind: 'delete', startedAt: now, readyAt: now + seconds, outcome: failed ? 'Failed' : 'Succeeded', operationId: this.store.newOperationId() };
+    resource.operation = operation;
+    if (!failed) {
+      for (const other of removed.slice(1)) other.operation = { ...operation, operationId: this.store.newOperationId() };
+    }
+    return { ...this.deleteAccepted(resource, apiVersion, rule), dropConnection };
+  }
+
+  /** 202 with the running delete's operation URLs, as the Microsoft.Network RP answers a DELETE. */
+  private deleteAccepted(resource: ArmResource, apiVersion: string, rule: TypeRule): ArmResponse {
+    const headers: Record<string, string> = {
+      'Azure-AsyncOperation': this.operationUrl(resource, 'operationStatuses', apiVersion),
+      Location: this.operationUrl(resource, 'operationResults', apiVersion),
     };
+    if (rule.retryAfterSeconds) headers['Retry-After'] = String(rule.retryAfterSeconds);
+    return { status: 202, headers };
+  }
+
+  /** Runs each removed resource's side effects (children first) and forgets them. */
+  private completeDeletion(removed: ArmResource[]): void {
+    const childrenFirst = removed.slice().sort((a, b) => b.id.length - a.id.length);
+    for (const r of childrenFirst) (ruleFor(r.type) ?? GENERIC_RULE).onDelete?.(this.store, r);
+    for (const r of childrenFirst) {
+      if (r.operation) this.finished.set(r.operation.operationId.toLowerCase(), 'Succeeded');
+      this.store.remove(r.id);
+    }
+  }
+
+  /**
+   * Deletes whose time has come are gone: nothing is scheduled, so every request first forgets the resources
+   * whose delete operation succeeded before now. Public so a runner can settle the state before it reports it.
+   */
+  settleFinishedDeletions(): void {
+    const now = this.ctx.clock.now();
+    const done = this.store.all().filter((r) => r.operation?.kind === 'delete' && r.operation.outcome === 'Succeeded' && now >= r.operation.readyAt);
+    if (done.length) this.completeDeletion(done);
   }
 
   /** ARM refuses to delete what another resource still references (InUseSubnetCannotBeDeleted, ...). */
-  private refuseIfInUse(resource: ArmResource, removedKeys: Set<string>): void {
+  private refuseIfInUse(resource: ArmResource, rule: TypeRule, removedKeys: Set<string>): void {
     const needles = [...removedKeys].map((k) => `"${k}`);
     for (const other of this.store.all()) {
       if (removedKeys.has(armKey(other.id))) continue;
@@ -380,6 +436,7 @@ export class ArmEmulator {
       const text = JSON.stringify(other.body.properties).toLowerCase();
       const hit = needles.find((n) => text.includes(`${n}"`) || text.includes(`${n}/`));
       if (hit) {
+        if (rule.inUseError) throw rule.inUseError(resource, other);
         const short = resource.type.split('/').pop()!;
         const noun = short.charAt(0).toUpperCase() + short.slice(1).replace(/sses$/, 'ss').replace(/([^s])s$/, '$1');
         throw new ArmBadRequestError(`InUse${noun}CannotBeDeleted`, `${noun} ${resource.id} is in use by ${other.id} and cannot be deleted.`);
@@ -455,7 +512,7 @@ export class ArmEmulator {
   private operationStatus(operationId: string, asLocation: boolean, apiVersion: string): ArmResponse {
     const resource = this.store.all().find((r) => r.operation?.operationId.toLowerCase() === operationId.toLowerCase());
     if (!resource) {
-      if (this.finished.has(operationId)) {
+      if (this.finished.has(operationId.toLowerCase())) {
         return asLocation ? { status: 204, headers: {} } : { status: 200, headers: {}, body: { name: operationId, status: 'Succeeded' } };
       }
       throw new ArmNotFoundError('OperationNotFound', `The operation '${operationId}' could not be found.`);

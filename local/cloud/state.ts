@@ -19,7 +19,10 @@ export interface Tag {
 export interface Timed {
   createdAt: number;
   readyAt: number;
-  /** Set when the resource was deleted (simulated seconds). */
+  /**
+   * Set once its deletion was started: the simulated second the deletion completes (the cloud reads it
+   * deleting/detaching until then, deleted or gone after). It carries no traffic from the moment it is set.
+   */
   deletedAt?: number;
 }
 
@@ -176,7 +179,10 @@ export interface Secret {
   ClientRequestTokens: string[];
   Tags: Tag[];
   CreatedDate: number;
+  /** When DeleteSecret scheduled its deletion (absent: not scheduled). */
   DeletedDate?: number;
+  /** The end of the recovery window: from then on the secret no longer exists. */
+  DeletionDate?: number;
 }
 
 export interface LambdaFunction extends Timed {
@@ -201,6 +207,8 @@ export interface LambdaFunction extends Timed {
   lastUpdate?: { startedAt: number; readyAt: number; outcome: 'Successful' | 'Failed'; reasonCode?: string; reason?: string };
   /** The probe-inactive fault idled this function once already. */
   idledByFault?: boolean;
+  /** After DeleteFunction of a function in a VPC: when Lambda releases its network interfaces (they stay in use until then). */
+  networkInterfacesReleasedAt?: number;
 }
 
 export interface AwsState {
@@ -287,6 +295,16 @@ export interface CloudState {
 /** Tags as a record (EC2's Tag[] to { key: value }). */
 export function tagRecord(tags: Tag[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).map((t) => [t.Key, t.Value]));
+}
+
+/** True once a deletion started on the resource has completed (it is then deleted, or gone from the API). */
+export function isGone(resource: Timed, now: number): boolean {
+  return resource.deletedAt !== undefined && now >= resource.deletedAt;
+}
+
+/** True while a deletion started on the resource is still going. */
+export function isBeingDeleted(resource: Timed, now: number): boolean {
+  return resource.deletedAt !== undefined && now < resource.deletedAt;
 }
 
 /** True once the clock has reached the resource's readyAt (and it is not deleted). */

@@ -54,3 +54,14 @@ export function localFunctionEnvironment(endpoints: LocalEndpoints): Record<stri
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
+
+/**
+ * The ticket callback's settings in local mode, as an operator would set them: every emulated listener, the
+ * ticket system's too, is on 127.0.0.1 (and nothing else is allowed), and names are resolved by the local
+ * public DNS (local/cloud/public-dns.ts), served at `dnsServer`.
+ */
+export const LOCAL_CALLBACK_NETWORKS = '127.0.0.1/32';
+
+export function localCallbackEnvironment(dnsServer: string): Record<string, string> {
+  return { CALLBACK_ALLOWED_NETWORKS: LOCAL_CALLBACK_NETWORKS, CALLBACK_DNS_SERVERS: dnsServer };
+}

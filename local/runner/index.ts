@@ -1,21 +1,22 @@
 /**
  * Local mode (contract: local-cloud.md): validates the request, starts the emulated clouds, points the real
  * handlers' real SDK clients at them, runs the real definition on the simulated clock, then writes
- * history.json and report.json and saves the clouds to `--state`.
+ * history.json and report.json and saves the clouds to `--state`. With `teardown` it runs the teardown state
+ * machine instead, and the report also says what the run removed.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { executionName as nameExecution, requestHash } from '../../functions/commons/naming';
-import type { RequestProblem } from '../../functions/commons/request/contract';
+import type { EnvironmentRequest, RequestProblem } from '../../functions/commons/request/contract';
 import { parseRequestText } from '../../functions/commons/request/schema';
 import { refusalProblems } from '../../functions/commons/refusal';
 import { TOKEN_LIFETIME_SECONDS } from '../azure/entra';
 import { startLocalClouds, type LocalClouds } from '../cloud';
 import { writeStateFile, type CloudState } from '../cloud/state';
-import { localPublicDns } from '../cloud/public-dns';
-import type * as CallbackUrlModule from '../../functions/commons/callback-url';
+import { startLocalPublicDns } from '../cloud/public-dns';
+import { parseAllowedNetworks } from '../../functions/commons/callback-url';
 import { readWorld, stateFromWorld } from '../cloud/world';
 import { FaultSpecError, parseFaults } from '../faults';
 import type { Definition, Retrier } from './definition';
@@ -25,9 +26,9 @@ import { LambdaTaskError, LocalOptionError } from './errors';
 import type { HistoryEvent, LocalHistoryEvent } from './history';
 import { captureFunctionLogs } from './function-logs';
 import { catalogHandlers, localFunctionArn } from './lambdas';
-import { localFunctionEnvironment } from './environment';
-import { loadProjectModule, projectRoot } from './project';
-import { buildReport, type Report } from './report';
+import { LOCAL_CALLBACK_NETWORKS, localCallbackEnvironment, localFunctionEnvironment } from './environment';
+import { projectRoot } from './project';
+import { buildReport, removableResources, type Report } from './report';
 import { RetryPolicy } from './retry';
 
 export { runStateMachine, LOCAL_START_DATE } from './engine';
@@ -52,7 +53,12 @@ export interface LocalRunOptions {
   outDir?: string;
   faults?: string;
   jitterSeed?: number;
-  /** Default statemachine/provision.asl.json. */
+  /**
+   * Runs the teardown state machine (statemachine/teardown.asl.json, contract v2 `--teardown`) for each request's
+   * environment instead of provisioning it.
+   */
+  teardown?: boolean;
+  /** Default statemachine/provision.asl.json (statemachine/teardown.asl.json with `teardown`). */
   definitionFile?: string;
   /** Each history event as it happens, with the execution it belongs to (several run at once). */
   onEvent?: (event: HistoryEvent, executionName: string) => void;
@@ -71,6 +77,8 @@ export interface LocalRunOptions {
   redriveCount?: number;
   /** False skips the check before start (a redrive does not run the first state again). Default true. */
   checkBeforeStart?: boolean;
+  /** Tests: every task of this state fails, as if its function crashed there, so the run stops half way at it. */
+  stopAtState?: string;
 }
 
 export interface LocalRunResult {
@@ -89,7 +97,17 @@ export interface LocalRunResult {
   realMilliseconds: number;
 }
 
-const VALIDATE_PLACEHOLDER = 'ValidateRequestFunctionArn';
+/**
+ * What each state machine is run from, and the check local mode makes before an execution starts: the task of
+ * the machine's first state, so a request the cloud's first state would refuse is refused here before anything
+ * runs (exit 2). For a teardown that task is the inventory: it only reads, so running it once more is harmless.
+ */
+const MACHINES = {
+  provision: { definition: 'statemachine/provision.asl.json', check: 'ValidateRequestFunctionArn' },
+  teardown: { definition: 'statemachine/teardown.asl.json', check: 'TeardownInventoryFunctionArn' },
+} as const;
+type Machine = keyof typeof MACHINES;
+const machineOf = (options: LocalRunOptions): Machine => (options.teardown ? 'teardown' : 'provision');
 /** The retry bookkeeping key of the check that runs before the execution starts. */
 const CHECK_BEFORE_START = '(before start)';
 
@@ -99,9 +117,8 @@ function checkRetriers(definition: Definition, checkArn: string): Retrier[] {
   const state = first?.Resource === checkArn ? first : Object.values(definition.States).find((candidate) => candidate.Resource === checkArn);
   return (state?.Retry ?? []) as Retrier[];
 }
-const DEFAULT_DEFINITION = 'statemachine/provision.asl.json';
-/** Local mode only: callbacks may reach loopback listeners (the product refuses them everywhere else). */
-const LOCAL_CALLBACK_ALLOWANCE = { loopbackPorts: 'any' } as const;
+/** The networks local mode allows the callback (every emulated listener is on 127.0.0.1), as its functions are configured. */
+const LOCAL_CALLBACK_ALLOWANCE = parseAllowedNetworks(LOCAL_CALLBACK_NETWORKS);
 const DEFAULT_REQUEST = 'events/new-environment.json';
 const DEFAULT_WORLD = 'local/default-world.json';
 /** Seed of the fault draws when no --jitter seed is given. */
@@ -151,14 +168,14 @@ function setHandlerEnvironment(values: Record<string, string>): () => void {
   };
 }
 
-function printProblems(out: NodeJS.WritableStream | null, problems: RequestProblem[]): void {
+function printProblems(out: NodeJS.WritableStream | null, problems: RequestProblem[], machine: Machine): void {
   if (!out) return;
-  out.write(`The request was refused; nothing was created. ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n`);
+  out.write(`The request was refused; nothing was ${machine === 'teardown' ? 'removed' : 'created'}. ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n`);
   for (const problem of problems) out.write(`  - ${problem.path}: ${problem.message}\n`);
 }
 
-function refused(problems: RequestProblem[], started: number, out: NodeJS.WritableStream | null, executionName?: string): LocalRunResult {
-  printProblems(out, problems);
+function refused(problems: RequestProblem[], started: number, out: NodeJS.WritableStream | null, machine: Machine, executionName?: string): LocalRunResult {
+  printProblems(out, problems, machine);
   return {
     exitCode: 2,
     ...(executionName ? { executionName } : {}),
@@ -188,17 +205,27 @@ export interface LocalRequestsResult {
 interface ParsedRequest {
   executionName?: string;
   input?: unknown;
+  /** The accepted request (its names say which resources are its environment's). */
+  request?: EnvironmentRequest;
   problems?: RequestProblem[];
 }
 
-function readRequest(root: string, file: string | undefined, document: unknown): ParsedRequest {
+/**
+ * A teardown's execution gets a name of its own (`<environmentId>-teardown-<hash>`), so its run directory never
+ * takes the place of the provisioning run's history beside it.
+ */
+export function teardownExecutionName(request: EnvironmentRequest): string {
+  return nameExecution(`${request.environmentId}-teardown`, requestHash(request));
+}
+
+function readRequest(root: string, file: string | undefined, document: unknown, machine: Machine): ParsedRequest {
   const requestText = document !== undefined ? JSON.stringify(document) : readFileSync(path.resolve(file ?? path.join(root, DEFAULT_REQUEST)));
   // Local mode: every emulated address, the ticket's listener too, is on 127.0.0.1.
   const parsed = parseRequestText(requestText, { callbackAllowance: LOCAL_CALLBACK_ALLOWANCE });
   if (!parsed.ok) return { problems: parsed.problems };
-  const executionName = nameExecution(parsed.request.environmentId, requestHash(parsed.request));
+  const executionName = machine === 'teardown' ? teardownExecutionName(parsed.request) : nameExecution(parsed.request.environmentId, requestHash(parsed.request));
   const input = JSON.parse(typeof requestText === 'string' ? requestText : requestText.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
-  return { executionName, input };
+  return { executionName, input, request: parsed.request };
 }
 
 /** What the executions of one run share: the clouds, the handlers, the definition, the environment. */
@@ -242,17 +269,26 @@ async function openSession(options: LocalRunOptions, root: string, out: NodeJS.W
     substitutions[placeholder] = arn;
     handlers[arn] = handler;
   }
-  const definitionFile = path.resolve(options.definitionFile ?? path.join(root, DEFAULT_DEFINITION));
+  if (options.stopAtState) {
+    const stopAt = options.stopAtState;
+    for (const [arn, handler] of Object.entries(handlers)) {
+      handlers[arn] = (taskInput, invocation) => {
+        if (invocation.stateName === stopAt) throw new LambdaTaskError('RunStoppedHere', `the run was stopped at "${stopAt}"`);
+        return handler(taskInput, invocation);
+      };
+    }
+  }
+  const definitionFile = path.resolve(options.definitionFile ?? path.join(root, MACHINES[machineOf(options)].definition));
   const definition = JSON.parse(substitutePlaceholders(readFileSync(definitionFile, 'utf8'), substitutions)) as Definition;
 
   const useClouds = options.clouds !== false;
   let clouds: LocalClouds | undefined;
   let caDirectory: string | undefined;
   let restoreEnvironment = () => undefined as void;
-  let restoreCallbackChecks = () => undefined as void;
+  let restoreCallbackChecks: () => void | Promise<void> = () => undefined;
   const close = async () => {
     restoreEnvironment();
-    restoreCallbackChecks();
+    await restoreCallbackChecks();
     try {
       await clouds?.close();
     } finally {
@@ -301,11 +337,13 @@ async function openSession(options: LocalRunOptions, root: string, out: NodeJS.W
           accountId,
         }),
       );
-      // The callback's host is resolved by the local rule, and every emulated address is a loopback listener.
-      restoreCallbackChecks = loadProjectModule<typeof CallbackUrlModule>('functions/commons/callback-url.ts').useLocalCallbackChecks({
-        resolveHost: localPublicDns,
-        allowance: LOCAL_CALLBACK_ALLOWANCE,
-      });
+      // The ticket callback's settings, as an operator sets them: the 127.0.0.1 listeners allowed, names resolved by the local public DNS.
+      const publicDns = await startLocalPublicDns();
+      const restoreCallbackEnvironment = setHandlerEnvironment(localCallbackEnvironment(publicDns.address));
+      restoreCallbackChecks = async () => {
+        restoreCallbackEnvironment();
+        await publicDns.close();
+      };
     }
   } catch (error) {
     await close().catch(() => undefined);
@@ -315,28 +353,30 @@ async function openSession(options: LocalRunOptions, root: string, out: NodeJS.W
 }
 
 /** The check before start and the execution of one accepted request, with its history and report written. */
-async function runExecution(session: Session, request: ParsedRequest, outDir: string, started: number): Promise<LocalRunResult> {
+async function runExecution(session: Session, request: ParsedRequest, outDir: string, started: number, others: EnvironmentRequest[]): Promise<LocalRunResult> {
   const { options, clouds, handlers, substitutions, definition, out, region, accountId, useClouds } = session;
   const executionName = request.executionName!;
   const input = request.input;
+  const machine = machineOf(options);
+  const checkPlaceholder = MACHINES[machine].check;
 
   // The request against both clouds, once, before anything starts: a refusal creates nothing. Throttling
   // and 5xx here are retried as the deployed first state would retry them: with that state's own Retry,
   // read from the definition, on the simulated clock.
-  const validateArn = substitutions[VALIDATE_PLACEHOLDER];
-  if (options.checkBeforeStart !== false && validateArn && handlers[validateArn] && (useClouds || options.handlers?.[VALIDATE_PLACEHOLDER])) {
+  const validateArn = substitutions[checkPlaceholder];
+  if (options.checkBeforeStart !== false && validateArn && handlers[validateArn] && (useClouds || options.handlers?.[checkPlaceholder])) {
     const clock = clouds?.clock;
     const retriers = checkRetriers(definition, validateArn);
     const retryPolicy = new RetryPolicy(options.jitterSeed ?? DEFAULT_SEED);
     for (let attempt = 1; ; attempt++) {
       const check = () =>
-        Promise.resolve(handlers[validateArn](input, { stateName: '(before start)', resource: validateArn, requestId: `${executionName}-validate-${attempt}`, executionName }));
+        Promise.resolve(handlers[validateArn]({ request: input, executionName }, { stateName: '(before start)', resource: validateArn, requestId: `${executionName}-${machine === 'teardown' ? 'inventory' : 'validate'}-${attempt}`, executionName }));
       try {
         await (clock ? clock.hold(check) : check());
         break;
       } catch (thrown) {
         const error = LambdaTaskError.from(thrown);
-        if (error.name === 'RequestRefused') return refused(refusalProblems(error) ?? [{ path: '(document)', message: error.errorMessage }], started, out, executionName);
+        if (error.name === 'RequestRefused') return refused(refusalProblems(error) ?? [{ path: '(document)', message: error.errorMessage }], started, out, machine, executionName);
         const delay = retryPolicy.onFailure(CHECK_BEFORE_START, retriers, error.name);
         if (delay === undefined) throw thrown;
         if (delay > 0 && clock) await clock.sleep(delay);
@@ -346,8 +386,15 @@ async function runExecution(session: Session, request: ParsedRequest, outDir: st
 
   // The execution.
   const display = out && options.progress ? options.progress(executionName, out) : undefined;
-  if (out) out.write(`Running ${executionName} locally against the emulated clouds (simulated clock)\n`);
+  if (out && machine === 'teardown') {
+    out.write(`Tearing down environment ${request.request!.environmentId} (${executionName}) locally against the emulated clouds (simulated clock)\n`);
+  } else if (out) {
+    out.write(`Running ${executionName} locally against the emulated clouds (simulated clock)\n`);
+  }
   const origin = clouds?.clock.now() ?? 0;
+  // What exists when the execution starts: a teardown's report lists what of it is gone at the end.
+  const excludeIds = clouds ? [clouds.azureCredentialSecretArn] : [];
+  const before = clouds && machine === 'teardown' ? removableResources(clouds.state, origin, excludeIds) : undefined;
   const result = await runStateMachine({
     definition,
     handlers,
@@ -381,7 +428,8 @@ async function runExecution(session: Session, request: ParsedRequest, outDir: st
     state: clouds?.state,
     recorder: clouds?.recorder,
     now: clouds ? clouds.clock.now() : result.simulatedSeconds,
-    excludeIds: clouds ? [clouds.azureCredentialSecretArn] : [],
+    excludeIds,
+    ...(machine === 'teardown' ? { removal: { before, request: request.request!, others } } : {}),
   });
   // Times in the report count from the start of this execution, like the history's.
   report.operations = report.operations.map((op) => ({ ...op, startedAt: op.startedAt - origin, readyAt: op.readyAt - origin }));
@@ -421,8 +469,8 @@ export async function runLocalRequests(options: LocalRequestsOptions): Promise<L
   const single = documents.length === 1;
 
   // The requests: a malformed one is refused here, before anything starts.
-  const requests = documents.map(({ file, document }) => readRequest(root, file, document));
-  const results: (LocalRunResult | undefined)[] = requests.map((request) => (request.problems ? refused(request.problems, started, out) : undefined));
+  const requests = documents.map(({ file, document }) => readRequest(root, file, document, machineOf(options)));
+  const results: (LocalRunResult | undefined)[] = requests.map((request) => (request.problems ? refused(request.problems, started, out, machineOf(options)) : undefined));
   const names = requests.map((request) => request.executionName).filter(Boolean);
   const repeated = names.find((name, index) => names.indexOf(name) !== index);
   if (repeated) throw new LocalOptionError(`two requests make the same execution ${repeated}: give each environment once`);
@@ -440,9 +488,16 @@ export async function runLocalRequests(options: LocalRequestsOptions): Promise<L
       logs.stop();
       throw error;
     });
+    if (options.teardown && out && session.useClouds && !(options.stateFile && existsSync(options.stateFile))) {
+      out.write(`No state file${options.stateFile ? ` at ${options.stateFile}` : ''}: the emulated clouds hold only the world, so no environment was provisioned there.\n`);
+    }
     try {
       const settled = await Promise.allSettled(
-        requests.map((request, index) => (results[index] ? Promise.resolve(results[index]!) : runExecution(session, request, outDirOf(request.executionName!), started))),
+        requests.map((request, index) =>
+          results[index]
+            ? Promise.resolve(results[index]!)
+            : runExecution(session, request, outDirOf(request.executionName!), started, requests.filter((other) => other !== request && other.request).map((other) => other.request!)),
+        ),
       );
       session.clouds?.clock.stop();
       const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

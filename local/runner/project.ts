@@ -3,9 +3,8 @@
  *
  * The command line runs from a bundle (dist/cli.js), but the Lambda handlers are loaded from their sources
  * (`require` of the catalog's `.ts` entry, through the hook bin/aoai-link.js installs; jest transforms them
- * itself). The one module the runner still reaches into besides the handlers (functions/commons/callback-url.ts,
- * for the local callback rule) must be loaded the same way, or the bundle would set its own copy while the
- * handlers read another.
+ * itself). The runner reaches into no product module besides the handlers: what the handlers need from local
+ * mode (endpoints, the callback networks and DNS) reaches them as environment variables, as a deployment's would.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';

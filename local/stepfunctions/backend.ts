@@ -11,7 +11,17 @@ import { redriveDefinition, type RedriveDefinition } from './redrive';
 // Types only (erased at run time): the runner itself is loaded lazily below.
 import type { LocalRunOptions, LocalRunResult } from '../runner';
 
-const DEFAULT_DEFINITION = 'statemachine/provision.asl.json';
+/** The definition behind each local state machine, by the state machine's name. */
+const DEFINITIONS: Record<string, string> = {
+  'aoai-link-provision': 'statemachine/provision.asl.json',
+  'aoai-link-teardown': 'statemachine/teardown.asl.json',
+};
+const DEFAULT_DEFINITION = DEFINITIONS['aoai-link-provision'];
+
+/** True when the execution belongs to the teardown state machine. */
+export function isTeardownExecution(execution: Pick<StartedExecution, 'stateMachineArn'>): boolean {
+  return execution.stateMachineArn?.split(':').pop() === 'aoai-link-teardown';
+}
 
 export type TerminalStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -29,6 +39,8 @@ export interface ExecutionSink {
 
 export interface StartedExecution {
   executionArn: string;
+  /** The state machine it was started on (absent: provisioning). */
+  stateMachineArn?: string;
   name: string;
   /** The parsed input document. */
   input: unknown;
@@ -88,7 +100,8 @@ export class RunLocalBackend implements LocalExecutionBackend {
    */
   redrive(execution: RedrivenExecution, sink: ExecutionSink): void {
     const options = this.runOptionsOf(execution);
-    const definitionFile = path.resolve(options.definitionFile ?? path.join(projectRoot(), DEFAULT_DEFINITION));
+    const machineDefinition = options.teardown ? DEFINITIONS['aoai-link-teardown'] : DEFAULT_DEFINITION;
+    const definitionFile = path.resolve(options.definitionFile ?? path.join(projectRoot(), machineDefinition));
     const plan = redriveDefinition(JSON.parse(readFileSync(definitionFile, 'utf8')) as RedriveDefinition, execution.events);
     const planDir = mkdtempSync(path.join(os.tmpdir(), 'aoai-link-redrive-'));
     const planFile = path.join(planDir, `${execution.name}-redrive-${execution.redriveCount}.asl.json`);
@@ -98,8 +111,9 @@ export class RunLocalBackend implements LocalExecutionBackend {
     );
   }
 
+  /** A teardown execution runs the teardown definition; the options given win (a toy definition in tests). */
   private runOptionsOf(execution: StartedExecution): BackendRunOptions {
-    return { ...this.options.runOptions, ...this.options.runOptionsFor?.(execution) };
+    return { ...(isTeardownExecution(execution) ? { teardown: true } : {}), ...this.options.runOptions, ...this.options.runOptionsFor?.(execution) };
   }
 
   /** Resolves when every queued run has finished (tests, shutdown). */

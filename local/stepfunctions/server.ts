@@ -20,6 +20,8 @@ import { ExecutionEnd, LocalExecutionBackend } from './backend';
 import { NotRedrivable } from './redrive';
 
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:ap-northeast-1:123456789012:stateMachine:aoai-link-provision';
+/** The teardown state machine, served beside provisioning (statemachine/teardown.asl.json). */
+export const LOCAL_TEARDOWN_STATE_MACHINE_ARN = 'arn:aws:states:ap-northeast-1:123456789012:stateMachine:aoai-link-teardown';
 
 export type ExecutionStatus = 'RUNNING' | ExecutionEnd['status'];
 
@@ -52,7 +54,7 @@ export class StepFunctionsError extends Error {
 
 export interface LocalStepFunctionsOptions {
   backend: LocalExecutionBackend;
-  /** The state machines that exist. Default: LOCAL_STATE_MACHINE_ARN. */
+  /** The state machines that exist. Default: LOCAL_STATE_MACHINE_ARN and LOCAL_TEARDOWN_STATE_MACHINE_ARN. */
   stateMachineArns?: string[];
   /** Default 0 (any free port). Always bound to 127.0.0.1. */
   port?: number;
@@ -136,7 +138,7 @@ class ExecutionStore {
     }
     const execution: LocalExecution = { executionArn, stateMachineArn, name, status: 'RUNNING', input, startDate: new Date(), events: [], redriveCount: 0, segmentStart: 0 };
     this.executions.set(executionArn, execution);
-    this.backend.start({ executionArn, name, input: parsedInput }, {
+    this.backend.start({ executionArn, stateMachineArn, name, input: parsedInput }, {
       onEvent: (event) => execution.events.push(event),
       onEnd: (end) => this.end(execution, end),
     });
@@ -164,7 +166,14 @@ class ExecutionStore {
     const offset = redrivenId - 1;
     try {
       this.backend.redrive(
-        { executionArn: execution.executionArn, name: execution.name, input: JSON.parse(execution.input), events: [...execution.events], redriveCount },
+        {
+          executionArn: execution.executionArn,
+          stateMachineArn: execution.stateMachineArn,
+          name: execution.name,
+          input: JSON.parse(execution.input),
+          events: [...execution.events],
+          redriveCount,
+        },
         {
           onEvent: (event) => {
             // The continuation's own start is the ExecutionRedriven event; its other events follow it.
@@ -317,7 +326,7 @@ function send(response: ServerResponse, status: number, body: unknown, errorType
 }
 
 export async function startLocalStepFunctions(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
-  const store = new ExecutionStore(options.backend, new Set(options.stateMachineArns ?? [LOCAL_STATE_MACHINE_ARN]), options.pageLimit);
+  const store = new ExecutionStore(options.backend, new Set(options.stateMachineArns ?? [LOCAL_STATE_MACHINE_ARN, LOCAL_TEARDOWN_STATE_MACHINE_ARN]), options.pageLimit);
   const operations: Record<string, (body: any) => unknown> = {
     StartExecution: (body) => store.startExecution(body),
     DescribeExecution: (body) => store.describeExecution(body),

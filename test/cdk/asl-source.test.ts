@@ -5,7 +5,7 @@
  * branches' products, and every path that reads them resolves to a named output, never to a position.
  */
 import { readFileSync } from 'node:fs';
-import { DEFINITION_PATH, EXECUTION_NAME_FIELD, SOURCE_PATH, SourceError, buildDefinition, generatedDefinitionText, taskPolicies } from '../../statemachine/build';
+import { DEFINITION_PATH, EXECUTION_NAME_FIELD, SOURCE_PATH, SourceError, TEARDOWN_DEFINITION_PATH, TEARDOWN_SOURCE_PATH, generatedMachineText, buildDefinition, generatedDefinitionText, taskPolicies } from '../../statemachine/build';
 import { RETRY_POLICIES, isRetryPolicyName } from '../../statemachine/retry-policies';
 import type { BuiltResources } from '../../functions/commons/workflow-data';
 
@@ -40,6 +40,12 @@ function templatePaths(template: unknown, out: string[] = []): string[] {
   return out;
 }
 
+describe('statemachine/teardown.asl.json is generated', () => {
+  it('equals what `npm run asl` writes from statemachine/teardown.source.json', () => {
+    expect(readFileSync(TEARDOWN_DEFINITION_PATH, 'utf8')).toBe(generatedMachineText('teardown'));
+  });
+});
+
 describe('statemachine/provision.asl.json is generated', () => {
   it('equals what `npm run asl` writes from statemachine/provision.source.json', () => {
     const generated = generatedDefinitionText(sourceText);
@@ -66,9 +72,11 @@ describe('statemachine/provision.asl.json is generated', () => {
     }
   });
 
-  it('writes no Retry by hand in the source, and uses every policy it defines', () => {
+  it('writes no Retry by hand in the sources, and the two machines use every policy it defines', () => {
     expect(sourceText).not.toMatch(/"Retry"\s*:/);
-    const used = new Set(taskPolicies(source).values());
+    const teardownText = readFileSync(TEARDOWN_SOURCE_PATH, 'utf8');
+    expect(teardownText).not.toMatch(/"Retry"\s*:/);
+    const used = new Set([...taskPolicies(source).values(), ...taskPolicies(JSON.parse(teardownText)).values()]);
     expect(Object.keys(RETRY_POLICIES).filter((name) => !used.has(name))).toEqual([]);
     for (const policy of Object.values(RETRY_POLICIES)) expect(policy.purpose).toMatch(/^[A-Z].{20,}\.$/);
   });
@@ -101,6 +109,11 @@ describe('statemachine/provision.asl.json is generated', () => {
       expect({ name, next: Object.keys(state.Parameters)[1] }).toEqual({ name, next: EXECUTION_NAME_FIELD });
     }
     expect(sourceText).not.toMatch(/executionName/);
+    // Every Task of both machines, the request check and the summaries included, so every function's log lines name the execution.
+    const teardown: Machine = JSON.parse(readFileSync(TEARDOWN_DEFINITION_PATH, 'utf8'));
+    const everyTask = [...allStates(committed), ...allStates(teardown)].filter(([, state]) => state.Type === 'Task');
+    const withoutName = everyTask.filter(([, state]) => state.Parameters?.[EXECUTION_NAME_FIELD] !== '$$.Execution.Name').map(([name]) => name);
+    expect(withoutName).toEqual([]);
     const byHand: any = { StartAt: 'Do the one thing now', States: { 'Do the one thing now': { Type: 'Task', Resource: 'arn', RetryPolicy: 'cloudFaultsOnly', Parameters: { action: 'x', 'executionName.$': '$$.Execution.Name' }, End: true } } };
     expect(() => buildDefinition(byHand)).toThrow(/passes executionName by hand/);
   });

@@ -93,7 +93,9 @@ describe('a missing required variable stops the function, naming it', () => {
   });
 
   it('an empty value counts as missing (no request to an empty ARN)', () => {
-    expect(() => checkConfiguration('EnvironmentStatus', { AWS_REGION: 'ap-northeast-1', STATE_MACHINE_ARN: '' })).toThrow(/STATE_MACHINE_ARN/);
-    expect(() => checkConfiguration('EnvironmentStatus', { AWS_REGION: 'ap-northeast-1', STATE_MACHINE_ARN: 'arn:aws:states:x' })).not.toThrow();
+    const machines = { STATE_MACHINE_ARN: 'arn:aws:states:x', TEARDOWN_STATE_MACHINE_ARN: 'arn:aws:states:y' };
+    expect(() => checkConfiguration('EnvironmentStatus', { AWS_REGION: 'ap-northeast-1', ...machines, STATE_MACHINE_ARN: '' })).toThrow(/ STATE_MACHINE_ARN /);
+    expect(() => checkConfiguration('EnvironmentStatus', { AWS_REGION: 'ap-northeast-1', ...machines, TEARDOWN_STATE_MACHINE_ARN: '' })).toThrow(/TEARDOWN_STATE_MACHINE_ARN/);
+    expect(() => checkConfiguration('EnvironmentStatus', { AWS_REGION: 'ap-northeast-1', ...machines })).not.toThrow();
   });
 });

@@ -304,6 +304,93 @@ describe('ProbeRunner: its probe functions, one role, passed only to Lambda', ()
   });
 });
 
+describe('Teardown removals: delete only what carries our tag, read nothing secret, create nothing', () => {
+  const tunnelKey = secret(`${WORKFLOW_SECRET_PREFIX}env-a/tunnel-1-psk`);
+  const recoveryWindow = (days: number) => ({ 'secretsmanager:RecoveryWindowInDays': String(days) });
+
+  test('RemoveAwsVpn: the VPN connection, our gateway (detached from the customer VPC) and customer gateway; our tunnel keys scheduled', () =>
+    decide(policyFor(callsOf('RemoveAwsVpn')), [
+      allow('ec2:DeleteVpnConnection', ec2('vpn-connection/vpn-1'), ours),
+      deny('ec2:DeleteVpnConnection', ec2('vpn-connection/vpn-1'), foreign),
+      deny('ec2:DeleteVpnConnection', ec2('vpn-connection/vpn-1')),
+      deny('ec2:DeleteVpnConnection', ec2('vpn-connection/vpn-1', OTHER_REGION), ours),
+      allow('ec2:DetachVpnGateway', ec2('vpn-gateway/vgw-1'), ours),
+      allow('ec2:DetachVpnGateway', ec2('vpc/vpc-1')),
+      deny('ec2:DetachVpnGateway', ec2('vpn-gateway/vgw-1'), foreign),
+      deny('ec2:DetachVpnGateway', ec2('vpc/vpc-1', REGION, OTHER_ACCOUNT)),
+      allow('ec2:DeleteVpnGateway', ec2('vpn-gateway/vgw-1'), ours),
+      deny('ec2:DeleteVpnGateway', ec2('vpn-gateway/vgw-1'), foreign),
+      deny('ec2:DeleteVpnGateway', ec2('vpn-gateway/vgw-1')),
+      allow('ec2:DeleteCustomerGateway', ec2('customer-gateway/cgw-1'), ours),
+      deny('ec2:DeleteCustomerGateway', ec2('customer-gateway/cgw-1'), foreign),
+      deny('ec2:DeleteCustomerGateway', ec2('customer-gateway/cgw-1')),
+      allow('secretsmanager:DeleteSecret', tunnelKey, { ...ours, ...recoveryWindow(7) }),
+      // Never without the product's recovery window (ForceDeleteWithoutRecovery names none), nor with another.
+      deny('secretsmanager:DeleteSecret', tunnelKey, { ...ours, ...recoveryWindow(30) }),
+      deny('secretsmanager:DeleteSecret', tunnelKey, { ...ours, 'secretsmanager:ForceDeleteWithoutRecovery': 'true' }),
+      deny('secretsmanager:DeleteSecret', tunnelKey, ours),
+      deny('secretsmanager:DeleteSecret', tunnelKey, { ...foreign, ...recoveryWindow(7) }),
+      deny('secretsmanager:DeleteSecret', tunnelKey, recoveryWindow(7)),
+      deny('secretsmanager:DeleteSecret', secret('prod/database'), { ...ours, ...recoveryWindow(7) }),
+      allow('secretsmanager:DescribeSecret', tunnelKey),
+      allow('ec2:DescribeVpnConnections', '*'),
+      // It never reads a key, and creates nothing.
+      deny('secretsmanager:GetSecretValue', tunnelKey, ours),
+      deny('secretsmanager:RestoreSecret', tunnelKey, ours),
+      deny('ec2:CreateVpnGateway', ec2('vpn-gateway/vgw-1'), tagging),
+      deny('ec2:DeleteSecurityGroup', ec2('security-group/sg-1'), ours),
+    ]));
+
+  test('RemoveAwsDns: our rule association and rule, our endpoint (its interfaces with it), our security group', () =>
+    decide(policyFor(callsOf('RemoveAwsDns')), [
+      allow('route53resolver:DisassociateResolverRule', resolver('resolver-rule/rslvr-rr-1'), ours),
+      deny('route53resolver:DisassociateResolverRule', resolver('resolver-rule/rslvr-rr-1'), foreign),
+      allow('route53resolver:DeleteResolverRule', resolver('resolver-rule/rslvr-rr-1'), ours),
+      deny('route53resolver:DeleteResolverRule', resolver('resolver-rule/rslvr-rr-1'), foreign),
+      deny('route53resolver:DeleteResolverRule', resolver('resolver-rule/rslvr-rr-1')),
+      allow('route53resolver:DeleteResolverEndpoint', resolver('resolver-endpoint/rslvr-out-1'), ours),
+      deny('route53resolver:DeleteResolverEndpoint', resolver('resolver-endpoint/rslvr-out-1'), foreign),
+      deny('route53resolver:DeleteResolverEndpoint', resolver('resolver-endpoint/rslvr-out-1', OTHER_REGION), ours),
+      allow('ec2:DeleteNetworkInterface', ec2('network-interface/eni-1')),
+      deny('ec2:DeleteNetworkInterface', ec2('network-interface/eni-1', REGION, OTHER_ACCOUNT)),
+      allow('ec2:DeleteSecurityGroup', ec2('security-group/sg-1'), ours),
+      deny('ec2:DeleteSecurityGroup', ec2('security-group/sg-1'), foreign),
+      deny('ec2:DeleteSecurityGroup', ec2('security-group/sg-1')),
+      allow('route53resolver:ListResolverRuleAssociations', '*'),
+      allow('ec2:DescribeNetworkInterfaces', '*'),
+      deny('route53resolver:CreateResolverRule', resolver('resolver-rule/rslvr-rr-1'), tagging),
+      deny('route53resolver:AssociateResolverRule', resolver('resolver-rule/rslvr-rr-1'), ours),
+    ]));
+
+  test('RemoveProbe: our probe function only, then its security group', () =>
+    decide(policyFor(callsOf('RemoveProbe')), [
+      allow('lambda:DeleteFunction', probe(), ours),
+      deny('lambda:DeleteFunction', probe(), foreign),
+      deny('lambda:DeleteFunction', probe()),
+      deny('lambda:DeleteFunction', fn('payroll'), ours),
+      allow('lambda:GetFunction', probe()),
+      allow('lambda:ListTags', probe()),
+      deny('lambda:GetFunction', fn('payroll')),
+      allow('ec2:DeleteSecurityGroup', ec2('security-group/sg-1'), ours),
+      deny('ec2:DeleteSecurityGroup', ec2('security-group/sg-1'), foreign),
+      deny('lambda:InvokeFunction', probe()),
+      deny('lambda:CreateFunction', probe(), tagging),
+    ]));
+
+  test('AwsVpn: restores and rewrites only our scheduled tunnel keys, with the customer key when there is one', async () => {
+    await decide(policyFor(callsOf('AwsVpn')), [
+      allow('secretsmanager:RestoreSecret', tunnelKey, ours),
+      deny('secretsmanager:RestoreSecret', tunnelKey, foreign),
+      deny('secretsmanager:RestoreSecret', secret('prod/database'), ours),
+      allow('secretsmanager:PutSecretValue', tunnelKey, ours),
+      deny('secretsmanager:PutSecretValue', tunnelKey, foreign),
+      deny('secretsmanager:DeleteSecret', tunnelKey, ours),
+    ]);
+    const actions = rendered(statementsForCalls('Fn', ['secretsmanager:PutSecretValue'], ctxWithKey).statements).flatMap((st) => [st.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']));
+  });
+});
+
 describe('the builder itself', () => {
   test('an action without a scope, or any wildcard action, fails instead of getting "*"', () => {
     for (const action of ['ec2:DeleteVpc', 'ec2:*', 'ec2:Describe*', 'route53resolver:List*', '*', 's3:GetObject', 'ec2:DescribeVpcs*']) {

@@ -26,7 +26,7 @@ test('synth passes cdk-nag AwsSolutionsChecks (an unacknowledged finding would t
 
 describe('state machine', () => {
   const stateMachine = () => {
-    const found = resources('AWS::StepFunctions::StateMachine');
+    const found = resources('AWS::StepFunctions::StateMachine').filter(([id]) => id.startsWith('Provision'));
     expect(found).toHaveLength(1);
     return found[0][1].Properties;
   };
@@ -159,7 +159,7 @@ describe('secrets', () => {
 describe('webhook API and notifier', () => {
   test('POST /environments and GET /environments/{environmentId} (IAM), throttled, access-logged, traced', () => {
     const methods = resources('AWS::ApiGateway::Method').map(([, m]) => m.Properties);
-    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'POST']);
+    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'POST']);
     expect(methods.find((m) => m.HttpMethod === 'GET').AuthorizationType).toBe('AWS_IAM');
     const [[, stage]] = resources('AWS::ApiGateway::Stage');
     const settings = stage.Properties.MethodSettings[0];
@@ -180,3 +180,113 @@ describe('webhook API and notifier', () => {
     expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
   });
 });
+
+describe('teardown state machine', () => {
+  const TEARDOWN_SUBSTITUTIONS = [
+    'TeardownInventoryFunctionArn',
+    'RemoveAzureFunctionArn',
+    'RemoveAwsVpnFunctionArn',
+    'RemoveAwsDnsFunctionArn',
+    'RemoveProbeFunctionArn',
+    'SummariseTeardownFunctionArn',
+  ];
+  const machines = () => resources('AWS::StepFunctions::StateMachine');
+  const machine = (prefix: string) => {
+    const found = machines().filter(([id]) => id.startsWith(prefix));
+    expect(found).toHaveLength(1);
+    return { id: found[0][0], props: found[0][1].Properties };
+  };
+  /** Logical id of a catalog function, found by its description. */
+  const functionId = (catalogId: string) => {
+    const description = LAMBDAS.find((l) => l.id === catalogId)!.description;
+    const [found] = resources('AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Description === description);
+    return found[0];
+  };
+  const policiesOfRole = (roleRef: unknown) =>
+    JSON.stringify(resources('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([roleRef])).map(([, p]) => p.Properties.PolicyDocument));
+
+  test('two Standard machines; the teardown one is named aoai-link-teardown, logs ALL without execution data, traced', () => {
+    expect(machines()).toHaveLength(2);
+    const { props } = machine('Teardown');
+    expect(props.StateMachineName).toBe('aoai-link-teardown');
+    expect(props.StateMachineType).toBe('STANDARD');
+    expect(props.LoggingConfiguration.Level).toBe('ALL');
+    expect(props.LoggingConfiguration.IncludeExecutionData).toBe(false);
+    expect(props.TracingConfiguration).toEqual({ Enabled: true });
+    const logGroupRef = props.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    expect(synth!.json.Resources[logGroupRef].Properties.LogGroupName).toBe('/aws/vendedlogs/states/AoaiPrivateLinkTest-teardown');
+    expect(JSON.parse(props.DefinitionString).StartAt).toBe('Find what the environment left in both clouds');
+  });
+
+  test('each machine gets exactly the substitutions its definition names: the teardown functions go to teardown only', () => {
+    const teardown = machine('Teardown').props;
+    const provision = machine('Provision').props;
+    expect(Object.keys(teardown.DefinitionSubstitutions).sort()).toEqual([...TEARDOWN_SUBSTITUTIONS].sort());
+    expect(Object.keys(teardown.DefinitionSubstitutions).sort()).toEqual(placeholdersIn(teardown.DefinitionString).sort());
+    expect(Object.keys(provision.DefinitionSubstitutions).sort()).toEqual(placeholdersIn(provision.DefinitionString).sort());
+    for (const name of TEARDOWN_SUBSTITUTIONS) expect(provision.DefinitionSubstitutions).not.toHaveProperty(name);
+    for (const definition of LAMBDAS.filter((l) => l.substitution && TEARDOWN_SUBSTITUTIONS.includes(l.substitution))) {
+      expect(teardown.DefinitionSubstitutions[definition.substitution!]).toEqual({ 'Fn::GetAtt': [functionId(definition.id), 'Arn'] });
+    }
+  });
+
+  test("each machine's role may invoke its own functions and not the other's", () => {
+    const teardown = machine('Teardown').props;
+    const provision = machine('Provision').props;
+    const teardownPolicies = policiesOfRole({ Ref: teardown.RoleArn['Fn::GetAtt'][0] });
+    const provisionPolicies = policiesOfRole({ Ref: provision.RoleArn['Fn::GetAtt'][0] });
+    for (const definition of LAMBDAS.filter((l) => l.substitution)) {
+      const ref = JSON.stringify({ 'Fn::GetAtt': [functionId(definition.id), 'Arn'] });
+      const isTeardown = TEARDOWN_SUBSTITUTIONS.includes(definition.substitution!);
+      expect({ id: definition.id, teardown: teardownPolicies.includes(ref) }).toEqual({ id: definition.id, teardown: isTeardown });
+      expect({ id: definition.id, provision: provisionPolicies.includes(ref) }).toEqual({ id: definition.id, provision: !isTeardown });
+    }
+  });
+
+  test('DELETE /environments/{environmentId} goes to the intake (HMAC-signed like POST), which knows the teardown machine', () => {
+    const methods = resources('AWS::ApiGateway::Method').map(([, m]) => m.Properties);
+    const remove = methods.find((m) => m.HttpMethod === 'DELETE');
+    const post = methods.find((m) => m.HttpMethod === 'POST');
+    const get = methods.find((m) => m.HttpMethod === 'GET');
+    expect(remove.ResourceId).toEqual(get.ResourceId);
+    expect(remove.AuthorizationType).toBe('NONE');
+    expect(remove.RequestParameters['method.request.path.environmentId']).toBe(true);
+    expect(remove.RequestParameters['method.request.header.X-Signature']).toBe(false);
+    const intakeUri = JSON.stringify(post.Integration.Uri);
+    expect(JSON.stringify(remove.Integration.Uri)).toBe(intakeUri);
+    expect(intakeUri).toContain(functionIdOfEntry('Intake'));
+
+    const intake = synth!.json.Resources[functionIdOfEntry('Intake')].Properties;
+    expect(intake.Environment.Variables.TEARDOWN_STATE_MACHINE_ARN).toEqual({ Ref: machine('Teardown').id });
+    expect(intake.Environment.Variables.STATE_MACHINE_ARN).toEqual({ Ref: machine('Provision').id });
+    const intakePolicies = policiesOfRole({ Ref: intake.Role['Fn::GetAtt'][0] });
+    const start = JSON.parse(intakePolicies)
+      .flatMap((d: any) => asList(d.Statement))
+      .find((s: any) => asList(s.Action).includes('states:StartExecution'));
+    expect(start.Resource).toEqual([{ Ref: machine('Provision').id }, { Ref: machine('Teardown').id }]);
+  });
+
+  test("a teardown's end reaches the notifier through its own rule, which may read the teardown's executions", () => {
+    const rules = resources('AWS::Events::Rule');
+    expect(rules).toHaveLength(2);
+    const teardownRule = rules.find(([, r]) => JSON.stringify(r.Properties.EventPattern.detail.stateMachineArn) === JSON.stringify([{ Ref: machine('Teardown').id }]));
+    expect(teardownRule).toBeDefined();
+    const [target] = teardownRule![1].Properties.Targets;
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionIdOfEntry('NotifyTicket'), 'Arn'] });
+    expect(target.DeadLetterConfig.Arn).toBeDefined();
+    const notifier = synth!.json.Resources[functionIdOfEntry('NotifyTicket')].Properties;
+    expect(policiesOfRole({ Ref: notifier.Role['Fn::GetAtt'][0] })).toContain(
+      JSON.stringify([':execution:', { 'Fn::GetAtt': [machine('Teardown').id, 'Name'] }, ':*']).slice(1, -1),
+    );
+  });
+
+  test('the stack outputs the teardown machine ARN (the command line reads it)', () => {
+    expect(synth!.json.Outputs.TeardownStateMachineArn.Value).toEqual({ Ref: machine('Teardown').id });
+  });
+});
+
+/** Logical id of an entry function (intake, status, notifier), found by its construct id prefix. */
+function functionIdOfEntry(id: string): string {
+  const [found] = resources('AWS::Lambda::Function').filter(([logicalId]) => logicalId.startsWith(id) && !logicalId.startsWith(`${id}Role`));
+  return found[0];
+}

@@ -256,12 +256,31 @@ describe('refused before anything starts', () => {
     expect([existsSync(state), existsSync(out)]).toEqual([false, false]);
   });
 
-  it.each([['--teardown'], ['--plan'], ['--health']])('%s: "not available yet", exit 2, nothing written', async (flag) => {
+  it.each([['--plan'], ['--health']])('%s: "not available yet", exit 2, nothing written', async (flag) => {
     const out = path.join(dir, `later-${flag.slice(2)}`);
     const { code, out: stdout, err } = await inProcess('local', flag, '--out', out);
     expect([code, stdout]).toEqual([2, '']);
     expect(err).toMatch(new RegExp(`^aoai-link local: ${flag} is not available yet`));
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--teardown with --plan (one mode at a time): exit 2, nothing written', async () => {
+    const out = path.join(dir, 'teardown-and-plan');
+    const { code, out: stdout, err } = await inProcess('local', '--teardown', '--plan', '--out', out);
+    expect([code, stdout]).toEqual([2, '']);
+    expect(err).toMatch(/option '--(teardown|plan)' cannot be used with option '--(plan|teardown)'/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--teardown of a request that breaks the schema: exit 2, its problem said, nothing written', async () => {
+    const request = path.join(dir, 'bad-teardown-request.json');
+    writeFileSync(request, JSON.stringify({ ...sampleRequest(), environmentId: 'Not An Id!' }));
+    const [out, state] = [path.join(dir, 'bad-teardown-out'), path.join(dir, 'bad-teardown-state.json')];
+    const { code, out: stdout } = await inProcess('local', request, '--teardown', '--state', state, '--out', out);
+    expect(code).toBe(2);
+    expect(stdout).toContain('The request was refused; nothing was removed.');
+    expect(stdout).toContain('environmentId');
+    expect([existsSync(state), existsSync(out)]).toEqual([false, false]);
   });
 
   it('a repeated option is refused rather than the last one silently winning', async () => {
@@ -271,6 +290,36 @@ describe('refused before anything starts', () => {
     expect(err).toContain('--state given twice');
     expect([existsSync(first), existsSync(second)]).toEqual([false, false]);
   });
+});
+
+describe('local --teardown', () => {
+  it('with no state file: nothing was there, it says so, exit 0', async () => {
+    const [out, state] = [path.join(dir, 'teardown-nothing'), path.join(dir, 'teardown-nothing-state.json')];
+    const { code, out: stdout, err } = await inProcess('local', '--teardown', '--state', state, '--out', out);
+    expect([code, err]).toEqual([0, '']);
+    expect(stdout).toContain(`No state file at ${state}: the emulated clouds hold only the world`);
+    expect(stdout).toMatch(/^Tearing down environment aoai-prod-01 \(aoai-prod-01-teardown-[0-9a-f]{8}\) locally/m);
+    expect(stdout).toMatch(/^\+ Teardown SUCCEEDED in /m);
+    expect(stdout).toContain('Removed nothing.');
+    expect(stdout).toMatch(/^Summary: .*aoai-prod-01/m);
+    expect(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')).removed).toEqual([]);
+  }, 120_000);
+
+  it('after a run: lists what it removed, leaves nothing, and says so in --json too', async () => {
+    const state = path.join(dir, 'teardown-after-state.json');
+    expect((await inProcess('local', '--state', state, '--out', path.join(dir, 'teardown-after-provision'))).code).toBe(0);
+    const { code, out: stdout } = await inProcess('local', '--teardown', '--state', state, '--out', path.join(dir, 'teardown-after'));
+    expect(code).toBe(0);
+    const removed = /^Removed from the emulated clouds: (\d+) resources \((\d+) AWS, (\d+) Azure\):$/m.exec(stdout);
+    expect(removed).not.toBeNull();
+    expect(Number(removed![1])).toBeGreaterThan(20);
+    expect(stdout).toContain('  - aws vpn-connection vpn-');
+    expect(stdout).toContain('  - azure Microsoft.Network/virtualNetworkGateways /subscriptions/');
+    expect(stdout).toContain('Resources in the emulated clouds: 0 AWS, 0 Azure (0 in all)');
+    const again = await inProcess('local', '--teardown', '--state', state, '--out', path.join(dir, 'teardown-again'), '--json');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out).runs[0]).toMatchObject({ status: 'SUCCEEDED', removed: [], resources: { aws: 0, azure: 0 }, message: expect.stringContaining('aoai-prod-01') });
+  }, 300_000);
 });
 
 describe('configuration problems: one plain line, exit 2', () => {

@@ -16,6 +16,7 @@ import { handleIntake } from '../../functions/intake/intake';
 import { notifyTicket } from '../../functions/notify-ticket/notify';
 import { createLocalTls } from '../../local/azure/tls';
 import { localPublicDns } from '../../local/cloud/public-dns';
+import { loopbackAllowance } from '../support/callback-allowance';
 import { RunLocalBackend } from '../../local/stepfunctions/backend';
 import { SECRET, STATE_MACHINE_ARN, captured, localSfn, sampleRequest, webhookEvent } from '../intake/support';
 
@@ -37,8 +38,8 @@ test('webhook → local execution → watch → signed callback', async () => {
     const request = sampleRequest();
     const callbackPort = (listener.address() as AddressInfo).port;
     request.ticket.callbackUrl = `https://127.0.0.1:${callbackPort}/hooks/OPS-1234`;
-    // Test-only: the product refuses loopback callbacks; this listener is the one exception, by parameter.
-    const callbackChecks = { resolveHost: localPublicDns, allowance: { loopbackPorts: [callbackPort] } };
+    // The product refuses loopback callbacks unless allowed (CALLBACK_ALLOWED_NETWORKS); here only this listener is.
+    const callbackChecks = { resolveHost: localPublicDns, allowance: loopbackAllowance(callbackPort) };
     const started = Date.now();
     const answer = await handleIntake(webhookEvent(JSON.stringify(request)), {
       sfn,

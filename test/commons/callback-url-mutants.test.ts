@@ -1,24 +1,32 @@
 /**
  * The callback SSRF guard, range by range and form by form: the first and last address of every refused range
- * are refused and their neighbours outside are not; every IPv6 form; every internal suffix; the default ports
- * the test-only allowance is matched on; what a resolver's answers and failures lead to, asked over the wire of
- * a DNS server on 127.0.0.1; and the connect-time lookup hook's answers to the socket.
+ * are refused and their neighbours outside are not; every IPv6 form; every internal suffix; the allowed networks
+ * (CALLBACK_ALLOWED_NETWORKS) as parsed and matched, default ports included; what a resolver's answers and
+ * failures lead to, asked over the wire of a DNS server on 127.0.0.1; the connect-time lookup hook's answers to
+ * the socket; and the checks a function builds from its settings.
  */
 import { DnsServer } from '../../local/network/dns-server';
 import {
   CALLBACK_ADDRESS_REFUSED,
-  callbackChecksOfThisProcess,
+  CALLBACK_ALLOWED_NETWORKS,
+  CALLBACK_DNS_SERVERS,
+  allowedNetwork,
+  allowedTarget,
+  callbackChecksFromSettings,
+  callbackChecksOfThisEnvironment,
   callbackHostProblem,
   callbackTargetProblem,
   dnsServerResolver,
   guardedLookup,
-  isLoopbackAddress,
   nonPublicAddressReason,
+  parseAllowedNetworks,
+  parseDnsServers,
   systemHostResolver,
-  useLocalCallbackChecks,
   type CallbackChecks,
   type HostResolver,
 } from '../../functions/commons/callback-url';
+import { ConfigurationError } from '../../functions/commons/config';
+import { loopbackAllowance } from '../support/callback-allowance';
 import { startTestPublicDns, type TestPublicDns } from '../support/public-dns';
 
 function refusedAs(address: string, kind: RegExp): void {
@@ -127,7 +135,7 @@ describe('IPv6 forms', () => {
   });
 });
 
-describe('loopback, for the test-only allowance', () => {
+describe('the loopback networks allowed (127.0.0.0/8 and ::1/128), the IPv4-mapped spelling included', () => {
   test.each([
     ['127.0.0.1', true],
     ['127.255.255.254', true],
@@ -149,7 +157,7 @@ describe('loopback, for the test-only allowance', () => {
     ['localhost', false],
     ['', false],
   ])('%s → %s', (address, loopback) => {
-    expect(isLoopbackAddress(address)).toBe(loopback);
+    expect(allowedTarget(address, 443, loopbackAllowance())).toBe(loopback);
   });
 });
 
@@ -172,7 +180,7 @@ describe('the URL text', () => {
   });
 
   test('the allowance is matched on the port the connection will use, the scheme default included', () => {
-    const only = (...loopbackPorts: number[]) => ({ loopbackPorts });
+    const only = (...ports: number[]) => loopbackAllowance(...ports);
     expect(callbackHostProblem(new URL('https://127.0.0.1/x'), only(443))).toBeUndefined();
     expect(callbackHostProblem(new URL('https://127.0.0.1/x'), only(80))).toMatch(/loopback/);
     expect(callbackHostProblem(new URL('http://127.0.0.1/x'), only(80))).toBeUndefined();
@@ -181,11 +189,11 @@ describe('the URL text', () => {
     expect(callbackHostProblem(new URL('https://127.0.0.1:8443/x'), only(443, 8443))).toBeUndefined();
     expect(callbackHostProblem(new URL('https://[::1]:8443/x'), only(8443))).toBeUndefined();
     expect(callbackHostProblem(new URL('https://[::ffff:127.0.0.1]:8443/x'), only(8443))).toBeUndefined();
-    // 'any' covers every loopback port, and still nothing that is not loopback.
-    expect(callbackHostProblem(new URL('https://127.0.0.1:1/x'), { loopbackPorts: 'any' })).toBeUndefined();
-    expect(callbackHostProblem(new URL('https://10.0.0.1:1/x'), { loopbackPorts: 'any' })).toMatch(/private/);
-    expect(callbackHostProblem(new URL('https://[fe80::1]:1/x'), { loopbackPorts: 'any' })).toMatch(/link-local/);
-    expect(callbackHostProblem(new URL('https://localhost:1/x'), { loopbackPorts: 'any' })).toMatch(/single-label/);
+    // No ports: every port of the networks, and still nothing outside them.
+    expect(callbackHostProblem(new URL('https://127.0.0.1:1/x'), loopbackAllowance())).toBeUndefined();
+    expect(callbackHostProblem(new URL('https://10.0.0.1:1/x'), loopbackAllowance())).toMatch(/private/);
+    expect(callbackHostProblem(new URL('https://[fe80::1]:1/x'), loopbackAllowance())).toMatch(/link-local/);
+    expect(callbackHostProblem(new URL('https://localhost:1/x'), loopbackAllowance())).toMatch(/single-label/);
   });
 
   test('userinfo does not change which host is checked', () => {
@@ -230,9 +238,9 @@ describe('names resolved over DNS on 127.0.0.1', () => {
 
   test('a name pointed at loopback passes only with the allowance for that port', async () => {
     expect(await callbackTargetProblem(new URL('https://loop.example.com:8443/h'), { resolveHost: dns.resolveHost })).toMatch(/loopback/);
-    expect(await callbackTargetProblem(new URL('https://loop.example.com:8443/h'), { resolveHost: dns.resolveHost, allowance: { loopbackPorts: [8443] } })).toBeUndefined();
-    expect(await callbackTargetProblem(new URL('https://loop.example.com/h'), { resolveHost: dns.resolveHost, allowance: { loopbackPorts: [8443] } })).toMatch(/loopback/);
-    expect(await callbackTargetProblem(new URL('https://loop.example.com/h'), { resolveHost: dns.resolveHost, allowance: { loopbackPorts: [443] } })).toBeUndefined();
+    expect(await callbackTargetProblem(new URL('https://loop.example.com:8443/h'), { resolveHost: dns.resolveHost, allowance: loopbackAllowance(8443) })).toBeUndefined();
+    expect(await callbackTargetProblem(new URL('https://loop.example.com/h'), { resolveHost: dns.resolveHost, allowance: loopbackAllowance(8443) })).toMatch(/loopback/);
+    expect(await callbackTargetProblem(new URL('https://loop.example.com/h'), { resolveHost: dns.resolveHost, allowance: loopbackAllowance(443) })).toBeUndefined();
   });
 
   test('an address literal or a name refused by its text is not looked up', async () => {
@@ -240,7 +248,7 @@ describe('names resolved over DNS on 127.0.0.1', () => {
     expect(await callbackTargetProblem(new URL('https://8.8.8.8/h'), { resolveHost: dns.resolveHost })).toBeUndefined();
     expect(await callbackTargetProblem(new URL('https://[2606:4700::1]/h'), { resolveHost: dns.resolveHost })).toBeUndefined();
     expect(await callbackTargetProblem(new URL('https://printer.local/h'), { resolveHost: dns.resolveHost })).toMatch(/\.local/);
-    expect(await callbackTargetProblem(new URL('https://127.0.0.1:8443/h'), { resolveHost: dns.resolveHost, allowance: { loopbackPorts: [8443] } })).toBeUndefined();
+    expect(await callbackTargetProblem(new URL('https://127.0.0.1:8443/h'), { resolveHost: dns.resolveHost, allowance: loopbackAllowance(8443) })).toBeUndefined();
     expect(dns.queries.length).toBe(before);
   });
 
@@ -315,26 +323,193 @@ describe('the connect-time lookup hook', () => {
   });
 
   test('loopback answers pass only under the allowance for the dialed port', async () => {
-    expect((await lookUp(answers(['127.0.0.1']), {}, 8443, { loopbackPorts: [8443] })).error).toBeNull();
-    expect((await lookUp(answers(['127.0.0.1']), {}, 8444, { loopbackPorts: [8443] })).error?.code).toBe(CALLBACK_ADDRESS_REFUSED);
+    expect((await lookUp(answers(['127.0.0.1']), {}, 8443, loopbackAllowance(8443))).error).toBeNull();
+    expect((await lookUp(answers(['127.0.0.1']), {}, 8444, loopbackAllowance(8443))).error?.code).toBe(CALLBACK_ADDRESS_REFUSED);
     expect((await lookUp(answers(['127.0.0.1']), {}, 8443)).error?.code).toBe(CALLBACK_ADDRESS_REFUSED);
-    expect((await lookUp(answers(['127.0.0.1', '10.0.0.1']), {}, 8443, { loopbackPorts: 'any' })).error?.message).toMatch(/10\.0\.0\.1/);
+    expect((await lookUp(answers(['127.0.0.1', '10.0.0.1']), {}, 8443, loopbackAllowance())).error?.message).toMatch(/10\.0\.0\.1/);
   });
 });
 
-describe('the checks of this process', () => {
-  test('deployed: the system resolver and no allowance; local mode swaps them in and undoes the swap', () => {
-    expect(callbackChecksOfThisProcess()).toEqual({ resolveHost: systemHostResolver });
-    const local: CallbackChecks = { resolveHost: async () => ['127.0.0.1'], allowance: { loopbackPorts: 'any' } };
-    const undo = useLocalCallbackChecks(local);
-    expect(callbackChecksOfThisProcess()).toBe(local);
-    const nested: CallbackChecks = { resolveHost: async () => [] };
-    const undoNested = useLocalCallbackChecks(nested);
-    expect(callbackChecksOfThisProcess()).toBe(nested);
-    undoNested();
-    expect(callbackChecksOfThisProcess()).toBe(local);
-    undo();
-    expect(callbackChecksOfThisProcess()).toEqual({ resolveHost: systemHostResolver });
-    expect(callbackChecksOfThisProcess().allowance).toBeUndefined();
+
+describe('allowed networks (CALLBACK_ALLOWED_NETWORKS)', () => {
+  const refusal = (text: string) => {
+    try {
+      parseAllowedNetworks(text);
+    } catch (error) {
+      expect(error).toBeInstanceOf(RangeError);
+      return (error as Error).message;
+    }
+    return undefined;
+  };
+
+  test('comma-separated CIDRs, spaces around them ignored, IPv4 and IPv6', () => {
+    const { networks } = parseAllowedNetworks(' 10.20.0.0/16 ,fd12:3456::/48,192.168.7.9/32');
+    expect(networks.map((network) => [network.cidr, network.family, network.prefixLength, network.ports])).toEqual([
+      ['10.20.0.0/16', 4, 16, undefined],
+      ['fd12:3456::/48', 6, 48, undefined],
+      ['192.168.7.9/32', 4, 32, undefined],
+    ]);
+  });
+
+  test.each([
+    ['10.20.0.0', /address\/prefix-length/],
+    ['10.20.0.0/16/1', /address\/prefix-length/],
+    ['10.20.0.0/016', /address\/prefix-length/],
+    ['10.20.0.0/+16', /address\/prefix-length/],
+    ['10.20.0.0/ 16', /address\/prefix-length/],
+    ['10.20.0.0/33', /at most \/32/],
+    ['fd12::/129', /at most \/128/],
+    ['010.20.0.0/16', /not an IP address/],
+    ['10.20/16', /not an IP address/],
+    ['tickets.example.com/32', /not an IP address/],
+    ['[fd12::]/48', /plain IPv4 or IPv6/],
+    ['fe80::1%eth0/128', /plain IPv4 or IPv6/],
+    ['10.20.0.1/16', /host bits set/],
+    ['fd12:3456::1/48', /host bits set/],
+    ['10.0.0.0/8,', /empty/],
+    [',10.0.0.0/8', /empty/],
+    ['10.0.0.0/8,,172.16.0.0/12', /empty/],
+    ['169.254.169.254/32', /link-local/],
+    ['169.254.0.0/16', /link-local/],
+    ['168.0.0.0/6', /link-local/],
+    ['0.0.0.0/0', /unspecified/],
+    ['0.0.0.0/32', /unspecified/],
+    ['0.255.255.255/32', /unspecified/],
+    ['::/0', /unspecified/],
+    ['::/128', /unspecified/],
+    ['::ffff:0:0/96', /IPv4-mapped/],
+    ['::ffff:a9fe:a9fe/128', /IPv4-mapped/],
+    ['fe80::/10', /link-local/],
+    ['febf:ffff::/32', /link-local/],
+    ['fe00::/7', /link-local/],
+    ['fd00:ec2::254/128', /instance metadata/],
+    ['fd00::/8', /instance metadata/],
+    ['fd00:ec2:8000::/33', /instance metadata/],
+  ])('%s is refused (%s)', (text, problem) => {
+    expect(refusal(text)).toEqual(expect.stringMatching(problem));
+  });
+
+  test('the neighbours of the never-allowed blocks are allowed', () => {
+    for (const text of ['1.0.0.0/8', '169.253.255.255/32', '169.255.0.0/16', '::1/128', 'fe7f:ffff::/32', 'fec0::/10', '::fffe:0:0/96', '127.0.0.1/32', 'fd00:ec1::/32', 'fd00:ec3::/32', 'fd12:3456::/48']) {
+      expect([text, refusal(text)]).toEqual([text, undefined]);
+    }
+  });
+
+  test('ports of a programmatic allowance are TCP ports', () => {
+    expect(() => allowedNetwork('127.0.0.1/32', [0])).toThrow(RangeError);
+    expect(() => allowedNetwork('127.0.0.1/32', [65536])).toThrow(/65536 is not a TCP port/);
+    expect(() => allowedNetwork('127.0.0.1/32', [8443.5])).toThrow(RangeError);
+    expect(allowedNetwork('127.0.0.1/32', [1, 65535]).ports).toEqual([1, 65535]);
+  });
+
+  test('a network admits its first and last address and nothing beside them, on every port unless narrowed', () => {
+    const allowance = parseAllowedNetworks('10.20.0.0/16,fd12:3456::/48,203.0.113.7/32');
+    for (const [address, port, allowed] of [
+      ['10.20.0.0', 443, true],
+      ['10.20.255.255', 8443, true],
+      ['10.19.255.255', 443, false],
+      ['10.21.0.0', 443, false],
+      ['::ffff:10.20.0.5', 443, true],
+      ['::ffff:a14:5', 443, true],
+      ['64:ff9b::a14:5', 443, false],
+      ['fd12:3456::', 443, true],
+      ['fd12:3456:0:ffff:ffff:ffff:ffff:ffff', 443, true],
+      ['fd12:3455:ffff:ffff:ffff:ffff:ffff:ffff', 443, false],
+      ['fd12:3457::', 443, false],
+      ['[fd12:3456::9]', 443, true],
+      ['203.0.113.7', 443, true],
+      ['203.0.113.8', 443, false],
+      ['127.0.0.1', 443, false],
+      ['not an address', 443, false],
+    ] as const) {
+      expect([address, allowedTarget(address, port, allowance)]).toEqual([address, allowed]);
+    }
+    expect(allowedTarget('10.20.0.5', 443, undefined)).toBe(false);
+    expect(allowedTarget('10.20.0.5', 443, { networks: [] })).toBe(false);
+    const narrowed = { networks: [allowedNetwork('10.20.0.0/16', [8443])] };
+    expect(allowedTarget('10.20.0.5', 8443, narrowed)).toBe(true);
+    expect(allowedTarget('10.20.0.5', 443, narrowed)).toBe(false);
+  });
+
+  test('an allowed network lets the callback reach it through every check, and only it', async () => {
+    const allowance = parseAllowedNetworks('10.20.0.0/16');
+    expect(callbackHostProblem(new URL('https://10.20.1.2/hooks'), allowance)).toBeUndefined();
+    expect(callbackHostProblem(new URL('https://10.21.1.2/hooks'), allowance)).toMatch(/private/);
+    expect(callbackHostProblem(new URL('https://169.254.169.254/hooks'), allowance)).toMatch(/link-local/);
+    expect(callbackHostProblem(new URL('https://tickets.corp/hooks'), allowance)).toMatch(/\.corp are internal/);
+    const resolving = (addresses: string[]): CallbackChecks => ({ resolveHost: async () => addresses, allowance });
+    expect(await callbackTargetProblem(new URL('https://tickets.example.com/h'), resolving(['10.20.1.2']))).toBeUndefined();
+    expect(await callbackTargetProblem(new URL('https://tickets.example.com/h'), resolving(['10.20.1.2', '10.30.1.2']))).toMatch(/10\.30\.1\.2/);
+    const dialed = await new Promise<NodeJS.ErrnoException | null>((done) => guardedLookup(resolving(['10.20.1.2', '169.254.169.254']), 443)('tickets.example.com', {}, (error) => done(error)));
+    expect(dialed?.code).toBe(CALLBACK_ADDRESS_REFUSED);
+    const passed = await new Promise<unknown>((done) => guardedLookup(resolving(['10.20.1.2']), 443)('tickets.example.com', {}, (error, address) => done(error ?? address)));
+    expect(passed).toBe('10.20.1.2');
+  });
+});
+
+describe('DNS servers (CALLBACK_DNS_SERVERS)', () => {
+  test('IPv4 or bracketed IPv6 addresses, each with an optional port', () => {
+    expect(parseDnsServers('10.0.0.2, 10.0.0.3:5353,[fd00::2],[fd00::3]:53')).toEqual(['10.0.0.2', '10.0.0.3:5353', '[fd00::2]', '[fd00::3]:53']);
+  });
+
+  test.each(['dns.example.com', 'dns.example.com:53', 'fd00::2', '[10.0.0.2]:53', '10.0.0.2:', '10.0.0.2:0', '10.0.0.2:053', '10.0.0.2:65536', '10.0.0.2:53:53', '10.0.0.2,', ''])(
+    '"%s" is refused',
+    (text) => {
+      expect(() => parseDnsServers(text)).toThrow(RangeError);
+    },
+  );
+});
+
+describe('the checks a function builds from its settings', () => {
+  let dns: TestPublicDns;
+  beforeAll(async () => {
+    dns = await startTestPublicDns({ 'tickets.example.com': ['10.20.1.2'], 'metadata.example.com': ['169.254.169.254'] });
+  });
+  afterAll(() => dns.close());
+
+  test('unset (or empty): the system resolver and nothing allowed', () => {
+    expect(callbackChecksFromSettings({})).toEqual({ resolveHost: systemHostResolver });
+    expect(callbackChecksFromSettings({ [CALLBACK_ALLOWED_NETWORKS]: '', [CALLBACK_DNS_SERVERS]: '' })).toEqual({ resolveHost: systemHostResolver });
+  });
+
+  test('configured: names are asked of the DNS servers given, and the networks given may be reached', async () => {
+    const checks = callbackChecksFromSettings({ [CALLBACK_ALLOWED_NETWORKS]: '10.20.0.0/16', [CALLBACK_DNS_SERVERS]: dns.address });
+    const before = dns.queries.length;
+    expect(await callbackTargetProblem(new URL('https://tickets.example.com/h'), checks)).toBeUndefined();
+    expect(dns.queries.slice(before)).toContain('tickets.example.com');
+    expect(await callbackTargetProblem(new URL('https://metadata.example.com/h'), checks)).toMatch(/169\.254\.169\.254, a link-local/);
+    // The same servers without the network: the private answer is refused.
+    const unallowed = callbackChecksFromSettings({ [CALLBACK_DNS_SERVERS]: dns.address });
+    expect(await callbackTargetProblem(new URL('https://tickets.example.com/h'), unallowed)).toMatch(/10\.20\.1\.2, a private address/);
+  });
+
+  test('a value that does not parse is a ConfigurationError naming its variable', () => {
+    for (const [name, value] of [
+      [CALLBACK_ALLOWED_NETWORKS, '10.20.0.1/16'],
+      [CALLBACK_ALLOWED_NETWORKS, '169.254.0.0/16'],
+      [CALLBACK_DNS_SERVERS, 'dns.example.com'],
+    ]) {
+      let thrown: unknown;
+      try {
+        callbackChecksFromSettings({ [name]: value });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigurationError);
+      expect((thrown as ConfigurationError).invalid?.name).toBe(name);
+      expect((thrown as ConfigurationError).missing).toEqual([]);
+      expect((thrown as Error).message).toContain(`${name} is not valid: `);
+    }
+  });
+
+  test('built once for the settings of the execution environment, anew when they change', () => {
+    const first = { [CALLBACK_ALLOWED_NETWORKS]: '10.20.0.0/16' };
+    const checks = callbackChecksOfThisEnvironment(first);
+    expect(callbackChecksOfThisEnvironment({ ...first })).toBe(checks);
+    const changed = callbackChecksOfThisEnvironment({ [CALLBACK_ALLOWED_NETWORKS]: '10.30.0.0/16' });
+    expect(changed).not.toBe(checks);
+    expect(allowedTarget('10.30.0.1', 443, changed.allowance)).toBe(true);
+    expect(callbackChecksOfThisEnvironment({})).toEqual({ resolveHost: systemHostResolver });
+    expect(() => callbackChecksOfThisEnvironment({ [CALLBACK_DNS_SERVERS]: 'nameserver' })).toThrow(ConfigurationError);
   });
 });

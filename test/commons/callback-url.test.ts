@@ -3,7 +3,8 @@
  * is refused by the request's text; names are resolved (over the wire, to a DNS server on 127.0.0.1) and
  * refused when any answer is not public; the intake refuses them the same way.
  */
-import { callbackHostProblem, callbackTargetProblem, nonPublicAddressReason } from '../../functions/commons/callback-url';
+import { callbackHostProblem, callbackTargetProblem, nonPublicAddressReason, type CallbackAllowance } from '../../functions/commons/callback-url';
+import { loopbackAllowance } from '../support/callback-allowance';
 import { validateRequestDocument } from '../../functions/commons/request/schema';
 import { handleIntake } from '../../functions/intake/intake';
 import type { LocalStepFunctions } from '../../local/stepfunctions/server';
@@ -16,7 +17,7 @@ function withCallback(callbackUrl: string): unknown {
   return request;
 }
 
-function staticProblems(callbackUrl: string, allowance?: { loopbackPorts: number[] }) {
+function staticProblems(callbackUrl: string, allowance?: CallbackAllowance) {
   const result = validateRequestDocument(withCallback(callbackUrl), { callbackAllowance: allowance });
   return result.ok ? [] : result.problems;
 }
@@ -72,11 +73,11 @@ describe('the URL text', () => {
     },
   );
 
-  test('the test-only allowance admits exactly the listener it names, on loopback only', () => {
-    expect(staticProblems('https://127.0.0.1:8443/x', { loopbackPorts: [8443] })).toEqual([]);
-    expect(staticProblems('https://127.0.0.1:8444/x', { loopbackPorts: [8443] })).toHaveLength(1);
-    expect(staticProblems('https://10.0.0.1:8443/x', { loopbackPorts: [8443] })).toHaveLength(1);
-    expect(staticProblems('https://169.254.169.254:8443/x', { loopbackPorts: [8443] })).toHaveLength(1);
+  test('an allowance admits exactly the listener it names, inside its network only', () => {
+    expect(staticProblems('https://127.0.0.1:8443/x', loopbackAllowance(8443))).toEqual([]);
+    expect(staticProblems('https://127.0.0.1:8444/x', loopbackAllowance(8443))).toHaveLength(1);
+    expect(staticProblems('https://10.0.0.1:8443/x', loopbackAllowance(8443))).toHaveLength(1);
+    expect(staticProblems('https://169.254.169.254:8443/x', loopbackAllowance(8443))).toHaveLength(1);
   });
 
   test('addresses outside the special ranges are public', () => {

@@ -15,29 +15,37 @@ import ts from 'typescript';
 import { LAMBDAS } from '../../functions/catalog';
 
 const ROOT = path.join(__dirname, '..', '..');
-const DEFINITION = JSON.parse(readFileSync(path.join(ROOT, 'statemachine', 'provision.asl.json'), 'utf8'));
 const WORKFLOW_DATA = path.join(ROOT, 'functions', 'commons', 'workflow-data.ts');
+const TEARDOWN_DATA = path.join(ROOT, 'functions', 'commons', 'teardown-data.ts');
+/** Each state machine with the module and interface that declare its state's fields. */
+const MACHINES = [
+  { file: 'provision.asl.json', data: WORKFLOW_DATA, fields: 'WorkflowStateFields' },
+  { file: 'teardown.asl.json', data: TEARDOWN_DATA, fields: 'TeardownStateFields' },
+].map((machine) => ({ ...machine, definition: JSON.parse(readFileSync(path.join(ROOT, 'statemachine', machine.file), 'utf8')) }));
 /** What the shell reads from every task event, beside the action's own input. */
 const ENVELOPE = new Set(['action', 'executionName']);
 
 interface TaskState {
   name: string;
+  /** The machine's state-fields interface name. */
+  fields: string;
   Resource: string;
   Parameters?: Record<string, unknown>;
   ResultPath?: string | null;
 }
 interface ParallelState {
   name: string;
+  fields: string;
   ResultPath?: string | null;
   ResultSelector?: Record<string, unknown>;
 }
 
-function collectStates(states: Record<string, any>, tasks: TaskState[], parallels: ParallelState[]): void {
+function collectStates(states: Record<string, any>, fields: string, tasks: TaskState[], parallels: ParallelState[]): void {
   for (const [name, state] of Object.entries(states)) {
-    if (state.Type === 'Task') tasks.push({ name, ...state });
+    if (state.Type === 'Task') tasks.push({ name, fields, ...state });
     if (state.Type === 'Parallel') {
-      parallels.push({ name, ...state });
-      for (const branch of state.Branches) collectStates(branch.States, tasks, parallels);
+      parallels.push({ name, fields, ...state });
+      for (const branch of state.Branches) collectStates(branch.States, fields, tasks, parallels);
     }
   }
 }
@@ -123,7 +131,7 @@ class Types {
 
 const tasks: TaskState[] = [];
 const parallels: ParallelState[] = [];
-collectStates(DEFINITION.States, tasks, parallels);
+for (const machine of MACHINES) collectStates(machine.definition.States, machine.fields, tasks, parallels);
 const actionTasks = tasks.filter((t) => t.Parameters && 'action' in t.Parameters);
 
 const entryOf = (resource: string) => {
@@ -133,18 +141,19 @@ const entryOf = (resource: string) => {
 };
 
 let types: Types;
-let stateFields: ts.Type;
+/** Each machine's state fields, by interface name. */
+const stateFieldsOf = new Map<string, ts.Type>();
 const actionsByEntry = new Map<string, Map<string, { input: ts.Type; output: ts.Type }>>();
 
 beforeAll(() => {
   const entries = [...new Set(actionTasks.map((t) => entryOf(t.Resource)))];
-  types = new Types([WORKFLOW_DATA, ...entries]);
-  stateFields = types.interfaceType(WORKFLOW_DATA, 'WorkflowStateFields');
+  types = new Types([WORKFLOW_DATA, TEARDOWN_DATA, ...entries]);
+  for (const machine of MACHINES) stateFieldsOf.set(machine.fields, types.interfaceType(machine.data, machine.fields));
   for (const entry of entries) actionsByEntry.set(entry, types.actions(entry));
 }, 120_000);
 
 /** The type of one Parameters value: a path into the state, the context object, or a literal. */
-function valueType(key: string, value: unknown): ts.Type | string {
+function valueType(key: string, value: unknown, stateFields: ts.Type): ts.Type | string {
   if (!key.endsWith('.$')) {
     if (typeof value === 'number') return types.checker.getNumberLiteralType(value);
     if (typeof value === 'string') return types.checker.getStringLiteralType(value);
@@ -161,6 +170,7 @@ function valueType(key: string, value: unknown): ts.Type | string {
 /** What is wrong with one Task's Parameters and ResultPath against its action's types. */
 function taskProblems(task: TaskState): string[] {
   const actions = actionsByEntry.get(entryOf(task.Resource))!;
+  const stateFields = stateFieldsOf.get(task.fields)!;
   const action = String(task.Parameters!.action);
   const contract = actions.get(action);
   if (!contract) return [`${task.name}: ${path.relative(ROOT, entryOf(task.Resource))} has no action "${action}" (it has ${[...actions.keys()].join(', ')})`];
@@ -177,7 +187,7 @@ function taskProblems(task: TaskState): string[] {
       problems.push(`${task.name}: its Parameters pass "${field}", which the input of ${action} does not declare`);
       continue;
     }
-    const source = valueType(key, value);
+    const source = valueType(key, value, stateFields);
     if (typeof source === 'string') problems.push(`${task.name}: ${source}`);
     else if (!types.assignable(source, target.type)) {
       problems.push(`${task.name}: "${field}" gets ${types.show(source)} from ${String(value)}, but ${action} wants ${types.show(target.type)}`);
@@ -194,7 +204,7 @@ function taskProblems(task: TaskState): string[] {
 }
 
 /** What is wrong with a ResultSelector's fields against the type its ResultPath declares. */
-function selectorProblems(where: string, selector: Record<string, unknown>, target: ts.Type): string[] {
+function selectorProblems(where: string, selector: Record<string, unknown>, target: ts.Type, stateFields: ts.Type): string[] {
   const problems: string[] = [];
   const declared = types.properties(target);
   const built = new Set<string>();
@@ -207,10 +217,10 @@ function selectorProblems(where: string, selector: Record<string, unknown>, targ
       continue;
     }
     if (!key.endsWith('.$') && value && typeof value === 'object') {
-      problems.push(...selectorProblems(`${where}.${field}`, value as Record<string, unknown>, wanted.type));
+      problems.push(...selectorProblems(`${where}.${field}`, value as Record<string, unknown>, wanted.type, stateFields));
       continue;
     }
-    const source = key.endsWith('.$') ? types.pathType(stateFields, String(value)) : valueType(key, value);
+    const source = key.endsWith('.$') ? types.pathType(stateFields, String(value)) : valueType(key, value, stateFields);
     if (typeof source === 'string') problems.push(`${where}: ${source}`);
     else if (!types.assignable(source, wanted.type)) problems.push(`${where}: "${field}" gets ${types.show(source)} from ${String(value)}, wanted ${types.show(wanted.type)}`);
   }
@@ -218,9 +228,10 @@ function selectorProblems(where: string, selector: Record<string, unknown>, targ
   return problems;
 }
 
-test('the definition has action Tasks to check (the walk reaches the Parallel branches)', () => {
-  expect(actionTasks.length).toBeGreaterThan(30);
+test('the definitions have action Tasks to check (the walk reaches the Parallel branches of both machines)', () => {
+  expect(actionTasks.length).toBeGreaterThan(60);
   expect(actionTasks.some((t) => t.name === 'Check the rule association')).toBe(true);
+  expect(actionTasks.some((t) => t.name === "Delete the probe's security group")).toBe(true);
 });
 
 test('every action Task names an action its function has, passes exactly the fields its input declares, each of a type it accepts, and keeps its output where the state declares that type', () => {
@@ -231,8 +242,9 @@ test("every Parallel's ResultSelector builds the type its ResultPath declares fr
   const selecting = parallels.filter((p) => p.ResultSelector && typeof p.ResultPath === 'string');
   expect(selecting.length).toBeGreaterThan(0);
   const problems = selecting.flatMap((p) => {
+    const stateFields = stateFieldsOf.get(p.fields)!;
     const target = types.pathType(stateFields, p.ResultPath!);
-    return typeof target === 'string' ? [`${p.name}: ResultPath ${target}`] : selectorProblems(p.name, p.ResultSelector!, target);
+    return typeof target === 'string' ? [`${p.name}: ResultPath ${target}`] : selectorProblems(p.name, p.ResultSelector!, target, stateFields);
   });
   expect(problems).toEqual([]);
 });

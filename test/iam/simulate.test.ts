@@ -163,6 +163,56 @@ describe('every authorization the default workflow needs is granted to the funct
   }, 120_000);
 });
 
+describe("the teardown's deletions, as the template grants them: only on what carries our tag", () => {
+  let byAppId: Map<string, FunctionPolicies>;
+  beforeAll(() => {
+    byAppId = policiesByAppId();
+  }, 180_000);
+
+  const ec2Arn = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
+  const resolverArn = (resource: string) => `arn:aws:route53resolver:${REGION}:${ACCOUNT}:${resource}`;
+  const deletions: [functionId: string, action: string, resource: string][] = [
+    ['RemoveAwsVpn', 'ec2:DeleteVpnConnection', ec2Arn('vpn-connection/vpn-0123456789abcdef0')],
+    ['RemoveAwsVpn', 'ec2:DetachVpnGateway', ec2Arn('vpn-gateway/vgw-0123456789abcdef0')],
+    ['RemoveAwsVpn', 'ec2:DeleteVpnGateway', ec2Arn('vpn-gateway/vgw-0123456789abcdef0')],
+    ['RemoveAwsVpn', 'ec2:DeleteCustomerGateway', ec2Arn('customer-gateway/cgw-0123456789abcdef0')],
+    ['RemoveAwsVpn', 'secretsmanager:DeleteSecret', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:aoai-link/aoai-prod-01/tunnel-1-psk-AbCdEf`],
+    ['RemoveAwsDns', 'route53resolver:DisassociateResolverRule', resolverArn('resolver-rule/rslvr-rr-0123456789abcdef0')],
+    ['RemoveAwsDns', 'route53resolver:DeleteResolverRule', resolverArn('resolver-rule/rslvr-rr-0123456789abcdef0')],
+    ['RemoveAwsDns', 'route53resolver:DeleteResolverEndpoint', resolverArn('resolver-endpoint/rslvr-out-0123456789abcdef0')],
+    ['RemoveAwsDns', 'ec2:DeleteSecurityGroup', ec2Arn('security-group/sg-0123456789abcdef0')],
+    ['RemoveProbe', 'lambda:DeleteFunction', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:aoai-link-probe-aoai-prod-01`],
+    ['RemoveProbe', 'ec2:DeleteSecurityGroup', ec2Arn('security-group/sg-0123456789abcdef0')],
+    ['AwsVpn', 'secretsmanager:RestoreSecret', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:aoai-link/aoai-prod-01/tunnel-1-psk-AbCdEf`],
+    ['AwsVpn', 'secretsmanager:PutSecretValue', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:aoai-link/aoai-prod-01/tunnel-1-psk-AbCdEf`],
+  ];
+
+  test.each(deletions)('%s %s: allowed with managed-by=aoai-private-link, denied without it or with another value', async (functionId, action, resource) => {
+    const fn = byAppId.get(sdkAppId(functionId))!;
+    expect(fn).toBeDefined();
+    const decide = async (context: Record<string, string>) =>
+      (await simulate(fn.roleArn, fn.policies, { action, resource, context, because: `teardown ${action}` })).result;
+    // What the call itself carries: the teardown schedules a secret's deletion with the product's window.
+    const call: Record<string, string> = action === 'secretsmanager:DeleteSecret' ? { 'secretsmanager:RecoveryWindowInDays': '7' } : {};
+    expect(await decide({ ...call, 'aws:ResourceTag/managed-by': 'aoai-private-link', 'aws:ResourceTag/environment': 'aoai-prod-01' })).toBe('Allowed');
+    expect(await decide(call)).not.toBe('Allowed');
+    expect(await decide({ ...call, 'aws:ResourceTag/managed-by': 'someone-else' })).not.toBe('Allowed');
+  }, 60_000);
+
+  test('no provisioning function may delete what the teardown deletes, not even ours', async () => {
+    const provisioning = ['ValidateRequest', 'AwsVpn', 'AwsDns', 'Tunnels'];
+    const allowed: string[] = [];
+    for (const functionId of provisioning) {
+      const fn = byAppId.get(sdkAppId(functionId))!;
+      for (const [, action, resource] of deletions.filter(([owner]) => owner !== 'AwsVpn')) {
+        const outcome = await simulate(fn.roleArn, fn.policies, { action, resource, context: { 'aws:ResourceTag/managed-by': 'aoai-private-link' }, because: 'a provisioning role' });
+        if (outcome.result === 'Allowed') allowed.push(`${functionId} ${action}`);
+      }
+    }
+    expect(allowed).toEqual([]);
+  }, 60_000);
+});
+
 describe('bring-your-own Azure credential secret and customer-managed keys', () => {
   let byAppId: Map<string, FunctionPolicies>;
   let localSecretByPartialArn: Map<string, FunctionPolicies>;

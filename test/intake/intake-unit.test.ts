@@ -6,7 +6,8 @@
  */
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { useLocalCallbackChecks } from '../../functions/commons/callback-url';
+import { CALLBACK_ALLOWED_NETWORKS, CALLBACK_DNS_SERVERS } from '../../functions/commons/callback-url';
+import { loopbackAllowance } from '../support/callback-allowance';
 import { MAX_REQUEST_BYTES } from '../../functions/commons/request/contract';
 import { json, rawBody } from '../../functions/commons/http';
 import { handleIntake, type IntakeDeps } from '../../functions/intake/intake';
@@ -101,8 +102,10 @@ describe('handleIntake', () => {
     expect(server.executions.size).toBe(0);
   });
 
-  test('without callback checks the process\'s own are used (here swapped for the test DNS)', async () => {
-    const undo = useLocalCallbackChecks({ resolveHost: publicDns.resolveHost });
+  test('without callback checks the configured ones are used (CALLBACK_DNS_SERVERS names the test DNS)', async () => {
+    const saved = { networks: process.env[CALLBACK_ALLOWED_NETWORKS], servers: process.env[CALLBACK_DNS_SERVERS] };
+    delete process.env[CALLBACK_ALLOWED_NETWORKS];
+    process.env[CALLBACK_DNS_SERVERS] = publicDns.address;
     try {
       const inside = sampleRequest();
       inside.ticket.callbackUrl = 'https://inside.example.com/hooks/OPS-1';
@@ -110,16 +113,23 @@ describe('handleIntake', () => {
       expect((await handleIntake(webhookEvent(JSON.stringify(inside)), withoutChecks)).statusCode).toBe(400);
       expect(publicDns.queries).toContain('inside.example.com');
       expect((await handleIntake(webhookEvent(JSON.stringify(sampleRequest())), withoutChecks)).statusCode).toBe(202);
+      // The network configured as allowed lets the same private answer through.
+      process.env[CALLBACK_ALLOWED_NETWORKS] = '10.9.0.0/16';
+      const elsewhere = { ...inside, environmentId: 'aoai-prod-02' };
+      expect((await handleIntake(webhookEvent(JSON.stringify(elsewhere)), withoutChecks)).statusCode).toBe(202);
     } finally {
-      undo();
+      for (const [name, value] of [[CALLBACK_ALLOWED_NETWORKS, saved.networks], [CALLBACK_DNS_SERVERS, saved.servers]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 
-  test('the test-only allowance reaches the validator too: a loopback callback passes only on its port', async () => {
+  test('an allowance reaches the validator too: a loopback callback passes only on its port', async () => {
     const request = sampleRequest();
     request.ticket.callbackUrl = 'https://127.0.0.1:8443/hooks/OPS-1';
-    const withAllowance = { ...deps, callbackChecks: { resolveHost: publicDns.resolveHost, allowance: { loopbackPorts: [8443] } } };
-    const wrongPort = { ...deps, callbackChecks: { resolveHost: publicDns.resolveHost, allowance: { loopbackPorts: [8444] } } };
+    const withAllowance = { ...deps, callbackChecks: { resolveHost: publicDns.resolveHost, allowance: loopbackAllowance(8443) } };
+    const wrongPort = { ...deps, callbackChecks: { resolveHost: publicDns.resolveHost, allowance: loopbackAllowance(8444) } };
     expect((await handleIntake(webhookEvent(JSON.stringify(request)), wrongPort)).statusCode).toBe(400);
     expect((await handleIntake(webhookEvent(JSON.stringify(request)), withAllowance)).statusCode).toBe(202);
   });

@@ -1,12 +1,13 @@
 /**
  * The ticket callback: signed (verified by a listener on 127.0.0.1), retried, free of secrets, and sent only
- * to a public address (checked again at connect time). The listener is reached through an explicit,
- * test-only allowance passed as a parameter; the product has no switch for it.
+ * to a public address (checked again at connect time). The listener is reached through an allowance of the
+ * loopback networks on its port, passed as a parameter (deployed: CALLBACK_ALLOWED_NETWORKS).
  */
 import { createServer, Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { callbackTargetProblem } from '../../functions/commons/callback-url';
+import { callbackTargetProblem, type CallbackAllowance } from '../../functions/commons/callback-url';
+import { loopbackAllowance } from '../support/callback-allowance';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../functions/commons/signature';
 import { CallbackRefused, InsecureCallbackUrl, notifyTicket, redactSecrets } from '../../functions/notify-ticket/notify';
 import { CallbackFailed } from '../../functions/notify-ticket/post';
@@ -74,7 +75,7 @@ async function endedExecution(callbackUrl: string | undefined, end: Parameters<M
   return { detail: { executionArn: executionArn!, status: end.status } };
 }
 
-const deps = (allowance: { loopbackPorts: number[] } | null = { loopbackPorts: [listenerPort] }) => ({
+const deps = (allowance: CallbackAllowance | null = loopbackAllowance(listenerPort)) => ({
   sfn,
   signingSecret: async () => SECRET,
   post: { extraCaPem: tls.caPem, baseDelayMs: 1, maxAttempts: 4 },
@@ -156,7 +157,7 @@ test('no callbackUrl: nothing sent; http callbacks refused', async () => {
 test('without the allowance, the same loopback listener is refused and nothing is sent', async () => {
   const event = await endedExecution(`${callbackBase}/hooks/OPS-1234`, { status: 'SUCCEEDED', output: '{}' });
   await expect(notifyTicket(event, deps(null))).rejects.toThrow(CallbackRefused);
-  await expect(notifyTicket(event, deps({ loopbackPorts: [listenerPort + 1] }))).rejects.toThrow(/127\.0\.0\.1 is a loopback address/);
+  await expect(notifyTicket(event, deps(loopbackAllowance(listenerPort + 1)))).rejects.toThrow(/127\.0\.0\.1 is a loopback address/);
   expect(received).toHaveLength(0);
 });
 

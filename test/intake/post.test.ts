@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { CALLBACK_ADDRESS_REFUSED, guardedLookup } from '../../functions/commons/callback-url';
+import { loopbackAllowance } from '../support/callback-allowance';
 import { CallbackFailed, postJsonWithRetries } from '../../functions/notify-ticket/post';
 import { createLocalTls, type LocalTls } from '../../local/azure/tls';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { useLocalCallbackChecks } from '../../functions/commons/callback-url';
 import { verifySignature } from '../../functions/commons/signature';
 import { CallbackRefused, notifyTicket } from '../../functions/notify-ticket/notify';
 import type { LocalStepFunctions } from '../../local/stepfunctions/server';
@@ -198,7 +198,7 @@ describe('what is retried', () => {
           if (asked === 1) throw Object.assign(new Error('resolver timed out'), { code: 'ETIMEOUT' });
           return ['127.0.0.1'];
         },
-        allowance: { loopbackPorts: [listener.port] },
+        allowance: loopbackAllowance(listener.port),
       },
       listener.port,
     );
@@ -243,7 +243,8 @@ describe('https', () => {
 
 describe('the notifier Lambda, wired from its environment', () => {
   // The handler builds its clients from the environment, as in Lambda; here the environment points them at the
-  // local Step Functions and Secrets Manager on 127.0.0.1, and the process's callback checks at a test DNS.
+  // local Step Functions and Secrets Manager on 127.0.0.1, and its callback settings at a test DNS, with 127.0.0.1
+  // allowed (CALLBACK_DNS_SERVERS, CALLBACK_ALLOWED_NETWORKS) as an operator would set them.
   let tls: LocalTls;
   let secure: Listener;
   let aws: Harness;
@@ -251,7 +252,6 @@ describe('the notifier Lambda, wired from its environment', () => {
   let sfn: SFNClient;
   let backend: ManualBackend;
   let publicDns: TestPublicDns;
-  let undoChecks: () => void;
   let caFile: string;
   const saved: Record<string, string | undefined> = {};
   const setEnv = (values: Record<string, string | undefined>) => {
@@ -273,7 +273,6 @@ describe('the notifier Lambda, wired from its environment', () => {
     backend = new ManualBackend();
     ({ server: stepFunctions, sfn } = await localSfn(backend));
     publicDns = await startTestPublicDns({ 'management.azure.com': ['127.0.0.1'] });
-    undoChecks = useLocalCallbackChecks({ resolveHost: publicDns.resolveHost, allowance: { loopbackPorts: [secure.port] } });
     const signing = await aws.secrets.send(new CreateSecretCommand({ Name: 'aoai-link/webhook-signing', SecretString: SECRET }));
     setEnv({
       AWS_REGION: 'ap-northeast-1',
@@ -283,12 +282,13 @@ describe('the notifier Lambda, wired from its environment', () => {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
       SIGNING_SECRET_ARN: signing.ARN,
       EXTRA_CA_PEM_FILE: caFile,
+      CALLBACK_ALLOWED_NETWORKS: '127.0.0.1/32',
+      CALLBACK_DNS_SERVERS: publicDns.address,
     });
   });
   afterEach(async () => {
     setEnv(saved);
     for (const key of Object.keys(saved)) delete saved[key];
-    undoChecks();
     await publicDns.close();
     sfn.destroy();
     await stepFunctions.close();
@@ -302,17 +302,10 @@ describe('the notifier Lambda, wired from its environment', () => {
     return { 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn: executionArn!, status: end.status } };
   }
 
-  /** A fresh handler module (its clients read the environment when loaded), with the test DNS as its process checks. */
+  /** A fresh handler module: its clients and its callback checks read the environment when first used. */
   function loadHandler(): typeof import('../../functions/notify-ticket/handler').handler {
     let handler: typeof import('../../functions/notify-ticket/handler').handler | undefined;
     jest.isolateModules(() => {
-      const isolatedChecks: typeof import('../../functions/commons/callback-url') = require('../../functions/commons/callback-url');
-      const undo = isolatedChecks.useLocalCallbackChecks({ resolveHost: publicDns.resolveHost, allowance: { loopbackPorts: [secure.port] } });
-      const previousUndo = undoChecks;
-      undoChecks = () => {
-        undo();
-        previousUndo();
-      };
       handler = require('../../functions/notify-ticket/handler').handler;
     });
     return handler!;
@@ -356,7 +349,7 @@ describe('the notifier Lambda, wired from its environment', () => {
     expect(secure.received).toHaveLength(0);
   });
 
-  test('the process checks apply when none are passed: a callback name pointing inside is refused before anything is sent', async () => {
+  test('the configured checks apply when none are passed: a callback name pointing inside is refused before anything is sent', async () => {
     publicDns.records.set('tickets.example.com', ['10.1.2.3']);
     const request = sampleRequest();
     request.ticket.callbackUrl = `https://tickets.example.com:${secure.port}/hooks/OPS-1234`;
@@ -385,6 +378,7 @@ describe('the notifier Lambda, wired from its environment', () => {
       error: null,
       cause: null,
       problems: null,
+      workflow: 'provisioning',
     });
     const nullInput = await endedWith(null, { status: 'SUCCEEDED', output: '{}' });
     expect(await notifyTicket(nullInput, { sfn, signingSecret: async () => SECRET })).toEqual({ notified: false, reason: expect.any(String) });

@@ -1,5 +1,5 @@
 /** The emulated ARM through the real @azure/arm-resources client, on the simulated clock. */
-import { ACCOUNT, begin, bodies, COGNITIVE_API, createAndWait, DNS_API, emulatorCredential, gatewayPrerequisites, ids, NET, NETWORK_API, rawRequest, restError, RG, startTestAzure, getById, SUB, VNET, type TestAzure } from './support';
+import { ACCOUNT, advanceToReady, begin, bodies, COGNITIVE_API, createAndWait, DNS_API, emulatorCredential, gatewayPrerequisites, ids, NET, NETWORK_API, rawRequest, restError, RG, startTestAzure, getById, SUB, VNET, type TestAzure } from './support';
 
 let env: TestAzure;
 
@@ -238,17 +238,23 @@ describe('OpenAI account', () => {
 });
 
 describe('deletes', () => {
-  it('beginDeleteById removes the resource; in-use resources are refused', async () => {
+  it('beginDeleteById removes the resource once its delete has run; in-use resources are refused', async () => {
     await gatewayPrerequisites(env);
     await createAndWait(env, ids.gateway, bodies.gateway);
     const inUse = await restError(env.client.resources.beginDeleteById(ids.pip, NETWORK_API));
-    expect([inUse.statusCode, inUse.code]).toEqual([400, 'InUsePublicIPAddressCannotBeDeleted']);
+    expect([inUse.statusCode, inUse.code]).toEqual([400, 'PublicIPAddressCannotBeDeleted']);
 
+    // Deletes are long-running: the poller ends when the simulated clock has passed the delete's latency.
     const poller = await env.client.resources.beginDeleteById(ids.gateway, NETWORK_API, { updateIntervalInMs: 5 });
-    await poller.pollUntilDone();
+    const gatewayGone = poller.pollUntilDone();
+    await advanceToReady(env, ids.gateway);
+    await gatewayGone;
     const gone = await restError(getById(env, ids.gateway, NETWORK_API));
     expect(gone.statusCode).toBe(404);
-    await (await env.client.resources.beginDeleteById(ids.pip, NETWORK_API, { updateIntervalInMs: 5 })).pollUntilDone();
+    const pipPoller = await env.client.resources.beginDeleteById(ids.pip, NETWORK_API, { updateIntervalInMs: 5 });
+    const pipGone = pipPoller.pollUntilDone();
+    await advanceToReady(env, ids.pip);
+    await pipGone;
     expect((await restError(getById(env, ids.pip, NETWORK_API))).statusCode).toBe(404);
     expect(env.ctx.recorder.apiCalls.azure['DELETE Microsoft.Network/virtualNetworkGateways']).toBe(1);
   });

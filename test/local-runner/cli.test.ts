@@ -13,7 +13,14 @@ describe('the command line', () => {
     });
     expect(parseLocalArguments(['a.json', 'b.json', '--json'])).toMatchObject({ requestFiles: ['a.json', 'b.json'], json: true });
     expect(parseLocalArguments(['--help'])).toEqual({ help: true });
-    for (const bad of [['--bogus'], ['--jitter', 'x'], ['--world'], ['--out', '--state', 's'], ['-x'], ['--state', 'a', '--state', 'b']]) {
+    expect(parseLocalArguments(['req.json', '--teardown', '--state', 's.json', '--faults', 'drop-response:DeleteVpnConnection'])).toEqual({
+      help: false,
+      requestFiles: ['req.json'],
+      options: { teardown: true, stateFile: 's.json', faults: 'drop-response:DeleteVpnConnection' },
+      json: false,
+      mode: 'teardown',
+    });
+    for (const bad of [['--teardown', '--health'], ['--bogus'], ['--jitter', 'x'], ['--world'], ['--out', '--state', 's'], ['-x'], ['--state', 'a', '--state', 'b']]) {
       expect(() => parseLocalArguments(bad)).toThrow();
     }
   });

@@ -10,6 +10,8 @@ export interface TestPublicDns {
   /** name → A records; change it to make a name resolve elsewhere (DNS rebinding). */
   records: Map<string, string[]>;
   resolveHost: HostResolver;
+  /** `127.0.0.1:PORT`, as CALLBACK_DNS_SERVERS takes it. */
+  address: string;
   /** Queries seen, in order. */
   queries: string[];
   close(): Promise<void>;
@@ -26,5 +28,5 @@ export async function startTestPublicDns(records: Record<string, string[]> = {})
       ? { name: key, rcode: 'NOERROR', cnames: [], addresses, via: 'public', reasons: [] }
       : { name: key, rcode: 'NXDOMAIN', cnames: [], addresses: [], via: 'none', reasons: [] };
   });
-  return { records: table, resolveHost: dnsServerResolver([server.address]), queries, close: () => server.close() };
+  return { records: table, resolveHost: dnsServerResolver([server.address]), address: server.address, queries, close: () => server.close() };
 }

@@ -57,11 +57,15 @@ describe('provision.asl.json', () => {
     expect(text).not.toMatch(/"(QueryLanguage|Assign|Arguments|Output)"/);
   });
 
-  it('uses only placeholders the catalog substitutes, and every catalog function the state machine calls is used', () => {
-    const placeholders = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+  it('uses only placeholders the catalog substitutes, and every catalog function a state machine calls is used by this one or the teardown', () => {
+    const placeholdersOf = (asl: string) => new Set([...asl.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    const placeholders = placeholdersOf(text);
+    const teardown = placeholdersOf(readFileSync(path.join(root, 'statemachine', 'teardown.asl.json'), 'utf8'));
     const known = new Set(LAMBDAS.map((l) => l.substitution).filter(Boolean));
-    expect([...placeholders].filter((p) => !known.has(p))).toEqual([]);
-    expect([...known].filter((k) => !placeholders.has(k!))).toEqual([]);
+    expect([...placeholders, ...teardown].filter((p) => !known.has(p))).toEqual([]);
+    expect([...known].filter((k) => !placeholders.has(k!) && !teardown.has(k!))).toEqual([]);
+    // The two machines call different functions: a provisioning role never gets a teardown's deletes.
+    expect([...placeholders].filter((p) => teardown.has(p))).toEqual([]);
   });
 
   it('has unique state names that read as sentences', () => {
@@ -106,5 +110,13 @@ describe('provision.asl.json', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const block = readme.match(/```mermaid\n([\s\S]*?)\n```/);
     expect(block?.[1]).toBe(mermaidFromAsl(definition));
+  });
+
+  it('has the teardown machine drawn beside it, in the README section on teardown, from its own ASL', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Teardown\n'));
+    const block = section.match(/```mermaid\n([\s\S]*?)\n```/);
+    const teardown = JSON.parse(readFileSync(path.join(root, 'statemachine', 'teardown.asl.json'), 'utf8'));
+    expect(block?.[1]).toBe(mermaidFromAsl(teardown));
   });
 });

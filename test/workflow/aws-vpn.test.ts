@@ -268,13 +268,15 @@ describe('the tunnel keys', () => {
     }
   });
 
-  it('a secret scheduled for deletion is not replaced by a second key', async () => {
+  it('a secret of ours scheduled for deletion (a teardown) is restored in place with a new key, never a second secret', async () => {
     h = await startVpnClouds();
     const first = await ensureTunnelKey(h.secrets, ENV, NAME);
     h.state.aws.secrets.find((s) => s.Name === NAME)!.DeletedDate = 1;
-    const error = await thrown(ensureTunnelKey(h.secrets, ENV, NAME));
-    expect(error.name).toBe('InvalidRequestException');
-    expect(h.state.aws.secrets.filter((s) => s.Name === NAME).map((s) => s.SecretString)).toEqual([first.key]);
+    const again = await ensureTunnelKey(h.secrets, ENV, NAME);
+    expect(again.arn).toBe(first.arn);
+    expect(again.key).not.toBe(first.key);
+    const stored = h.state.aws.secrets.filter((s) => s.Name === NAME);
+    expect(stored.map((s) => [s.SecretString, s.DeletedDate])).toEqual([[again.key, undefined]]);
   });
 });
 

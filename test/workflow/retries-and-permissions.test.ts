@@ -23,7 +23,7 @@ function flakyValidate(failures: number) {
   const handler = async (input: unknown) => {
     calls.count++;
     if (calls.count <= failures) throw new TransientCloudError(`validate-request: SubscriptionRequestsThrottled (HTTP 429): call ${calls.count}`);
-    return validateHandler(input, lambdaContext('validate-request'));
+    return validateHandler(input as { request: unknown }, lambdaContext('validate-request'));
   };
   return { handler, calls };
 }

@@ -6,7 +6,7 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { handleStatus } from '../../functions/environment-status/status';
 import { executionArnFor } from '../../functions/commons/executions';
-import { startLocalStepFunctions, type LocalStepFunctions } from '../../local/stepfunctions/server';
+import { LOCAL_TEARDOWN_STATE_MACHINE_ARN, startLocalStepFunctions, type LocalStepFunctions } from '../../local/stepfunctions/server';
 import { ManualBackend, STATE_MACHINE_ARN, sfnClient } from '../intake/support';
 import { lambdaContext } from '../support/lambda-context';
 import { logLines } from '../support/log-lines';
@@ -154,6 +154,7 @@ describe('the Lambda handler', () => {
       AWS_ACCESS_KEY_ID: 'AKIATESTLOCAL0000000',
       AWS_SECRET_ACCESS_KEY: 'test-secret-access-key',
       STATE_MACHINE_ARN,
+      TEARDOWN_STATE_MACHINE_ARN: LOCAL_TEARDOWN_STATE_MACHINE_ARN,
     });
   });
   afterEach(() => {

@@ -119,7 +119,7 @@ test('the handler returns the summary and logs one line naming the environment a
   const state = finishedState();
   let result: unknown;
   const logged = await logLines(async () => {
-    result = await handler(state, lambdaContext('aoai-link-summarise', 'req-summary-1'));
+    result = await handler({ state, executionName: 'aoai-prod-01-3f9a1c' }, lambdaContext('aoai-link-summarise', 'req-summary-1'));
   });
   expect(result).toEqual(summarise(state));
   expect(logged).toEqual([
@@ -128,6 +128,7 @@ test('the handler returns the summary and logs one line naming the environment a
       service: 'summarise',
       message: 'step finished',
       function_request_id: 'req-summary-1',
+      executionName: 'aoai-prod-01-3f9a1c',
       environmentId: ENV,
       privateEndpointIp: '192.168.1.4',
     }),

@@ -28,7 +28,12 @@ function lastTunnelCheckDefinition(dir: string): string {
     Comment: 'The last look at the tunnels, on clouds a test has broken.',
     StartAt: 'Check the request against both clouds',
     States: {
-      'Check the request against both clouds': { Type: 'Task', Resource: '${ValidateRequestFunctionArn}', Next: 'Check both ends of each tunnel' },
+      'Check the request against both clouds': {
+        Type: 'Task',
+        Resource: '${ValidateRequestFunctionArn}',
+        Parameters: { 'request.$': '$', 'executionName.$': '$$.Execution.Name' },
+        Next: 'Check both ends of each tunnel',
+      },
       'Check both ends of each tunnel': {
         Type: 'Task',
         Resource: '${TunnelsFunctionArn}',

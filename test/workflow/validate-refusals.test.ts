@@ -19,6 +19,7 @@ import type { ArmResource } from '../../local/cloud/state';
 import { readWorld, type World } from '../../local/cloud/world';
 import { DEFAULT_REQUEST, request } from './support';
 import { pathsOf, problemsOf, startValidatorClouds, type ValidatorClouds } from './validate-support';
+import { loopbackAllowance } from '../support/callback-allowance';
 
 const OTHER_VPC = 'vpc-0a1b2c3d4e5f60009';
 const OTHER_VPC_SUBNET = 'subnet-0a1b2c3d4e5f60009';
@@ -150,10 +151,10 @@ describe('the ticket and its callback', () => {
     expect(idOnly.request.ticket).toEqual({ id: 'OPS-9' });
   });
 
-  test('the test-only loopback allowance reaches the static check as well as the resolution', async () => {
+  test('a loopback allowance reaches the static check as well as the resolution', async () => {
     await start();
     const loopback = request((r) => (r.ticket.callbackUrl = 'https://127.0.0.1:8443/hook'));
-    clouds.context.callbackChecks = { resolveHost: async () => ['127.0.0.1'], allowance: { loopbackPorts: [8443] } };
+    clouds.context.callbackChecks = { resolveHost: async () => ['127.0.0.1'], allowance: loopbackAllowance(8443) };
     await expect(validateEnvironmentRequest(loopback, clouds.clients, clouds.context)).resolves.toBeDefined();
     clouds.context.callbackChecks = { resolveHost: async () => ['127.0.0.1'] };
     expect(pathsOf((await refusal(loopback)).error)).toEqual(['ticket.callbackUrl']);

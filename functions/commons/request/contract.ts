@@ -33,8 +33,15 @@ export interface EnvironmentRequest {
     openAiAccountId: string;
     openAiDeployment: string;
   };
-  options: { publicNetworkAccess: PublicNetworkAccessOption; tunnels: TunnelsOption };
+  options: {
+    publicNetworkAccess: PublicNetworkAccessOption;
+    tunnels: TunnelsOption;
+    /** What a teardown does to the account's public access: `keep` (the default, absent) or `restore` the value before provisioning. */
+    publicNetworkAccessOnTeardown?: TeardownPublicNetworkAccessOption;
+  };
 }
+
+export type TeardownPublicNetworkAccessOption = 'keep' | 'restore';
 
 /** `path` is a field path like "azure.gatewaySubnetPrefix" or "aws.resolverSubnetIds[1]", or "(document)". */
 export interface RequestProblem {
@@ -47,6 +54,7 @@ export type RequestValidation = { ok: true; request: EnvironmentRequest } | { ok
 export const DOCUMENT_PATH = '(document)';
 export const PUBLIC_NETWORK_ACCESS_OPTIONS: readonly PublicNetworkAccessOption[] = ['disable-after-probe', 'disable-first', 'keep'];
 export const TUNNELS_OPTIONS: readonly TunnelsOption[] = ['both', 'one'];
+export const TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS: readonly TeardownPublicNetworkAccessOption[] = ['keep', 'restore'];
 export const DEFAULT_OPTIONS: EnvironmentRequest['options'] = { publicNetworkAccess: 'disable-after-probe', tunnels: 'both' };
 export const GATEWAY_SKUS = ['VpnGw1AZ', 'VpnGw2AZ', 'VpnGw3AZ', 'VpnGw4AZ', 'VpnGw5AZ'] as const;
 export const DEFAULT_GATEWAY_SKU = 'VpnGw1AZ';

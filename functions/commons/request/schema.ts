@@ -17,6 +17,7 @@ import {
   REQUEST_VERSION,
   SUBNET_PREFIX_FIELDS,
   TUNNELS_OPTIONS,
+  TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS,
   type EnvironmentRequest,
   type RequestProblem,
   type RequestValidation,
@@ -47,7 +48,7 @@ const checkTicketId: Check = (value) =>
     ? undefined
     : 'must be 1 to 128 characters without control characters';
 
-/** `allowance` is test-only (a listener on 127.0.0.1); see callback-url.ts. */
+/** `allowance`: the networks the operator allows a callback to reach although not public (CALLBACK_ALLOWED_NETWORKS, callback-url.ts). */
 function callbackUrlCheck(allowance?: CallbackAllowance): Check {
   return (value) => {
     if (value.length > 2048) return 'must be at most 2048 characters';
@@ -202,7 +203,7 @@ const KNOWN_FIELDS = {
     'openAiAccountId',
     'openAiDeployment',
   ],
-  options: ['publicNetworkAccess', 'tunnels'],
+  options: ['publicNetworkAccess', 'tunnels', 'publicNetworkAccessOnTeardown'],
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -399,7 +400,7 @@ function optionalSection(document: Json, key: keyof typeof KNOWN_FIELDS & string
 // ---------------------------------------------------------------------------------------------------------
 
 export interface ValidationOptions {
-  /** Test-only: lets ticket.callbackUrl name a listener on 127.0.0.1 (callback-url.ts). */
+  /** The operator's allowed networks for ticket.callbackUrl (CALLBACK_ALLOWED_NETWORKS, callback-url.ts). */
   callbackAllowance?: CallbackAllowance;
 }
 
@@ -538,8 +539,13 @@ function validateOptions(root: Json, out: Collector): EnvironmentRequest['option
   if (section === null) return { ...DEFAULT_OPTIONS };
   const publicNetworkAccess = enumField(section, 'publicNetworkAccess', 'options', out, PUBLIC_NETWORK_ACCESS_OPTIONS, DEFAULT_OPTIONS.publicNetworkAccess);
   const tunnels = enumField(section, 'tunnels', 'options', out, TUNNELS_OPTIONS, DEFAULT_OPTIONS.tunnels);
+  // Absent unless given, so a request without it normalises (and hashes) as it always did.
+  const onTeardown = section.publicNetworkAccessOnTeardown === undefined
+    ? undefined
+    : enumField(section, 'publicNetworkAccessOnTeardown', 'options', out, TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS, 'keep');
   if (!publicNetworkAccess || !tunnels) return undefined;
-  return { publicNetworkAccess, tunnels };
+  if (section.publicNetworkAccessOnTeardown !== undefined && !onTeardown) return undefined;
+  return onTeardown ? { publicNetworkAccess, tunnels, publicNetworkAccessOnTeardown: onTeardown } : { publicNetworkAccess, tunnels };
 }
 
 /** Parses raw text (bytes or a string): size limit 16 KiB, UTF-8, JSON syntax, then validateRequestDocument. */

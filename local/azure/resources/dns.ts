@@ -7,8 +7,13 @@ import type { Props, ResourceFamily, TypeRule } from './rule';
 import { allocatePrivateIp, baseBody, cidr, idOf, NETWORK_RETRY_AFTER, requireExisting, subnetPrefixes } from './shared';
 
 const privateDnsZone: TypeRule = {
-  latency: { create: 'azure.privateDnsZone.create' },
+  latency: { create: 'azure.privateDnsZone.create', delete: 'azure.privateDnsZone.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
+  // A linked zone is refused; its record sets go with it.
+  deleteBlockedByChildren: ['Microsoft.Network/privateDnsZones/virtualNetworkLinks'],
+  // A zone a private endpoint's zone group still writes into: refused the same way (no source says it is not).
+  inUseError: (resource, usedBy) =>
+    new ArmConflictError('CannotDeleteResource', `Cannot delete resource ${resource.id} while ${usedBy.id} still manages records in it. Delete that resource first.`),
   write({ existing, request }) {
     const body = baseBody(request, existing);
     if (body.location !== 'global') {
@@ -31,7 +36,7 @@ const privateDnsZone: TypeRule = {
 };
 
 const virtualNetworkLink: TypeRule = {
-  latency: { create: 'azure.virtualNetworkLink.create' },
+  latency: { create: 'azure.virtualNetworkLink.create', delete: 'azure.virtualNetworkLink.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
   write({ store, target, existing, request }) {
     const body = baseBody(request, existing);
@@ -72,8 +77,9 @@ function systemData(resource: ArmResource): Props {
 
 const dnsResolver: TypeRule = {
   resourceGuid: true,
-  latency: { create: 'azure.dnsResolver.create' },
+  latency: { create: 'azure.dnsResolver.create', delete: 'azure.dnsResolver.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
+  deleteBlockedByChildren: ['Microsoft.Network/dnsResolvers/inboundEndpoints', 'Microsoft.Network/dnsResolvers/outboundEndpoints'],
   write({ store, target, existing, request }) {
     const body = baseBody(request, existing);
     const vnetId = idOf(body.properties.virtualNetwork);
@@ -94,7 +100,7 @@ const dnsResolver: TypeRule = {
 
 const inboundEndpoint: TypeRule = {
   resourceGuid: true,
-  latency: { create: 'azure.inboundEndpoint.create' },
+  latency: { create: 'azure.inboundEndpoint.create', delete: 'azure.inboundEndpoint.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
   write({ store, target, existing, request }) {
     const body = baseBody(request, existing);

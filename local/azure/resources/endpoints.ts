@@ -7,7 +7,7 @@ import type { Props, ResourceFamily, TypeRule } from './rule';
 import { allocatePrivateIp, baseBody, idOf, lastLabel, NETWORK_RETRY_AFTER, requireExisting, requireSucceeded } from './shared';
 
 const privateEndpoint: TypeRule = {
-  latency: { create: 'azure.privateEndpoint.create' },
+  latency: { create: 'azure.privateEndpoint.create', delete: 'azure.privateEndpoint.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
   write({ store, target, existing, request }) {
     const body = baseBody(request, existing);
@@ -110,7 +110,7 @@ function zoneGroupRecords(store: ArmStore, group: ArmResource): { zoneId: string
 }
 
 const privateDnsZoneGroup: TypeRule = {
-  latency: { create: 'azure.privateDnsZoneGroup.create' },
+  latency: { create: 'azure.privateDnsZoneGroup.create', delete: 'azure.privateDnsZoneGroup.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
   write({ store, target, existing, request }) {
     const body = baseBody(request, existing);

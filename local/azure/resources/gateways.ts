@@ -1,15 +1,18 @@
 /** The VPN gateway, the local network gateways that stand for the AWS tunnels, and the connections between them. */
 import type { EmulatorContext } from '../../cloud/context';
-import { ArmBadRequestError } from '../errors';
+import { ArmBadRequestError, ArmConflictError } from '../errors';
+import type { ArmStore } from '../store';
 import { addressAt } from '../../network/ipv4';
 import { connectionProblems } from '../../network/ike';
 import type { Props, ResourceFamily, TypeRule } from './rule';
-import { baseBody, cidr, idOf, NETWORK_RETRY_AFTER, requireExisting, requireSucceeded, subnetPrefixes } from './shared';
+import { baseBody, cidr, idOf, inUseCannotBeDeleted, NETWORK_RETRY_AFTER, requireExisting, requireSucceeded, subnetPrefixes } from './shared';
 
 const virtualNetworkGateway: TypeRule = {
   resourceGuid: true,
-  latency: { create: 'azure.virtualNetworkGateway.create' },
+  latency: { create: 'azure.virtualNetworkGateway.create', delete: 'azure.virtualNetworkGateway.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
+  conflictOnRepeatedDelete: true,
+  inUseError: (resource, usedBy) => inUseCannotBeDeleted('InUseVirtualNetworkGatewayCannotBeDeleted', 'Virtual network gateway', resource, usedBy),
   outcome: (ctx) => (ctx.faults.spec.gatewayFailed ? 'Failed' : 'Succeeded'),
   write({ store, target, existing, request }) {
     const body = baseBody(request, existing);
@@ -84,8 +87,9 @@ const virtualNetworkGateway: TypeRule = {
 
 const localNetworkGateway: TypeRule = {
   resourceGuid: true,
-  latency: { create: 'azure.localNetworkGateway.create' },
+  latency: { create: 'azure.localNetworkGateway.create', delete: 'azure.localNetworkGateway.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
+  inUseError: (resource, usedBy) => inUseCannotBeDeleted('InUseLocalNetworkGatewayCannotBeDeleted', 'Local network gateway', resource, usedBy),
   write({ existing, request }) {
     const body = baseBody(request, existing);
     const props = body.properties;
@@ -107,15 +111,44 @@ export function storeSharedKey(ctx: EmulatorContext, sent: string): string {
   return ctx.faults.spec.wrongPsk ? wrongKey(sent) : sent;
 }
 
+/**
+ * A connection's delete holds its gateway: while one runs, ARM refuses any other connection operation on the same
+ * gateway, and a delete waits for any connection operation there to end (contract: local-cloud.md, latency
+ * table). Two creates at once are still accepted: the provisioning critical path counts one connection create.
+ */
+function refuseWhileTheGatewayIsBusy(store: ArmStore, gatewayId: string | undefined, connectionId: string, deleting: boolean): void {
+  if (!gatewayId) return;
+  const busy = store
+    .ofType('Microsoft.Network/connections')
+    .find(
+      (c) =>
+        c.id.toLowerCase() !== connectionId.toLowerCase() &&
+        store.inProgress(c) &&
+        (deleting || c.operation?.kind === 'delete') &&
+        String(idOf(c.body.properties.virtualNetworkGateway1)).toLowerCase() === gatewayId.toLowerCase(),
+    );
+  if (busy) {
+    throw new ArmConflictError(
+      'AnotherOperationInProgress',
+      `Another operation on this or dependent resource is in progress. Virtual network gateway ${gatewayId} is busy with operation ${busy.operation!.operationId} on ${busy.id}. Retry the request later.`,
+    );
+  }
+}
+
 const connection: TypeRule = {
   resourceGuid: true,
-  latency: { create: 'azure.connection.create' },
+  latency: { create: 'azure.connection.create', delete: 'azure.connection.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
+  conflictOnRepeatedDelete: true,
+  beforeDelete(store, resource) {
+    refuseWhileTheGatewayIsBusy(store, idOf(resource.body.properties.virtualNetworkGateway1), resource.id, true);
+  },
   write({ ctx, store, target, existing, request }) {
     const body = baseBody(request, existing);
     const props = body.properties;
     const gateway = requireExisting(store, idOf(props.virtualNetworkGateway1), target.id, 'properties.virtualNetworkGateway1.id');
     requireSucceeded(store, gateway, target.id, 'PutVirtualNetworkGatewayOperation');
+    refuseWhileTheGatewayIsBusy(store, gateway.id, target.id, false);
     if (props.localNetworkGateway2 !== undefined) {
       const lng = requireExisting(store, idOf(props.localNetworkGateway2), target.id, 'properties.localNetworkGateway2.id');
       requireSucceeded(store, lng, target.id, 'PutLocalNetworkGatewayOperation');

@@ -1,9 +1,10 @@
 /** Virtual networks, their subnets, and public IP addresses. */
 import { ArmBadRequestError, ArmConflictError } from '../errors';
-import { sameType } from '../ids';
+import { parseArmId, sameType } from '../ids';
+import type { ArmStore } from '../store';
 import { rangeContains, rangesOverlap, type Ipv4Range } from '../../network/ipv4';
 import type { Props, ResourceFamily, TypeRule } from './rule';
-import { baseBody, cidr, clone, idOf, NETWORK_RETRY_AFTER, requireExisting, subnetPrefixes } from './shared';
+import { baseBody, cidr, clone, idOf, lastLabel, NETWORK_RETRY_AFTER, referencingId, requireExisting, subnetPrefixes } from './shared';
 
 const virtualNetwork: TypeRule = {
   view(_ctx, store, resource, body) {
@@ -13,19 +14,32 @@ const virtualNetwork: TypeRule = {
   },
 };
 
+/** One subnet operation (write or delete) at a time per VNet, as ARM serialises them. */
+function refuseWhileAnotherSubnetOperationRuns(store: ArmStore, vnetId: string, subnetName: string): void {
+  const vnet = store.get(vnetId);
+  const busy = store.children(vnetId, 'Microsoft.Network/virtualNetworks/subnets').find((s) => store.inProgress(s));
+  if (busy) {
+    throw new ArmConflictError(
+      'AnotherOperationInProgress',
+      `Operation on subnet ${subnetName} is not allowed because another operation on subnet ${busy.name} of virtual network ${vnet?.name ?? lastLabel(vnetId)} is in progress. Retry the request later.`,
+    );
+  }
+}
+
 const subnet: TypeRule = {
-  latency: { create: 'azure.subnet.write', update: 'azure.subnet.write' },
+  latency: { create: 'azure.subnet.write', update: 'azure.subnet.write', delete: 'azure.subnet.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
+  beforeDelete(store, resource) {
+    refuseWhileAnotherSubnetOperationRuns(store, parseArmId(resource.id).parentId!, resource.name);
+  },
+  inUseError: (resource, usedBy) =>
+    new ArmBadRequestError(
+      'InUseSubnetCannotBeDeleted',
+      `Subnet ${resource.name} is in use by ${referencingId(resource, usedBy)} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet.`,
+    ),
   write({ store, target, request }) {
     const vnet = store.get(target.parentId!)!;
-    // One subnet operation at a time per VNet, as ARM serialises them.
-    const busy = store.children(vnet.id, 'Microsoft.Network/virtualNetworks/subnets').find((s) => store.inProgress(s));
-    if (busy) {
-      throw new ArmConflictError(
-        'AnotherOperationInProgress',
-        `Operation on subnet ${target.name} is not allowed because another operation on subnet ${busy.name} of virtual network ${vnet.name} is in progress. Retry the request later.`,
-      );
-    }
+    refuseWhileAnotherSubnetOperationRuns(store, vnet.id, target.name);
     const body = baseBody(request);
     delete body.location; // subnets have no location of their own
     const props = body.properties;
@@ -75,8 +89,13 @@ const subnet: TypeRule = {
 
 const publicIPAddress: TypeRule = {
   resourceGuid: true,
-  latency: { create: 'azure.publicIPAddress.create' },
+  latency: { create: 'azure.publicIPAddress.create', delete: 'azure.publicIPAddress.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
+  inUseError: (resource, usedBy) =>
+    new ArmBadRequestError(
+      'PublicIPAddressCannotBeDeleted',
+      `Public IP address ${resource.id} can not be deleted since it is still allocated to resource ${referencingId(resource, usedBy)}. In order to delete the public IP, disassociate/detach the Public IP address from the resource.  To learn how to do this, see aka.ms/deletepublicip.`,
+    ),
   write({ store, existing, request }) {
     const body = baseBody(request, existing);
     const props = body.properties;

@@ -9,6 +9,7 @@ import type { ArmResource } from '../../cloud/state';
 import type { EmulatorContext } from '../../cloud/context';
 import type { ParsedArmId } from '../ids';
 import type { ArmStore } from '../store';
+import type { ArmError } from '../errors';
 
 export type Body = ArmResource['body'];
 export type Props = Record<string, any>;
@@ -25,8 +26,8 @@ export interface WriteInput {
 }
 
 export interface TypeRule {
-  /** Latency keys (local/latency.ts) for a create and for an update; absent means 0 s. */
-  latency?: { create?: string; update?: string };
+  /** Latency keys (local/latency.ts) for a create, an update and a delete; absent means 0 s (a delete then answers at once). */
+  latency?: { create?: string; update?: string; delete?: string };
   /** ARM sends Retry-After with the PUT for this type (the Microsoft.Network RP does). */
   retryAfterSeconds?: number;
   /** The provisioningState shown while the operation runs, when the RP does not say Creating/Updating. */
@@ -39,8 +40,16 @@ export interface TypeRule {
   afterWrite?(input: WriteInput, resource: ArmResource): void;
   /** Adds live, read-only fields to a copy of the stored body for a response. */
   view?(ctx: EmulatorContext, store: ArmStore, resource: ArmResource, body: Body): void;
-  /** Side effects of a delete (records written on the resource's behalf). */
+  /** Side effects once a delete has completed (records and back-references written on the resource's behalf). */
   onDelete?(store: ArmStore, resource: ArmResource): void;
+  /** Refuses a delete the RP serialises with other operations (throws an ArmError); runs before anything else is checked. */
+  beforeDelete?(store: ArmStore, resource: ArmResource): void;
+  /** The RP's refusal to delete a resource another one still references (`usedBy`: the referencing resource). */
+  inUseError?(resource: ArmResource, usedBy: ArmResource): ArmError;
+  /** Child types whose presence refuses the delete (ARM's nested-resource refusal) instead of going with the parent. */
+  deleteBlockedByChildren?: string[];
+  /** A DELETE while the resource is already Deleting is refused (409) rather than answered with the running operation. */
+  conflictOnRepeatedDelete?: boolean;
   /** The RP reports a `resourceGuid` for this type. */
   resourceGuid?: boolean;
 }

@@ -4,7 +4,7 @@
  */
 import { ArmBadRequestError } from '../errors';
 import type { Props, ResourceFamily, TypeRule } from './rule';
-import { baseBody, NETWORK_RETRY_AFTER } from './shared';
+import { baseBody, inUseCannotBeDeleted, NETWORK_RETRY_AFTER } from './shared';
 
 const DEFAULT_SECURITY_RULES: [string, string, string, string, number, string, string][] = [
   ['AllowVnetInBound', 'Allow inbound traffic from all VMs in VNET', 'Allow', 'Inbound', 65000, 'VirtualNetwork', 'VirtualNetwork'],
@@ -39,8 +39,9 @@ export function securityRuleEntry(nsgId: string, rule: Props): Props {
 
 const networkSecurityGroup: TypeRule = {
   resourceGuid: true,
-  latency: { create: 'azure.networkSecurityGroup.create' },
+  latency: { create: 'azure.networkSecurityGroup.create', delete: 'azure.networkSecurityGroup.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
+  inUseError: (resource, usedBy) => inUseCannotBeDeleted('InUseNetworkSecurityGroupCannotBeDeleted', 'Network security group', resource, usedBy),
   write({ target, existing, request }) {
     const body = baseBody(request, existing);
     const props = body.properties;

@@ -1,6 +1,6 @@
 /** What several resource families use: the body ARM keeps, reference checks, prefixes and private addresses. */
 import type { ArmResource } from '../../cloud/state';
-import { ArmBadRequestError } from '../errors';
+import { ArmBadRequestError, ArmConflictError } from '../errors';
 import { normaliseLocation } from '../ids';
 import { addressAt, InvalidCidrError, parseNetworkPrefix, type Ipv4Range } from '../../network/ipv4';
 import type { ArmStore } from '../store';
@@ -84,6 +84,38 @@ export function allocatePrivateIp(store: ArmStore, subnet: ArmResource): string 
     throw new ArmBadRequestError('SubnetIsFull', `Subnet ${subnet.id} has no free private IP address left.`);
   }
   return addressAt(prefix, offset);
+}
+
+/**
+ * The id ARM names in an in-use refusal: the referencing resource's own sub-resource (an ipConfiguration)
+ * whose body points at `resource`, else the referencing resource itself.
+ */
+export function referencingId(resource: ArmResource, usedBy: ArmResource): string {
+  const wanted = resource.id.toLowerCase();
+  const points = (value: unknown): boolean => JSON.stringify(value ?? null).toLowerCase().includes(`"${wanted}"`);
+  for (const list of ['ipConfigurations', 'subnets']) {
+    const entries = usedBy.body.properties[list];
+    if (!Array.isArray(entries)) continue;
+    const entry = entries.find((e: Props) => typeof e?.id === 'string' && points(e));
+    if (entry) return entry.id;
+  }
+  return usedBy.id;
+}
+
+/** The NRP's refusal to delete what another resource still references: 400 InUse<Type>CannotBeDeleted. */
+export function inUseCannotBeDeleted(code: string, noun: string, resource: ArmResource, usedBy: ArmResource): ArmBadRequestError {
+  return new ArmBadRequestError(
+    code,
+    `${noun} ${resource.id} cannot be deleted because it is in use by the following resources: ${referencingId(resource, usedBy)}. Delete or detach those resources first.`,
+  );
+}
+
+/** ARM's refusal to delete a resource whose nested (child) resources still exist. */
+export function nestedResourcesExist(resource: ArmResource, children: ArmResource[]): ArmConflictError {
+  return new ArmConflictError(
+    'CannotDeleteResource',
+    `Cannot delete resource while nested resources exist. Some existing nested resource IDs include: ${children.map((c) => `'${c.id}'`).join(', ')}. Please delete all nested resources before deleting this resource.`,
+  );
 }
 
 export function lastLabel(id: string): string {
