@@ -4,7 +4,8 @@
  * The critical path of a run is what the clouds made it wait for, read from that run's own operations: public IP
  * + VPN gateway + (connection + tunnel negotiation, slowest tunnel) + account update. With `--jitter` every
  * latency moves within ±25%, so the goal (within 5% of the critical path, under 400 transitions) is measured on
- * the default table and on N jittered seeds. Prints a table and writes out/bench.json.
+ * the default table and on N jittered seeds. Each provisioned environment is then torn down on the same clouds,
+ * and the teardown measured too (it must succeed and leave nothing). Prints the tables and writes out/bench.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -38,6 +39,18 @@ interface Row {
   realMilliseconds: number;
 }
 
+interface TeardownRow {
+  run: string;
+  status: string;
+  simulatedSeconds: number;
+  removed: number;
+  /** What of anything is left in the emulated clouds after it (world resources are not listed). */
+  left: number;
+  stateTransitions: number;
+  taskInvocations: number;
+  realMilliseconds: number;
+}
+
 const SEQUENTIAL_SECONDS = 3835; // the seeds' strictly sequential order on the default table (issue 3)
 
 function duration(operations: Operation[], match: RegExp): number {
@@ -59,9 +72,11 @@ export function criticalPath(operations: Operation[], output: any, jitterSeed?: 
   return publicIp + gateway + Math.max(0, ...joins) + account;
 }
 
+const runDirectory = (label: string) => path.join(tmpdir(), `aoai-bench-${process.pid}-${label.replace(/\W+/g, '-')}`);
+
 async function measure(label: string, jitterSeed?: number): Promise<Row> {
-  const outDir = path.join(tmpdir(), `aoai-bench-${process.pid}-${label}`);
-  const result = await runner().runLocal({ output: null, outDir, ...(jitterSeed !== undefined ? { jitterSeed } : {}) });
+  const outDir = runDirectory(label);
+  const result = await runner().runLocal({ output: null, outDir, stateFile: path.join(outDir, 'state.json'), ...(jitterSeed !== undefined ? { jitterSeed } : {}) });
   const report = result.report!;
   const critical = criticalPath(report.operations as Operation[], result.output, jitterSeed);
   return {
@@ -76,14 +91,44 @@ async function measure(label: string, jitterSeed?: number): Promise<Row> {
   };
 }
 
+/** The teardown of what `measure` provisioned under the same label, on its saved clouds. */
+async function measureTeardown(label: string, jitterSeed?: number): Promise<TeardownRow> {
+  const outDir = runDirectory(label);
+  const result = await runner().runLocal({
+    output: null,
+    outDir: path.join(outDir, 'teardown'),
+    stateFile: path.join(outDir, 'state.json'),
+    teardown: true,
+    ...(jitterSeed !== undefined ? { jitterSeed } : {}),
+  });
+  const report = result.report!;
+  return {
+    run: label,
+    status: result.status,
+    simulatedSeconds: report.simulatedSeconds,
+    removed: report.removed?.length ?? 0,
+    left: report.resources.aws.length + report.resources.azure.length,
+    stateTransitions: report.stateTransitions,
+    taskInvocations: report.taskInvocations,
+    realMilliseconds: result.realMilliseconds,
+  };
+}
+
 async function bench(seeds: number, json: boolean, io: CliIo): Promise<ExitCode> {
-  const rows: Row[] = [await measure('default table')];
-  for (let seed = 1; seed <= seeds; seed++) rows.push(await measure(`--jitter ${seed}`, seed));
+  const runs: [label: string, seed?: number][] = [['default table'], ...Array.from({ length: seeds }, (_, i): [string, number] => [`--jitter ${i + 1}`, i + 1])];
+  const rows: Row[] = [];
+  const teardowns: TeardownRow[] = [];
+  for (const [label, seed] of runs) {
+    rows.push(await measure(label, seed));
+    teardowns.push(await measureTeardown(label, seed));
+  }
   mkdirSync('out', { recursive: true });
-  writeFileSync(path.join('out', 'bench.json'), JSON.stringify(rows, null, 2) + '\n');
-  const met = rows.every((r) => r.status === 'SUCCEEDED' && r.overPercent <= 5 && r.stateTransitions < 400);
+  writeFileSync(path.join('out', 'bench.json'), JSON.stringify({ rows, teardowns }, null, 2) + '\n');
+  const met =
+    rows.every((r) => r.status === 'SUCCEEDED' && r.overPercent <= 5 && r.stateTransitions < 400) &&
+    teardowns.every((t) => t.status === 'SUCCEEDED' && t.left === 0);
   if (json) {
-    writeJson(io, { goalMet: met, sequentialSeconds: SEQUENTIAL_SECONDS, rows });
+    writeJson(io, { goalMet: met, sequentialSeconds: SEQUENTIAL_SECONDS, rows, teardowns });
     return met ? 0 : 1;
   }
   const header = '| run | status | simulated s | critical path s | over | transitions | task invocations | real ms |';
@@ -93,8 +138,20 @@ async function bench(seeds: number, json: boolean, io: CliIo): Promise<ExitCode>
       `| ${r.run} | ${r.status} | ${r.simulatedSeconds} | ${r.criticalPathSeconds} | ${r.overPercent}% | ${r.stateTransitions} | ${r.taskInvocations} | ${r.realMilliseconds} |`,
     );
   }
-  io.out.write(lines.join('\n') + `\n\nThe seeds' strictly sequential order would take about ${SEQUENTIAL_SECONDS} s on the default table.\n`);
-  io.out.write(met ? 'Goal met on every run: within 5% of the critical path, under 400 transitions.\n' : 'Goal NOT met on every run (see table).\n');
+  io.out.write(lines.join('\n') + `\n\nThe seeds' strictly sequential order would take about ${SEQUENTIAL_SECONDS} s on the default table.\n\n`);
+  const teardownLines = [
+    'Teardown of each, on the same clouds:',
+    '',
+    '| run | status | simulated s | removed | left | transitions | task invocations | real ms |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...teardowns.map((t) => `| ${t.run} | ${t.status} | ${t.simulatedSeconds} | ${t.removed} | ${t.left} | ${t.stateTransitions} | ${t.taskInvocations} | ${t.realMilliseconds} |`),
+  ];
+  io.out.write(teardownLines.join('\n') + '\n\n');
+  io.out.write(
+    met
+      ? 'Goal met on every run: within 5% of the critical path, under 400 transitions; every teardown succeeded and left nothing.\n'
+      : 'Goal NOT met on every run (see tables).\n',
+  );
   return met ? 0 : 1;
 }
 

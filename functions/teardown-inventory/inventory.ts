@@ -50,6 +50,9 @@ const TYPE_OF_KIND: Record<string, string> = {
   'DNS private resolver': 'Microsoft.Network/dnsResolvers',
   'DNS resolver inbound endpoint': 'Microsoft.Network/dnsResolvers/inboundEndpoints',
   subnet: 'Microsoft.Network/virtualNetworks/subnets',
+  'network interface': 'Microsoft.Network/networkInterfaces',
+  'private endpoint DNS zone group': 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups',
+  'private DNS zone A record': 'Microsoft.Network/privateDnsZones/A',
 };
 
 function entryOf(resource: NamedResource): InventoryEntry {
@@ -111,6 +114,33 @@ async function gatewaySubnet(arm: ResourceManagementClient, request: Environment
   ];
 }
 
+/**
+ * What goes with our private endpoint: its network interface, its zone group and the A record the group
+ * registered in the zone. They carry no tags of their own; they are ours because the endpoint is.
+ */
+async function privateEndpointChildren(arm: ResourceManagementClient, request: EnvironmentRequest, azure: NamedResource[]): Promise<NamedResource[]> {
+  const n = resourceNames(request).azure;
+  const endpoint = azure.find((r) => r.id.toLowerCase() === n.privateEndpoint.id.toLowerCase() && isOurs(r, request.environmentId));
+  if (!endpoint) return [];
+  const child = (kind: string, name: string, id: string): NamedResource => ({ ...endpoint, kind, name, id });
+  const found: NamedResource[] = [];
+  const body = await getArmResource(arm, n.privateEndpoint.id, API_VERSIONS.network);
+  for (const nic of (body?.properties.networkInterfaces ?? []) as { id?: string }[]) {
+    if (nic.id) found.push(child('network interface', nic.id.split('/').pop() ?? nic.id, nic.id));
+  }
+  const group = await getArmResource(arm, n.privateDnsZoneGroup.id, API_VERSIONS.network);
+  if (!group) return found;
+  found.push(child('private endpoint DNS zone group', n.privateDnsZoneGroup.name, group.id ?? n.privateDnsZoneGroup.id));
+  type ZoneConfig = { properties?: { privateDnsZoneId?: string; recordSets?: { recordSetName?: string; recordType?: string }[] } };
+  for (const config of (group.properties.privateDnsZoneConfigs ?? []) as ZoneConfig[]) {
+    const zoneId = config.properties?.privateDnsZoneId;
+    for (const record of config.properties?.recordSets ?? []) {
+      if (zoneId && record.recordSetName && (record.recordType ?? 'A') === 'A') found.push(child('private DNS zone A record', record.recordSetName, `${zoneId}/A/${record.recordSetName}`));
+    }
+  }
+  return found;
+}
+
 function regionProblems(region: string, deploymentRegion: string | undefined): RequestProblem[] {
   if (region === deploymentRegion) return [];
   return [{ path: 'aws.region', message: `this deployment works on AWS resources in ${deploymentRegion ?? '(its region is not set)'} only; the request names ${region}` }];
@@ -130,6 +160,7 @@ export async function takeInventory(document: unknown, clients: InventoryClients
   const vnet = await getArmResource(clients.arm, names.azure.virtualNetwork.id, API_VERSIONS.network);
   const azure = vnet ? await azureResourcesWithOurNames(clients.arm, request, vnet) : [];
   azure.push(...(await gatewaySubnet(clients.arm, request, vnet, azure)));
+  azure.push(...(await privateEndpointChildren(clients.arm, request, azure)));
 
   const declared = declaredSharedResourceIds(request);
   const ours: InventoryEntry[] = [];
