@@ -11,7 +11,6 @@ import {
   GetResolverEndpointCommand,
   GetResolverRuleAssociationCommand,
   ListResolverEndpointsCommand,
-  ListResolverRuleAssociationsCommand,
   ListResolverRulesCommand,
   ListTagsForResourceCommand,
   type ResolverEndpoint,
@@ -22,6 +21,7 @@ import { ensureEgressOnlyGroup } from '../commons/security-groups';
 import { cloudErrorCode } from '../commons/cloud-errors';
 import { invocationLog } from '../commons/logger';
 import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/errors';
+import { ruleAssociationsWith } from '../commons/resolver-lookups';
 import { creatorRequestIdGenerations, ec2Tags, isCreatorRequestIdOf, MANAGED_BY, OPENAI_DOMAIN, resourceNames, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
 import { carriesOurTags, tagObject } from '../commons/ownership';
 import { allPages } from '../commons/pages';
@@ -235,20 +235,7 @@ export async function createForwardingRule(resolver: Route53ResolverClient, inpu
 }
 
 async function findAssociation(resolver: Route53ResolverClient, resolverRuleId: string, vpcId: string) {
-  const associations = await allPages((NextToken) =>
-    resolver
-      .send(
-        new ListResolverRuleAssociationsCommand({
-          NextToken,
-          Filters: [
-            { Name: 'ResolverRuleId', Values: [resolverRuleId] },
-            { Name: 'VPCId', Values: [vpcId] },
-          ],
-        }),
-      )
-      .then((page) => ({ items: page.ResolverRuleAssociations, NextToken: page.NextToken })),
-  );
-  return associations.find((a) => a.ResolverRuleId === resolverRuleId && a.VPCId === vpcId);
+  return (await ruleAssociationsWith(resolver, resolverRuleId, vpcId))[0];
 }
 
 /**

@@ -90,12 +90,16 @@ export interface EnsureOptions {
   raw?: boolean;
   /** A Succeeded resource is re-PUT only when this says its configuration differs from the body. */
   needsUpdate?: (current: ArmResourceView) => boolean;
+  /** What holds the resource's writes now (an operation ARM would refuse the PUT beside): a needed PUT is not sent. */
+  waitFor?: string;
 }
 
 export interface EnsureResult {
   provisioningState: string;
   /** True when this call sent a PUT. */
   wrote: boolean;
+  /** The PUT this resource needs waits for this (EnsureOptions.waitFor). */
+  waitingFor?: string;
 }
 
 /**
@@ -117,8 +121,15 @@ export async function ensureArmResource(
       log.info('found', { resource: id, provisioningState: state });
       return { provisioningState: state, wrote: false };
     }
+    if (options.waitFor) {
+      log.info('waiting', { resource: id, provisioningState: state, for: options.waitFor });
+      return { provisioningState: state, wrote: false, waitingFor: options.waitFor };
+    }
     // Failed or Canceled: the same body again; Succeeded but not as desired: the desired body.
     log.info(state === 'Succeeded' ? 'updated' : 'repaired', { resource: id, provisioningState: state });
+  } else if (options.waitFor) {
+    log.info('waiting', { resource: id, for: options.waitFor });
+    return { provisioningState: 'NotFound', wrote: false, waitingFor: options.waitFor };
   } else {
     log.info('created', { resource: id });
   }
@@ -136,9 +147,11 @@ async function putArmResource(arm: ResourceManagementClient, id: string, apiVers
   } catch (error) {
     // A PUT whose answer was lost, retried by the SDK, meets its own operation in flight: that is success.
     // By ARM's code only: another 409 (a Conflict) refused this body, and the resource still has its old one.
+    // So does an AnotherOperationInProgress while the resource itself rests: what it belongs to was busy (a
+    // sibling connection on the gateway), and the refusal stands for the caller to wait on.
     if (cloudErrorCode(error) === 'AnotherOperationInProgress') {
       const after = await getArmResource(arm, id, apiVersion);
-      if (after) return { provisioningState: provisioningStateOf(after), wrote: true };
+      if (after && !TERMINAL.has(provisioningStateOf(after))) return { provisioningState: provisioningStateOf(after), wrote: true };
     }
     throw error;
   }

@@ -94,6 +94,24 @@ export function isNotFound(error: unknown): boolean {
   return httpStatusOf(error) === 404 || /NotFound/.test(code);
 }
 
+/**
+ * ARM's 409 AnotherOperationInProgress: an operation still runs on the resource or on what it belongs to (one
+ * connection operation at a time per VPN gateway, one subnet operation at a time per VNet). By code and status.
+ */
+export function isAnotherOperationInProgress(error: unknown): boolean {
+  return httpStatusOf(error) === 409 && cloudErrorCode(error) === 'AnotherOperationInProgress';
+}
+
+/** What a read answers, or undefined when the cloud says the thing is not there (any other error is thrown). */
+export async function unlessNotFound<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 /** A named, secret-free error for the state machine. */
 export function toWorkflowError(error: unknown, doing: string): Error {
   if (error instanceof WorkflowError) {

@@ -192,12 +192,30 @@ export async function startRequest(
   }
 
   const attempt = (latest?.attempt ?? 0) + 1;
-  const name = environmentExecutionName(request.environmentId, attempt);
+  const outcome = await startAttempt(sfn, stateMachineArn, environmentExecutionName(request.environmentId, attempt), attempt, request, latest);
+  return outcome.kind === 'lost' ? { kind: 'busy', runningExecutionArn: outcome.runningExecutionArn, runningExecutionName: outcome.runningExecutionName } : outcome;
+}
+
+/**
+ * StartExecution of one attempt's name. The same name and input as a RUNNING execution is answered with that
+ * execution, not an error (a redelivery); a name already taken by another input is a race lost to it.
+ */
+async function startAttempt(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  name: string,
+  attempt: number,
+  request: EnvironmentRequest,
+  latest: ExecutionListItem | undefined,
+): Promise<
+  | { kind: 'started'; executionArn: string; executionName: string; attempt: number; rerunOf?: ExecutionListItem }
+  | { kind: 'already'; executionArn: string; executionName: string; status: string }
+  | { kind: 'lost'; runningExecutionArn: string; runningExecutionName: string }
+> {
   const executionArn = executionArnFor(stateMachineArn, name);
   const calledAt = Date.now();
   try {
     const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }));
-    // The same name and input as a RUNNING execution is answered with that execution, not an error.
     if (started.startDate && started.startDate.getTime() < calledAt - IDEMPOTENT_START_SLACK_MS) {
       return { kind: 'already', executionArn, executionName: name, status: ExecutionStatus.RUNNING };
     }
@@ -209,7 +227,7 @@ export async function startRequest(
     if (winner && isSameRequest(winner.input, request)) {
       return { kind: 'already', executionArn, executionName: name, status: String(winner.status) };
     }
-    return { kind: 'busy', runningExecutionArn: executionArn, runningExecutionName: name };
+    return { kind: 'lost', runningExecutionArn: executionArn, runningExecutionName: name };
   }
 }
 
@@ -279,21 +297,8 @@ export async function startTeardown(sfn: SFNClient, machines: TeardownMachines, 
   }
 
   const attempt = (latest?.attempt ?? 0) + 1;
-  const name = teardownExecutionName(environmentId, attempt);
-  const executionArn = executionArnFor(stateMachineArn, name);
-  const calledAt = Date.now();
-  try {
-    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }));
-    if (started.startDate && started.startDate.getTime() < calledAt - IDEMPOTENT_START_SLACK_MS) {
-      return { kind: 'already', executionArn, executionName: name, status: ExecutionStatus.RUNNING };
-    }
-    return { kind: 'started', executionArn: started.executionArn ?? executionArn, executionName: name, attempt, ...(latest ? { rerunOf: latest } : {}) };
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
-    const winner = await describeIfExists(sfn, executionArn);
-    if (winner && isSameRequest(winner.input, request)) {
-      return { kind: 'already', executionArn, executionName: name, status: String(winner.status) };
-    }
-    return { kind: 'busy', runningExecutionArn: executionArn, runningExecutionName: name, workflow: 'teardown' };
-  }
+  const outcome = await startAttempt(sfn, stateMachineArn, teardownExecutionName(environmentId, attempt), attempt, request, latest);
+  return outcome.kind === 'lost'
+    ? { kind: 'busy', runningExecutionArn: outcome.runningExecutionArn, runningExecutionName: outcome.runningExecutionName, workflow: 'teardown' }
+    : outcome;
 }

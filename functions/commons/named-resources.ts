@@ -10,22 +10,13 @@ import { ListResolverEndpointsCommand, ListResolverRulesCommand, ListTagsForReso
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { API_VERSIONS, getArmResource } from './arm';
-import { isNotFound } from './cloud-errors';
+import { unlessNotFound } from './cloud-errors';
 import { resourceNames, type AzureResourceName } from './naming';
 import { tagObject, type NamedResource } from './ownership';
 import { allPages } from './pages';
 import type { EnvironmentRequest } from './request/contract';
 
 export type ArmResourceJson = Awaited<ReturnType<typeof getArmResource>>;
-
-async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
 
 /** What the request check looks at: resources that exist or are being built. */
 export const LIVE_EC2_STATES = { Name: 'state', Values: ['pending', 'available'] };
@@ -69,7 +60,7 @@ export async function awsResourcesWithOurNames(
   for (const group of groups.SecurityGroups ?? []) add('security group', group.GroupName ?? '', group.GroupId, group.Tags);
   // A foreign secret with a tunnel key's name would be read and used as that tunnel's key.
   for (const secretName of names.pskSecretNames) {
-    const secret = await orUndefined(() => secrets.send(new DescribeSecretCommand({ SecretId: secretName })));
+    const secret = await unlessNotFound(() => secrets.send(new DescribeSecretCommand({ SecretId: secretName })));
     if (secret && !secret.DeletedDate) add('Secrets Manager secret', secretName, secret.ARN, secret.Tags);
   }
   // Route 53 Resolver: an endpoint or rule found by our name or our creator request id is adopted by the DNS
@@ -102,7 +93,7 @@ export async function awsResourcesWithOurNames(
     }
   }
   // The probe function: ProbeRunner would update its code and role, so a foreign one is refused.
-  const probe = await orUndefined(() => lambda.send(new GetFunctionCommand({ FunctionName: names.probeFunction })));
+  const probe = await unlessNotFound(() => lambda.send(new GetFunctionCommand({ FunctionName: names.probeFunction })));
   if (probe?.Configuration) {
     found.push({
       cloud: 'aws',

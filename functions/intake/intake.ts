@@ -13,11 +13,10 @@
  */
 import { ExecutionStatus, SFNClient } from '@aws-sdk/client-sfn';
 import { callbackChecksOfThisEnvironment, callbackTargetProblem, type CallbackChecks } from '../commons/callback-url';
-import { MAX_REQUEST_BYTES } from '../commons/request/contract';
 import { parseRequestText, shownProblems } from '../commons/request/schema';
-import { SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, headerValue, verifySignature } from '../commons/signature';
 import { consoleUrl, startRequest } from '../commons/executions';
-import { HttpAnswer, ProxyEvent, json, rawBody } from '../commons/http';
+import { HttpAnswer, ProxyEvent, json } from '../commons/http';
+import { signedBody } from './signed-body';
 import type { SecretSource } from '../commons/secret';
 
 export interface IntakeDeps {
@@ -33,23 +32,9 @@ export interface IntakeDeps {
 }
 
 export async function handleIntake(event: ProxyEvent, deps: IntakeDeps): Promise<HttpAnswer> {
-  const body = rawBody(event);
-  if (body.length > MAX_REQUEST_BYTES) {
-    return json(413, { message: `The request is ${body.length} bytes; the limit is ${MAX_REQUEST_BYTES}.` });
-  }
-
-  try {
-    verifySignature({
-      secret: await deps.signingSecret(),
-      body,
-      timestamp: headerValue(event.headers, TIMESTAMP_HEADER),
-      signature: headerValue(event.headers, SIGNATURE_HEADER),
-      nowSeconds: deps.nowSeconds?.(),
-    });
-  } catch (error) {
-    if (error instanceof SignatureError) return json(401, { message: error.message, reason: error.reason });
-    throw error;
-  }
+  const signed = await signedBody(event, deps);
+  if ('refused' in signed) return signed.refused;
+  const body = signed.body;
 
   const callbackChecks = deps.callbackChecks ?? callbackChecksOfThisEnvironment();
   const parsed = parseRequestText(body, { callbackAllowance: callbackChecks.allowance });

@@ -16,10 +16,10 @@
  * every execution input is), with the public-access choice merged into its options.
  */
 import { ExecutionStatus } from '@aws-sdk/client-sfn';
-import { MAX_REQUEST_BYTES, TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS, type TeardownPublicNetworkAccessOption } from '../commons/request/contract';
-import { SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, headerValue, verifySignature } from '../commons/signature';
+import { TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS, type TeardownPublicNetworkAccessOption } from '../commons/request/contract';
 import { consoleUrl, latestProvisioningRequest, startTeardown, teardownInput } from '../commons/executions';
-import { HttpAnswer, ProxyEvent, json, rawBody } from '../commons/http';
+import { HttpAnswer, ProxyEvent, json } from '../commons/http';
+import { signedBody } from './signed-body';
 import type { IntakeDeps } from './intake';
 
 export interface TeardownIntakeDeps extends IntakeDeps {
@@ -59,22 +59,9 @@ function readTeardownBody(body: Buffer, environmentId: string): BodyReading {
 }
 
 export async function handleTeardownRequest(event: ProxyEvent, deps: TeardownIntakeDeps): Promise<HttpAnswer> {
-  const body = rawBody(event);
-  if (body.length > MAX_REQUEST_BYTES) {
-    return json(413, { message: `The request is ${body.length} bytes; the limit is ${MAX_REQUEST_BYTES}.` });
-  }
-  try {
-    verifySignature({
-      secret: await deps.signingSecret(),
-      body,
-      timestamp: headerValue(event.headers, TIMESTAMP_HEADER),
-      signature: headerValue(event.headers, SIGNATURE_HEADER),
-      nowSeconds: deps.nowSeconds?.(),
-    });
-  } catch (error) {
-    if (error instanceof SignatureError) return json(401, { message: error.message, reason: error.reason });
-    throw error;
-  }
+  const signed = await signedBody(event, deps);
+  if ('refused' in signed) return signed.refused;
+  const body = signed.body;
 
   const environmentId = event.pathParameters?.environmentId ?? '';
   if (!ENVIRONMENT_ID.test(environmentId) || environmentId.endsWith('-')) {

@@ -4,7 +4,8 @@
  * into what is ours (to remove) and what is not (to leave, with why). Nothing here decides a deletion: each
  * removal step checks ownership again when it runs, so a resource that changed hands in between is still safe.
  */
-import { ListResolverRuleAssociationsCommand, type Route53ResolverClient } from '@aws-sdk/client-route53resolver';
+import type { Route53ResolverClient } from '@aws-sdk/client-route53resolver';
+import { ruleAssociationsWith } from '../commons/resolver-lookups';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { API_VERSIONS, getArmResource } from '../commons/arm';
 import type { CallbackAllowance } from '../commons/callback-url';
@@ -12,7 +13,6 @@ import { RequestRefused } from '../commons/errors';
 import { NOT_DELETED_EC2_STATES, awsResourcesWithOurNames, azureResourcesWithOurNames, type NamedResourceClients } from '../commons/named-resources';
 import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames } from '../commons/naming';
 import { declaredSharedResourceIds, isOurs, type NamedResource } from '../commons/ownership';
-import { allPages } from '../commons/pages';
 import type { EnvironmentRequest, RequestProblem } from '../commons/request/contract';
 import { shownProblems, validateRequestDocument } from '../commons/request/schema';
 import type { InventoriedState, InventoryEntry, LeftEntry } from '../commons/teardown-data';
@@ -71,21 +71,9 @@ function whyNotOurs(resource: NamedResource, environmentId: string, declaredShar
 async function ruleAssociations(resolver: Route53ResolverClient, request: EnvironmentRequest, ourRules: NamedResource[]): Promise<NamedResource[]> {
   const found: NamedResource[] = [];
   for (const rule of ourRules) {
-    const associations = await allPages((NextToken) =>
-      resolver
-        .send(
-          new ListResolverRuleAssociationsCommand({
-            NextToken,
-            Filters: [
-              { Name: 'ResolverRuleId', Values: [rule.id] },
-              { Name: 'VPCId', Values: [request.aws.vpcId] },
-            ],
-          }),
-        )
-        .then((page) => ({ items: page.ResolverRuleAssociations, NextToken: page.NextToken })),
-    );
+    const associations = await ruleAssociationsWith(resolver, rule.id, request.aws.vpcId);
     for (const association of associations) {
-      if (!association.Id || association.ResolverRuleId !== rule.id || association.VPCId !== request.aws.vpcId) continue;
+      if (!association.Id) continue;
       found.push({ ...rule, kind: 'Route 53 Resolver rule association', name: resourceNames(request).aws.resolverRuleAssociation, id: association.Id });
     }
   }

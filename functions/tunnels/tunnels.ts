@@ -7,8 +7,8 @@ import { DescribeVpnConnectionsCommand, type EC2Client } from '@aws-sdk/client-e
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { API_VERSIONS, armRequest, ensureArmResource, getArmResource, provisioningStateOf, requireSucceeded, type DesiredResource } from '../commons/arm';
-import { rememberSecret } from '../commons/cloud-errors';
-import { TunnelsDown } from '../commons/errors';
+import { isAnotherOperationInProgress, rememberSecret } from '../commons/cloud-errors';
+import { ResourceNotReady, TunnelsDown } from '../commons/errors';
 import { invocationLog } from '../commons/logger';
 import { armTags, resourceNames, type TunnelNames } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request/contract';
@@ -64,48 +64,99 @@ export const IPSEC_POLICY = {
   pfsGroup: 'PFS2048',
 };
 
-export async function connectTunnels(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput): Promise<TunnelsJoined> {
+/** What one pass over the tunnels' connections did: each one's state, and the writes that wait their turn. */
+interface JoinPass {
+  connections: string[];
+  waiting: string[];
+}
+
+/**
+ * Azure runs one connection operation at a time per VPN gateway (a concurrent one is refused 409
+ * AnotherOperationInProgress), so the connections are written one after the other: while one this pass saw is
+ * still being written, a later one that needs a write waits for the next pass, and a refusal ARM gives anyway
+ * (an operation this pass could not see) waits the same way.
+ */
+async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput): Promise<JoinPass> {
   const n = resourceNames(input.request);
   await requireSucceeded(arm, n.azure.vpnGateway.id, NET, 'The Azure VPN gateway');
-  const states: string[] = [];
+  const connections: string[] = [];
+  const waiting: string[] = [];
+  let holding: string | undefined; // the connection whose write still runs on the gateway
   for (const [index, { aws, names }] of tunnelsInUse(input).entries()) {
     await requireSucceeded(arm, names.localNetworkGateway.id, NET, `The local network gateway for AWS tunnel ${index + 1}`, localNetworkGateway(input, aws));
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: input.pskSecretArns[index] }));
     rememberSecret(secret.SecretString);
-    const result = await ensureArmResource(arm, names.connection.id, NET, {
-      location: input.facts.location,
-      tags: armTags(input.request.environmentId, { 'aws-tunnel': String(index + 1) }),
-      properties: {
-        connectionType: 'IPsec',
-        connectionProtocol: 'IKEv2',
-        // The official model types both as full resources whose `properties` is required; ARM reads only the id.
-        virtualNetworkGateway1: { id: n.azure.vpnGateway.id, properties: {} },
-        localNetworkGateway2: { id: names.localNetworkGateway.id, properties: {} },
-        sharedKey: secret.SecretString,
-        enableBgp: false,
-        usePolicyBasedTrafficSelectors: false,
-        connectionMode: 'Default',
-        dpdTimeoutSeconds: 45,
-        ipsecPolicies: [IPSEC_POLICY],
-      },
-    });
-    if (result.provisioningState === 'Succeeded' && !result.wrote) await repairSharedKey(arm, names.connection.id, secret.SecretString!);
-    states.push(result.provisioningState);
+    const waitFor = holding && `the write of ${holding}`;
+    try {
+      const result = await ensureArmResource(
+        arm,
+        names.connection.id,
+        NET,
+        {
+          location: input.facts.location,
+          tags: armTags(input.request.environmentId, { 'aws-tunnel': String(index + 1) }),
+          properties: {
+            connectionType: 'IPsec',
+            connectionProtocol: 'IKEv2',
+            // The official model types both as full resources whose `properties` is required; ARM reads only the id.
+            virtualNetworkGateway1: { id: n.azure.vpnGateway.id, properties: {} },
+            localNetworkGateway2: { id: names.localNetworkGateway.id, properties: {} },
+            sharedKey: secret.SecretString,
+            enableBgp: false,
+            usePolicyBasedTrafficSelectors: false,
+            connectionMode: 'Default',
+            dpdTimeoutSeconds: 45,
+            ipsecPolicies: [IPSEC_POLICY],
+          },
+        },
+        { waitFor },
+      );
+      if (result.waitingFor) {
+        waiting.push(`${names.connection.name} waits for ${result.waitingFor}`);
+        continue;
+      }
+      if (result.provisioningState === 'Succeeded' && !result.wrote && !(await repairSharedKey(arm, names.connection.id, secret.SecretString!, waitFor))) {
+        waiting.push(`the key of ${names.connection.name} waits for ${waitFor}`);
+        continue;
+      }
+      connections.push(result.provisioningState);
+      if (!['Succeeded', 'Failed', 'Canceled'].includes(result.provisioningState)) holding = names.connection.name;
+    } catch (error) {
+      if (!isAnotherOperationInProgress(error)) throw error;
+      waiting.push(`${names.connection.name} waits for another connection operation on the gateway`);
+    }
   }
-  return { connections: states, attempt: 0, redriveCount: input.redriveCount ?? 0 };
+  return { connections, waiting };
+}
+
+export async function connectTunnels(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput): Promise<TunnelsJoined> {
+  const pass = await joinTunnels(arm, secrets, input);
+  if (pass.waiting.length) {
+    throw new ResourceNotReady(`${pass.waiting.join('; ')} (Azure runs one connection operation at a time per VPN gateway)`);
+  }
+  return { connections: pass.connections, attempt: 0, redriveCount: input.redriveCount ?? 0 };
 }
 
 /**
  * ARM never shows a connection's key on GET, so an existing connection is checked through its `sharedkey`
  * endpoint: a key that differs from the one in Secrets Manager (a mismatch, a rotation) is set again, so a
- * re-run repairs the tunnel instead of timing out on it again.
+ * re-run repairs the tunnel instead of timing out on it again. Setting it is a connection operation: while
+ * `waitFor` holds the gateway it is not sent, and the answer is false (the key still differs).
  */
-async function repairSharedKey(arm: ResourceManagementClient, connectionId: string, key: string): Promise<void> {
+async function repairSharedKey(arm: ResourceManagementClient, connectionId: string, key: string, waitFor?: string): Promise<boolean> {
   const current = (await armRequest(arm, 'GET', `${connectionId}/sharedkey`, NET)) as { value?: string };
   rememberSecret(current.value);
-  if (current.value === key) return;
+  if (current.value === key) return true;
+  if (waitFor) return false;
   invocationLog().info('key repaired', { connection: connectionId, why: 'its key differs from the one in Secrets Manager' });
   await armRequest(arm, 'PUT', `${connectionId}/sharedkey`, NET, { value: key });
+  return true;
+}
+
+/** The check's own join: a write that must wait its turn is left to a later look (the tunnel stays down meanwhile). */
+async function rejoin(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput): Promise<void> {
+  const pass = await joinTunnels(arm, secrets, input);
+  if (pass.waiting.length) invocationLog().info('join waits', { waiting: pass.waiting });
 }
 
 /**
@@ -123,7 +174,7 @@ export async function checkTunnels(
   // and restarts the bound: what the failed run could not fix by waiting gets a repair and a full wait.
   const redriveCount = input.redriveCount ?? 0;
   const firstLookAfterRedrive = redriveCount > (input.lastRedriveCount ?? 0);
-  if (firstLookAfterRedrive) await connectTunnels(arm, secrets, input);
+  if (firstLookAfterRedrive) await rejoin(arm, secrets, input);
   const attempt = firstLookAfterRedrive ? 1 : (input.attempt ?? 0) + 1;
   const connection = (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [input.vpnConnectionId] }))).VpnConnections?.[0];
   const telemetry = connection?.VgwTelemetry ?? [];
@@ -144,7 +195,7 @@ export async function checkTunnels(
       azure: failed ? `provisioningState ${provisioningStateOf(azure)}` : (azure?.properties.connectionStatus ?? (azure ? 'Unknown' : 'NotFound')),
     });
   }
-  if (connectionFailed && attempt < input.maxAttempts) await connectTunnels(arm, secrets, input);
+  if (connectionFailed && attempt < input.maxAttempts) await rejoin(arm, secrets, input);
   const up = tunnels.every((t) => t.aws === 'UP' && t.azure === 'Connected');
   if (up) return { ready: true, attempt, tunnels, redriveCount };
   if (attempt >= input.maxAttempts) {

@@ -11,7 +11,7 @@ import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { API_VERSIONS, armRequest, getArmResource } from '../commons/arm';
 import { callbackTargetProblem, type CallbackChecks } from '../commons/callback-url';
 import { armEndpoint } from '../commons/clients/azure';
-import { isNotFound } from '../commons/cloud-errors';
+import { unlessNotFound } from '../commons/cloud-errors';
 import { RequestRefused } from '../commons/errors';
 import { resourceNames } from '../commons/naming';
 import { LIVE_EC2_STATES, awsResourcesWithOurNames, azureResourcesWithOurNames } from '../commons/named-resources';
@@ -39,26 +39,17 @@ export interface ValidationContext {
   callbackChecks: CallbackChecks;
 }
 
-async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
 async function readAwsFacts(ec2: EC2Client, request: EnvironmentRequest): Promise<Pick<CloudFacts, 'vpc' | 'subnets' | 'routeTables'>> {
-  const vpc = await orUndefined(async () => (await ec2.send(new DescribeVpcsCommand({ VpcIds: [request.aws.vpcId] }))).Vpcs?.[0]);
+  const vpc = await unlessNotFound(async () => (await ec2.send(new DescribeVpcsCommand({ VpcIds: [request.aws.vpcId] }))).Vpcs?.[0]);
   const subnetIds = [...new Set([...request.aws.resolverSubnetIds, ...request.aws.probeSubnetIds])];
   const subnets: CloudFacts['subnets'] = {};
   for (const id of subnetIds) {
-    const subnet = await orUndefined(async () => (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets?.[0]);
+    const subnet = await unlessNotFound(async () => (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets?.[0]);
     subnets[id] = subnet ? { vpcId: subnet.VpcId ?? '', availabilityZone: subnet.AvailabilityZone ?? '', cidrBlock: subnet.CidrBlock ?? '' } : undefined;
   }
   const routeTables: CloudFacts['routeTables'] = {};
   for (const id of request.aws.routeTableIds) {
-    const table = await orUndefined(async () => (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables?.[0]);
+    const table = await unlessNotFound(async () => (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables?.[0]);
     routeTables[id] = table ? { vpcId: table.VpcId ?? '' } : undefined;
   }
   const cidrBlocks = vpc

@@ -12,7 +12,7 @@ import { armKey, normaliseArmId, type ArmOperation, type ArmResource } from '../
 import { ArmBadRequestError, ArmConflictError, ArmError, ArmNotFoundError } from './errors';
 import { InvalidArmIdError, normaliseLocation, parseArmId, sameType, type ParsedArmId } from './ids';
 import { seededDraw } from '../faults';
-import { canonicalType, ruleFor, securityRuleEntry, storeSharedKey, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
+import { canonicalType, refuseWhileTheGatewayIsBusy, ruleFor, securityRuleEntry, storeSharedKey, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
 import { nestedResourcesExist } from './resources/shared';
 import { ArmStore } from './store';
 
@@ -464,7 +464,11 @@ export class ArmEmulator {
         if (this.store.inProgress(owner)) throw this.anotherOperation(owner);
         const value = (requireBody(body) as { value?: unknown }).value;
         if (typeof value !== 'string' || !value) throw new ArmBadRequestError('InvalidRequestFormat', 'Cannot parse the request: value is required.');
-        owner.body.properties.sharedKey = storeSharedKey(this.ctx, value);
+        const stored = storeSharedKey(this.ctx, value);
+        // A new key is a connection operation on the gateway; the key it already has is not.
+        const gatewayId = owner.body.properties.virtualNetworkGateway1?.id;
+        refuseWhileTheGatewayIsBusy(this.store, gatewayId, owner.id, stored !== owner.body.properties.sharedKey);
+        owner.body.properties.sharedKey = stored;
         owner.body.etag = this.store.newEtag(owner.id);
         const now = this.ctx.clock.now();
         this.ctx.recorder.operation({ cloud: 'azure', resource: owner.id, operation: 'update', startedAt: now, readyAt: now });

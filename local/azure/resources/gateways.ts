@@ -4,7 +4,7 @@ import { ArmBadRequestError, ArmConflictError } from '../errors';
 import type { ArmStore } from '../store';
 import { addressAt } from '../../network/ipv4';
 import { connectionProblems } from '../../network/ike';
-import type { Props, ResourceFamily, TypeRule } from './rule';
+import type { Body, Props, ResourceFamily, TypeRule } from './rule';
 import { baseBody, cidr, idOf, inUseCannotBeDeleted, NETWORK_RETRY_AFTER, requireExisting, requireSucceeded, subnetPrefixes } from './shared';
 
 const virtualNetworkGateway: TypeRule = {
@@ -112,11 +112,12 @@ export function storeSharedKey(ctx: EmulatorContext, sent: string): string {
 }
 
 /**
- * A connection's delete holds its gateway: while one runs, ARM refuses any other connection operation on the same
- * gateway, and a delete waits for any connection operation there to end (contract: local-cloud.md, latency
- * table). Two creates at once are still accepted: the provisioning critical path counts one connection create.
+ * One connection operation at a time per gateway (contract: local-cloud.md, latency table): while a connection of
+ * the gateway is being created, rebuilt or deleted, ARM refuses another connection's write or delete there with
+ * 409 AnotherOperationInProgress. A write that starts no operation (a PUT that changes nothing on a Succeeded
+ * connection, a key set to the key it has) is still accepted beside a create; a running delete refuses it too.
  */
-function refuseWhileTheGatewayIsBusy(store: ArmStore, gatewayId: string | undefined, connectionId: string, deleting: boolean): void {
+export function refuseWhileTheGatewayIsBusy(store: ArmStore, gatewayId: string | undefined, connectionId: string, startsAnOperation: boolean): void {
   if (!gatewayId) return;
   const busy = store
     .ofType('Microsoft.Network/connections')
@@ -124,7 +125,7 @@ function refuseWhileTheGatewayIsBusy(store: ArmStore, gatewayId: string | undefi
       (c) =>
         c.id.toLowerCase() !== connectionId.toLowerCase() &&
         store.inProgress(c) &&
-        (deleting || c.operation?.kind === 'delete') &&
+        (startsAnOperation || c.operation?.kind === 'delete') &&
         String(idOf(c.body.properties.virtualNetworkGateway1)).toLowerCase() === gatewayId.toLowerCase(),
     );
   if (busy) {
@@ -133,6 +134,19 @@ function refuseWhileTheGatewayIsBusy(store: ArmStore, gatewayId: string | undefi
       `Another operation on this or dependent resource is in progress. Virtual network gateway ${gatewayId} is busy with operation ${busy.operation!.operationId} on ${busy.id}. Retry the request later.`,
     );
   }
+}
+
+/** A body as ARM compares it: without what the server sets on every write, keys in a fixed order. */
+function comparable(body: Body): string {
+  const { etag: _etag, ...rest } = body as Props;
+  const { resourceGuid: _guid, provisioningState: _state, ...properties } = rest.properties ?? {};
+  const sorted = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sorted)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sorted((value as Props)[k])]))
+        : value;
+  return JSON.stringify(sorted({ ...rest, properties }));
 }
 
 const connection: TypeRule = {
@@ -148,7 +162,6 @@ const connection: TypeRule = {
     const props = body.properties;
     const gateway = requireExisting(store, idOf(props.virtualNetworkGateway1), target.id, 'properties.virtualNetworkGateway1.id');
     requireSucceeded(store, gateway, target.id, 'PutVirtualNetworkGatewayOperation');
-    refuseWhileTheGatewayIsBusy(store, gateway.id, target.id, false);
     if (props.localNetworkGateway2 !== undefined) {
       const lng = requireExisting(store, idOf(props.localNetworkGateway2), target.id, 'properties.localNetworkGateway2.id');
       requireSucceeded(store, lng, target.id, 'PutLocalNetworkGatewayOperation');
@@ -168,6 +181,8 @@ const connection: TypeRule = {
     props.usePolicyBasedTrafficSelectors ??= false;
     props.useLocalAzureIpAddress ??= false;
     props.enableFipsCompliance ??= false;
+    const unchanged = !!existing && store.provisioningState(existing) === 'Succeeded' && comparable(existing.body) === comparable(body);
+    refuseWhileTheGatewayIsBusy(store, gateway.id, target.id, !unchanged);
     return body;
   },
   view(ctx, store, resource, body) {

@@ -13,7 +13,7 @@ import { securityFamily } from './security';
 
 export type { Body, ResourceFamily, TypeRule, WriteInput } from './rule';
 export { securityRuleEntry } from './security';
-export { storeSharedKey } from './gateways';
+export { refuseWhileTheGatewayIsBusy, storeSharedKey } from './gateways';
 export { supportedApiVersions } from './api-versions';
 
 /** Resource groups are answered by arm.ts itself, outside any provider's family. */
