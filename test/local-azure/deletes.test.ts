@@ -299,6 +299,87 @@ describe('a connection operation holds its gateway', () => {
   });
 });
 
+describe('one connection operation at a time per gateway, creates included', () => {
+  const connection3 = ids.connection1.replace('cn-aws-t1', 'cn-aws-t3');
+  const armError = (answer: { status: number; json: any }) => [answer.status, answer.json?.error?.code];
+
+  /** Starts a second VNet's VPN gateway (one gateway per VNet), with its GatewaySubnet and public IP; vpnSide's wait builds it. */
+  async function startOtherGateway(t: TestAzure): Promise<string> {
+    const vnet = `${NET}/virtualNetworks/vnet-other`;
+    const gateway = `${NET}/virtualNetworkGateways/vpngw-other`;
+    await createAndWait(t, vnet, { location: 'japaneast', properties: { addressSpace: { addressPrefixes: ['10.77.0.0/16'] } } });
+    await createAndWait(t, `${vnet}/subnets/GatewaySubnet`, { properties: { addressPrefix: '10.77.255.0/27' } });
+    await createAndWait(t, `${NET}/publicIPAddresses/pip-other`, bodies.pip);
+    const body = JSON.parse(JSON.stringify(bodies.gateway));
+    body.properties.ipConfigurations[0].properties.subnet.id = `${vnet}/subnets/GatewaySubnet`;
+    body.properties.ipConfigurations[0].properties.publicIPAddress.id = `${NET}/publicIPAddresses/pip-other`;
+    expect((await t.send('PUT', gateway, NETWORK_API, body)).status).toBe(201);
+    return gateway;
+  }
+
+  it('a connection create holds its gateway until its readyAt: another create, a changing write or a new key is refused 409; a write that changes nothing is not; another gateway is not held', async () => {
+    env = await startTestAzure();
+    const otherGatewayId = await startOtherGateway(env);
+    await vpnSide(env);
+    expect(await statusOf(env, otherGatewayId)).toBe('Succeeded');
+    await createAndWait(env, lng2, bodies.lng('52.193.10.2'));
+
+    expect((await env.send('PUT', connection2, NETWORK_API, connection2Body('Tunnel2.key_ijklmnop'))).status).toBe(201);
+    const running = env.ctx.state.azure.resources[connection2.toLowerCase()].operation!;
+    expect(running.readyAt - env.clock.now()).toBe(60);
+
+    // Another connection's create on the same gateway, through the SDK's own PUT and raw: ARM's error body.
+    expect(refusal(await restError(env.client.resources.beginCreateOrUpdateById(connection3, NETWORK_API, bodies.connection('Tunnel3.key_qrstuvwx'))))).toEqual([
+      409,
+      'AnotherOperationInProgress',
+    ]);
+    const refused = await env.send('PUT', connection3, NETWORK_API, bodies.connection('Tunnel3.key_qrstuvwx'));
+    expect(armError(refused)).toEqual([409, 'AnotherOperationInProgress']);
+    expect(refused.json.error.message).toContain(connection2);
+    expect(await statusOf(env, connection3)).toBe(404);
+
+    // An update of the Succeeded first connection that changes it, and a new key for it, are connection operations too.
+    const changed = bodies.connection('Tunnel1.key_abcdefgh');
+    changed.properties.dpdTimeoutSeconds = 30;
+    expect(armError(await env.send('PUT', ids.connection1, NETWORK_API, changed))).toEqual([409, 'AnotherOperationInProgress']);
+    expect(armError(await env.send('PUT', `${ids.connection1}/sharedkey`, NETWORK_API, { value: 'Tunnel1.key_changed' }))).toEqual([409, 'AnotherOperationInProgress']);
+    expect(env.ctx.state.azure.resources[ids.connection1.toLowerCase()].body.properties).toMatchObject({ dpdTimeoutSeconds: 45, sharedKey: 'Tunnel1.key_abcdefgh' });
+
+    // A re-PUT that changes nothing, and its own key again, start no operation: accepted as before.
+    expect((await env.send('PUT', ids.connection1, NETWORK_API, bodies.connection('Tunnel1.key_abcdefgh'))).status).toBe(200);
+    expect((await env.send('PUT', `${ids.connection1}/sharedkey`, NETWORK_API, { value: 'Tunnel1.key_abcdefgh' })).status).toBe(200);
+
+    // A connection on another gateway is not held by this one.
+    const elsewhere = bodies.connection('Tunnel4.key_yzabcdef');
+    elsewhere.properties.virtualNetworkGateway1 = { id: otherGatewayId };
+    expect((await env.send('PUT', `${NET}/connections/cn-other`, NETWORK_API, elsewhere)).status).toBe(201);
+
+    // One second before readyAt the gateway is still held; at readyAt the create goes through.
+    await env.clock.sleep(running.readyAt - env.clock.now() - 1);
+    expect(armError(await env.send('PUT', connection3, NETWORK_API, bodies.connection('Tunnel3.key_qrstuvwx')))).toEqual([409, 'AnotherOperationInProgress']);
+    await env.clock.sleep(1);
+    expect((await env.send('PUT', connection3, NETWORK_API, bodies.connection('Tunnel3.key_qrstuvwx'))).status).toBe(201);
+    // ...and now the third one holds the gateway in turn, the second's changing write included.
+    const secondChanged = connection2Body('Tunnel2.key_ijklmnop');
+    secondChanged.properties.dpdTimeoutSeconds = 30;
+    expect(armError(await env.send('PUT', connection2, NETWORK_API, secondChanged))).toEqual([409, 'AnotherOperationInProgress']);
+    await advanceToReady(env, connection3);
+    expect((await env.send('PUT', connection2, NETWORK_API, secondChanged)).status).toBe(200);
+    expect([await statusOf(env, connection2), await statusOf(env, connection3)]).toEqual(['Succeeded', 'Succeeded']);
+  });
+
+  it('a rebuild of a Failed connection holds the gateway as a create does', async () => {
+    env = await startTestAzure();
+    await vpnSide(env);
+    await createAndWait(env, lng2, bodies.lng('52.193.10.2'));
+    env.ctx.state.azure.resources[ids.connection1.toLowerCase()].operation = { kind: 'update', startedAt: 0, readyAt: 1, outcome: 'Failed', operationId: 'op-failed' };
+    expect((await env.send('PUT', ids.connection1, NETWORK_API, bodies.connection('Tunnel1.key_abcdefgh'))).status).toBe(200);
+    expect(armError(await env.send('PUT', connection2, NETWORK_API, connection2Body('Tunnel2.key_ijklmnop')))).toEqual([409, 'AnotherOperationInProgress']);
+    await advanceToReady(env, ids.connection1);
+    expect((await env.send('PUT', connection2, NETWORK_API, connection2Body('Tunnel2.key_ijklmnop'))).status).toBe(201);
+  });
+});
+
 describe('faults apply to deletes', () => {
   /** A seed whose first draw for `callKey` falls under `rate` and whose second does not. */
   function seedFaultingOnce(callKey: string, rate: number): number {

@@ -135,6 +135,69 @@ describe('joining the tunnels', () => {
     expect(h.clouds.recorder.apiCalls.azure['PUT Microsoft.Network/connections/sharedkey']).toBe(1);
   });
 
+  it('writes the connections one after the other: the second waits (ResourceNotReady, no PUT sent) until the first is written', async () => {
+    h = await resumeVpn(saved, (state) => {
+      for (const t of names().azure.tunnels) delete state.azure.resources[t.connection.id.toLowerCase()];
+    });
+    const input = tunnelInput(saved.built);
+    const first = await thrown(connectTunnels(h.arm, h.secrets, input));
+    expect(first).toBeInstanceOf(ResourceNotReady);
+    expect(first.message).toBe(`${connectionName(2)} waits for the write of ${connectionName(1)} (Azure runs one connection operation at a time per VPN gateway)`);
+    // Looked up, not sent to be refused: one connection PUT, and no 409 asked for.
+    expect(h.clouds.recorder.apiCalls.azure['PUT Microsoft.Network/connections']).toBe(1);
+    expect(azureWrites(h).map((o) => o.resource.split('/').pop())).toEqual([connectionName(1)]);
+
+    // A retry while the first is still being written sends nothing.
+    await h.sleep(30);
+    expect(await thrown(connectTunnels(h.arm, h.secrets, input))).toBeInstanceOf(ResourceNotReady);
+    expect(h.clouds.recorder.apiCalls.azure['PUT Microsoft.Network/connections']).toBe(1);
+
+    // Once it is written, the retry writes the second, and leaves the first as it is.
+    const written = azureWrites(h)[0];
+    await h.sleep(written.readyAt - h.clouds.clock.now());
+    const joined = await connectTunnels(h.arm, h.secrets, input);
+    expect(joined).toEqual({ connections: ['Succeeded', expect.stringMatching(/Creating|Updating/)], attempt: 0, redriveCount: 0 });
+    expect(azureWrites(h).map((o) => o.resource.split('/').pop())).toEqual([connectionName(1), connectionName(2)]);
+    expect(connectionOf(h.state, 2).body.properties.sharedKey).toBe(secretValue(h.state, saved.built.pskSecretArns[1]));
+    // A re-run while the second is being written, and after, writes nothing more.
+    await connectTunnels(h.arm, h.secrets, input);
+    await h.sleep(azureWrites(h)[1].readyAt - h.clouds.clock.now());
+    expect(await connectTunnels(h.arm, h.secrets, input)).toEqual({ connections: ['Succeeded', 'Succeeded'], attempt: 0, redriveCount: 0 });
+    expect(h.clouds.recorder.apiCalls.azure['PUT Microsoft.Network/connections']).toBe(2);
+  });
+
+  it("ARM's 409 AnotherOperationInProgress for an operation it could not see (another connection on the gateway) is waited for, not thrown as a failure nor taken as written", async () => {
+    // Someone else's connection on the same gateway, still being created.
+    const theirsBeingCreated = (state: CloudState) => {
+      const theirs = JSON.parse(JSON.stringify(connectionOf(state, 1)));
+      theirs.id = theirs.id.replace(connectionName(1), 'cn-someone-else');
+      theirs.name = 'cn-someone-else';
+      theirs.body.tags = {};
+      theirs.operation = { kind: 'create', startedAt: 0, readyAt: 1_000_000, outcome: 'Succeeded', operationId: 'op-theirs' };
+      state.azure.resources[theirs.id.toLowerCase()] = theirs;
+    };
+    const waiting = `${connectionName(2)} waits for another connection operation on the gateway (Azure runs one connection operation at a time per VPN gateway)`;
+    h = await resumeVpn(saved, (state) => {
+      delete state.azure.resources[names().azure.tunnels[1].connection.id.toLowerCase()];
+      theirsBeingCreated(state);
+    });
+    const refused = await thrown(connectTunnels(h.arm, h.secrets, tunnelInput(saved.built)));
+    expect(refused).toBeInstanceOf(ResourceNotReady);
+    expect(refused.message).toBe(waiting);
+    expect(Object.values(h.state.azure.resources).some((r) => r.name === connectionName(2))).toBe(false);
+    await h.close();
+
+    // A Failed connection whose repair ARM refuses for the same reason still waits: it rests, so the 409 was not its own write.
+    h = await resumeVpn(saved, (state) => {
+      connectionOf(state, 2).operation = { kind: 'update', startedAt: 0, readyAt: 1, outcome: 'Failed', operationId: 'op-failed' };
+      theirsBeingCreated(state);
+    });
+    const repairRefused = await thrown(connectTunnels(h.arm, h.secrets, tunnelInput(saved.built)));
+    expect(repairRefused).toBeInstanceOf(ResourceNotReady);
+    expect(repairRefused.message).toBe(waiting);
+    expect(azureWrites(h)).toEqual([]);
+  });
+
   it('waits for the Azure VPN gateway and for each local network gateway', async () => {
     h = await resumeVpn(saved, (state) => {
       delete state.azure.resources[names().azure.vpnGateway.id.toLowerCase()];
