@@ -10,17 +10,16 @@
  * is running), 2 problems, usage, configuration, or no provisioning of the environment to read the request of.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { EnvironmentRequest } from '../functions/commons/request/contract';
+import { isEnvironmentId, type EnvironmentRequest } from '../functions/commons/request/contract';
 import { Command, PROCESS_IO, UsageError, act, checkAwsConfiguration, once, runCommand, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
 import { sfnClientFromEnv } from './sfn';
 import { loadRequest } from './validate';
-import { executionDocument, followToEnd, parseInterval } from './watch';
+import { announceAndFollow } from './start';
+import { parseInterval } from './watch';
 
 /** Loaded when the command runs: it brings the Step Functions SDK. */
 const executions = () => require('../functions/commons/executions') as typeof import('../functions/commons/executions');
 
-/** The request schema's rule for environmentId. */
-const ENVIRONMENT_ID = /^[a-z][a-z0-9-]{2,30}$/;
 
 interface DestroyFlags {
   environment?: string;
@@ -33,7 +32,7 @@ interface DestroyFlags {
 }
 
 function environmentIdArgument(value: string): string {
-  if (!ENVIRONMENT_ID.test(value) || value.endsWith('-')) throw new UsageError(`--environment ${value}: must match ^[a-z][a-z0-9-]{2,30}$ and not end with "-"`);
+  if (!isEnvironmentId(value)) throw new UsageError(`--environment ${value}: must match ^[a-z][a-z0-9-]{2,30}$ and not end with "-"`);
   return value;
 }
 
@@ -95,33 +94,18 @@ async function destroy(file: string | undefined, flags: DestroyFlags, io: CliIo,
     }
     return 1;
   }
-  const executionArn = outcome.executionArn;
-  if (outcome.kind === 'already') say(`This teardown was already started as ${outcome.executionName} (${outcome.status}); nothing new started.`);
-  else if (outcome.rerunOf) say(`Started ${outcome.executionName}, a re-run after ${outcome.rerunOf.name} (${outcome.rerunOf.status})`);
-  else say(`Started ${outcome.executionName}`);
   const publicNetworkAccessOnTeardown = input.options.publicNetworkAccessOnTeardown;
-  say(
-    publicNetworkAccessOnTeardown === 'restore'
-      ? "The OpenAI account's public access will be restored to what it was before provisioning."
-      : "The OpenAI account's network settings are kept as they are.",
-  );
-  const started = {
-    environmentId,
-    requestOf,
-    executionName: outcome.executionName,
-    started: outcome.kind !== 'already',
-    rerunOf: outcome.kind === 'started' && outcome.rerunOf ? outcome.rerunOf.name : null,
-    publicNetworkAccessOnTeardown,
-    consoleUrl: executions().consoleUrl(executionArn),
-  };
-  if (!flags.wait) {
-    if (json) writeJson(io, { ...started, executionArn });
-    else say(`${executionArn}\n${executions().consoleUrl(executionArn)}`);
-    return 0;
-  }
-  const result = await followToEnd(executionArn, { sfn, intervalMs: flags.interval, quiet: json }, io);
-  if (json) writeJson(io, { ...started, ...executionDocument(executionArn, result) });
-  return result.status === 'SUCCEEDED' ? 0 : 1;
+  return announceAndFollow(io, sfn, outcome, 'teardown', {
+    document: { environmentId, requestOf, publicNetworkAccessOnTeardown },
+    lines: [
+      publicNetworkAccessOnTeardown === 'restore'
+        ? "The OpenAI account's public access will be restored to what it was before provisioning."
+        : "The OpenAI account's network settings are kept as they are.",
+    ],
+    follow: flags.wait === true,
+    json,
+    interval: flags.interval,
+  });
 }
 
 export function destroyCommand(io: CliIo, outcome: Outcome, sfn: () => SFNClient = sfnClientFromEnv): Command {

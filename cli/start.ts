@@ -35,9 +35,6 @@ async function start(file: string, flags: StartFlags, io: CliIo, sfnOf: () => SF
   }
   const sfn = sfnOf();
   await checkAwsConfiguration(sfn);
-  const say = (line: string) => {
-    if (!json) io.out.write(`${line}\n`);
-  };
   // With the teardown machine known, nothing starts while a teardown of the environment runs (as the webhook).
   const teardownStateMachineArn = flags.teardownStateMachineArn ?? process.env.AOAI_LINK_TEARDOWN_STATE_MACHINE_ARN;
   const outcome = await executions().startRequest(sfn, stateMachineArn, loaded.request, { teardownStateMachineArn });
@@ -51,29 +48,60 @@ async function start(file: string, flags: StartFlags, io: CliIo, sfnOf: () => SF
     }
     return 1;
   }
-  const executionArn = outcome.executionArn;
+  return announceAndFollow(io, sfn, outcome, 'request', {
+    document: { file, environmentId: loaded.request.environmentId },
+    follow: flags.follow,
+    json,
+    interval: flags.interval,
+  });
+}
+
+/** An execution start that did start (or found its redelivery), as start and destroy report it. */
+interface StartedExecution {
+  kind: 'started' | 'already';
+  executionArn: string;
+  executionName: string;
+  status?: string;
+  rerunOf?: { name: string; status: string };
+}
+
+/**
+ * Says what was started (or that it already was), then either prints the execution's ARN and console link or
+ * follows it to its end. The exit status of `start` and `destroy`: 0 started (not followed) or SUCCEEDED.
+ */
+export async function announceAndFollow(
+  io: CliIo,
+  sfn: SFNClient,
+  outcome: StartedExecution,
+  what: 'request' | 'teardown',
+  options: { document: Record<string, unknown>; follow: boolean; json: boolean; interval?: number; lines?: string[] },
+): Promise<ExitCode> {
+  const say = (line: string) => {
+    if (!options.json) io.out.write(`${line}\n`);
+  };
+  const { executionArn } = outcome;
   if (outcome.kind === 'already') {
-    say(`This request was already started as ${outcome.executionName} (${outcome.status}); nothing new started.`);
+    say(`This ${what} was already started as ${outcome.executionName} (${outcome.status}); nothing new started.`);
   } else if (outcome.rerunOf) {
     say(`Started ${outcome.executionName}, a re-run after ${outcome.rerunOf.name} (${outcome.rerunOf.status})`);
   } else {
     say(`Started ${outcome.executionName}`);
   }
+  for (const line of options.lines ?? []) say(line);
   const started = {
-    file,
-    environmentId: loaded.request.environmentId,
+    ...options.document,
     executionName: outcome.executionName,
     started: outcome.kind !== 'already',
     rerunOf: outcome.kind === 'started' && outcome.rerunOf ? outcome.rerunOf.name : null,
     consoleUrl: executions().consoleUrl(executionArn),
   };
-  if (!flags.follow) {
-    if (json) writeJson(io, { ...started, executionArn });
+  if (!options.follow) {
+    if (options.json) writeJson(io, { ...started, executionArn });
     else say(`${executionArn}\n${executions().consoleUrl(executionArn)}`);
     return 0;
   }
-  const result = await followToEnd(executionArn, { sfn, intervalMs: flags.interval, quiet: json }, io);
-  if (json) writeJson(io, { ...started, ...executionDocument(executionArn, result) });
+  const result = await followToEnd(executionArn, { sfn, intervalMs: options.interval, quiet: options.json }, io);
+  if (options.json) writeJson(io, { ...started, ...executionDocument(executionArn, result) });
   return result.status === 'SUCCEEDED' ? 0 : 1;
 }
 

@@ -43,6 +43,18 @@ export const AZURE_VARIABLES: EnvironmentVariable[] = [
   variable('EXTRA_CA_PEM_FILE', false, 'operator', 'A PEM file of extra CAs to trust (a TLS-inspecting proxy).'),
 ];
 
+/** What a function that checks the ticket callback's address reads (functions/commons/callback-url.ts). */
+const CALLBACK_NETWORKS = variable(
+  'CALLBACK_ALLOWED_NETWORKS',
+  false,
+  'operator',
+  'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.',
+);
+const CALLBACK_VARIABLES: EnvironmentVariable[] = [
+  CALLBACK_NETWORKS,
+  variable('CALLBACK_DNS_SERVERS', false, 'operator', "Comma-separated address[:port] DNS servers the ticket callback's name is resolved with; default the system resolver."),
+];
+
 export interface LambdaDefinition {
   /** Construct id and function-name suffix. */
   id: string;
@@ -87,8 +99,7 @@ export const LAMBDAS: LambdaDefinition[] = [
     usesAzure: true,
     clients: ['ec2', 'resolver', 'secrets', 'lambda', 'azure'],
     environment: [
-      variable('CALLBACK_ALLOWED_NETWORKS', false, 'operator', 'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.'),
-      variable('CALLBACK_DNS_SERVERS', false, 'operator', "Comma-separated address[:port] DNS servers the ticket callback's name is resolved with; default the system resolver."),
+      ...CALLBACK_VARIABLES,
     ],
   },
   {
@@ -252,7 +263,7 @@ export const LAMBDAS: LambdaDefinition[] = [
     clients: ['ec2', 'resolver', 'secrets', 'lambda', 'azure'],
     // The request is checked as provisioning checked it, callback host included.
     environment: [
-      variable('CALLBACK_ALLOWED_NETWORKS', false, 'operator', 'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.'),
+      CALLBACK_NETWORKS,
     ],
   },
   {
@@ -365,8 +376,7 @@ export const ENTRY_FUNCTIONS: EntryFunctionDefinition[] = [
       variable('STATE_MACHINE_ARN', true, 'stack', 'The provisioning state machine it starts.'),
       variable('TEARDOWN_STATE_MACHINE_ARN', true, 'stack', 'The teardown state machine it starts; neither machine starts while the other runs for the environment.'),
       variable('SIGNING_SECRET_ARN', true, 'stack', 'The secret holding the HMAC key shared with the ticket system.'),
-      variable('CALLBACK_ALLOWED_NETWORKS', false, 'operator', 'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.'),
-      variable('CALLBACK_DNS_SERVERS', false, 'operator', "Comma-separated address[:port] DNS servers the ticket callback's name is resolved with; default the system resolver."),
+      ...CALLBACK_VARIABLES,
     ],
   },
   {
@@ -387,8 +397,7 @@ export const ENTRY_FUNCTIONS: EntryFunctionDefinition[] = [
     environment: [
       variable('SIGNING_SECRET_ARN', true, 'stack', 'The secret holding the HMAC key the status callbacks are signed with.'),
       variable('EXTRA_CA_PEM_FILE', false, 'operator', "A PEM file of extra CAs to trust for the ticket system's callback."),
-      variable('CALLBACK_ALLOWED_NETWORKS', false, 'operator', 'Comma-separated CIDRs the ticket callback may reach although not public (a ticket system over Direct Connect); default none. Link-local never.'),
-      variable('CALLBACK_DNS_SERVERS', false, 'operator', "Comma-separated address[:port] DNS servers the ticket callback's name is resolved with; default the system resolver."),
+      ...CALLBACK_VARIABLES,
     ],
   },
 ];

@@ -8,6 +8,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { consoleUrl, describeIfExists, environmentExecutions, parseOutput, type ExecutionListItem } from '../commons/executions';
 import { refusalProblems } from '../commons/refusal';
 import { HttpAnswer, ProxyEvent, json } from '../commons/http';
+import { isEnvironmentId } from '../commons/request/contract';
 
 export interface StatusDeps {
   sfn: SFNClient;
@@ -16,7 +17,6 @@ export interface StatusDeps {
   teardownStateMachineArn?: string;
 }
 
-const ENVIRONMENT_ID = /^[a-z][a-z0-9-]{2,30}$/;
 
 /** One execution as the answer shows it. */
 async function executionView(sfn: SFNClient, item: ExecutionListItem) {
@@ -37,7 +37,7 @@ async function executionView(sfn: SFNClient, item: ExecutionListItem) {
 
 export async function handleStatus(event: ProxyEvent, deps: StatusDeps): Promise<HttpAnswer> {
   const environmentId = event.pathParameters?.environmentId ?? '';
-  if (!ENVIRONMENT_ID.test(environmentId) || environmentId.endsWith('-')) {
+  if (!isEnvironmentId(environmentId)) {
     return json(400, { message: 'environmentId must match ^[a-z][a-z0-9-]{2,30}$ and not end with "-".' });
   }
   const [latest] = await environmentExecutions(deps.sfn, deps.stateMachineArn, environmentId);

@@ -16,7 +16,7 @@
  * every execution input is), with the public-access choice merged into its options.
  */
 import { ExecutionStatus } from '@aws-sdk/client-sfn';
-import { TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS, type TeardownPublicNetworkAccessOption } from '../commons/request/contract';
+import { TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS, isEnvironmentId, type TeardownPublicNetworkAccessOption } from '../commons/request/contract';
 import { consoleUrl, latestProvisioningRequest, startTeardown, teardownInput } from '../commons/executions';
 import { HttpAnswer, ProxyEvent, json } from '../commons/http';
 import { signedBody } from './signed-body';
@@ -26,8 +26,6 @@ export interface TeardownIntakeDeps extends IntakeDeps {
   teardownStateMachineArn: string;
 }
 
-/** What the status endpoint accepts as an environmentId (the request schema's rule). */
-const ENVIRONMENT_ID = /^[a-z][a-z0-9-]{2,30}$/;
 const BODY_FIELD = 'publicNetworkAccessOnTeardown';
 
 const ID_FIELD = 'environmentId';
@@ -64,7 +62,7 @@ export async function handleTeardownRequest(event: ProxyEvent, deps: TeardownInt
   const body = signed.body;
 
   const environmentId = event.pathParameters?.environmentId ?? '';
-  if (!ENVIRONMENT_ID.test(environmentId) || environmentId.endsWith('-')) {
+  if (!isEnvironmentId(environmentId)) {
     return json(400, { message: 'environmentId must match ^[a-z][a-z0-9-]{2,30}$ and not end with "-".' });
   }
   const reading = readTeardownBody(body, environmentId);

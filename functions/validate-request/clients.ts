@@ -1,25 +1,4 @@
-/** The clients (kept for the execution environment, ../commons/clients/environment-cache.ts) the check before start uses, built from the function's settings. */
-import { azureClients } from '../commons/clients/azure';
-import { ec2Client } from '../commons/clients/ec2';
-import { lambdaClient } from '../commons/clients/lambda';
-import { resolverClient } from '../commons/clients/resolver';
-import { secretsClient } from '../commons/clients/secrets';
-import { checkConfiguration } from '../commons/config';
-import { forThisEnvironment } from '../commons/clients/environment-cache';
+/** The clients the check before start uses, built from the function's settings. */
+import { everyCloudReaderClients } from '../commons/clients/every-cloud-reader';
 
-export function validateRequestClients() {
-  return forThisEnvironment('ValidateRequest', () => {
-    checkConfiguration('ValidateRequest');
-    const secrets = secretsClient();
-    const azure = azureClients(secrets);
-    return {
-      ec2: ec2Client(),
-      secrets,
-      resolver: resolverClient(),
-      lambda: lambdaClient(),
-      get arm() {
-        return azure.arm;
-      },
-    };
-  });
-}
+export const validateRequestClients = () => everyCloudReaderClients('ValidateRequest');

@@ -12,79 +12,36 @@ import {
   CreateSecurityGroupCommand, DeleteCustomerGatewayCommand, DeleteNetworkInterfaceCommand, DeleteSecurityGroupCommand,
   DeleteVpnConnectionCommand, DeleteVpnGatewayCommand, DescribeCustomerGatewaysCommand, DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand, DescribeSecurityGroupsCommand, DescribeVpnConnectionsCommand, DescribeVpnGatewaysCommand,
-  DetachVpnGatewayCommand, EC2Client,
+  DetachVpnGatewayCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionCommand } from '@aws-sdk/client-lambda';
 import {
   DeleteResolverEndpointCommand, DeleteResolverRuleCommand, DisassociateResolverRuleCommand, GetResolverEndpointCommand,
   GetResolverRuleAssociationCommand, GetResolverRuleCommand, ListResolverEndpointIpAddressesCommand, ListResolverRuleAssociationsCommand,
-  ListResolverRulesCommand, Route53ResolverClient,
+  ListResolverRulesCommand,
 } from '@aws-sdk/client-route53resolver';
 import {
   CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand,
-  RestoreSecretCommand, SecretsManagerClient,
+  RestoreSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { startAwsEmulator } from '../../local/aws/server';
 import { SIMULATED_EPOCH_MS } from '../../local/aws/ids';
 import { SimulatedClock } from '../../local/clock';
-import { Recorder, type EmulatorContext } from '../../local/cloud/context';
-import { FaultInjector, parseFaults } from '../../local/faults';
 import { DEFAULT_LATENCY_SECONDS, Latencies } from '../../local/latency';
 import { NetworkModel } from '../../local/network/model';
 import { ALL_READY_AT, builtState, ids } from '../local-network/fixtures';
-import { SUBNET_A, SUBNET_C, VPC_ID, errorOf, startHarness, type Harness } from './helpers';
+import { SUBNET_A, SUBNET_C, VPC_ID, errorOf, startAwsHarness, startHarness, type AwsHarness, type Harness } from './helpers';
 
 const VNET_RANGE = '192.168.0.0/16';
 const latency = DEFAULT_LATENCY_SECONDS;
 
-interface Built {
-  ctx: EmulatorContext;
-  clock: SimulatedClock;
-  endpoint: string;
-  ec2: EC2Client;
-  resolver: Route53ResolverClient;
-  secrets: SecretsManagerClient;
-  lambda: LambdaClient;
-  close(): Promise<void>;
-}
+type Built = AwsHarness<NetworkModel>;
 
 /** The emulated AWS over a fully built environment, its clock at the moment everything is ready and the tunnels up. */
 async function startBuilt(options: { faults?: string; maxAttempts?: number } = {}): Promise<Built> {
   const state = builtState();
   const clock = new SimulatedClock(ALL_READY_AT);
   const latencies = new Latencies();
-  const ctx: EmulatorContext = {
-    state,
-    clock,
-    latencies,
-    faults: new FaultInjector(parseFaults(options.faults), 1),
-    recorder: new Recorder(),
-    network: new NetworkModel(() => state, clock, latencies),
-  };
-  const emulator = await startAwsEmulator(ctx);
-  const config = {
-    endpoint: emulator.endpoint,
-    region: 'ap-northeast-1',
-    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-secret' },
-    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-  };
-  const clients = {
-    ec2: new EC2Client(config),
-    resolver: new Route53ResolverClient(config),
-    secrets: new SecretsManagerClient(config),
-    lambda: new LambdaClient(config),
-  };
-  return {
-    ctx,
-    clock,
-    endpoint: emulator.endpoint,
-    ...clients,
-    async close() {
-      for (const client of Object.values(clients)) client.destroy();
-      clock.stop();
-      await emulator.close();
-    },
-  };
+  return startAwsHarness(state, clock, new NetworkModel(() => state, clock, latencies), { ...options, latencies });
 }
 
 const vpnConnection = async (h: Built) => (await h.ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [ids.vpnId] }))).VpnConnections![0];

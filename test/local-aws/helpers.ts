@@ -37,10 +37,11 @@ export class StubNetwork implements NetworkView {
   }
 }
 
-export interface Harness {
+/** The emulated AWS and the real SDK clients pointed at it, over a network view of the test's choosing. */
+export interface AwsHarness<Network extends NetworkView = NetworkView> {
   ctx: EmulatorContext;
   clock: SimulatedClock;
-  network: StubNetwork;
+  network: Network;
   endpoint: string;
   ec2: EC2Client;
   resolver: Route53ResolverClient;
@@ -49,6 +50,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export type Harness = AwsHarness<StubNetwork>;
+
 export interface HarnessOptions extends AwsEmulatorOptions {
   faults?: string;
   seed?: number;
@@ -56,14 +59,17 @@ export interface HarnessOptions extends AwsEmulatorOptions {
   maxAttempts?: number;
 }
 
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const clock = new SimulatedClock();
-  const state = options.state ?? stateFromWorld(readWorld());
-  const network = new StubNetwork(() => state);
+/** The emulator on `state` and `clock`, with `network` as its view of the tunnels. */
+export async function startAwsHarness<Network extends NetworkView>(
+  state: CloudState,
+  clock: SimulatedClock,
+  network: Network,
+  options: HarnessOptions & { latencies?: Latencies } = {},
+): Promise<AwsHarness<Network>> {
   const ctx: EmulatorContext = {
     state,
     clock,
-    latencies: new Latencies(),
+    latencies: options.latencies ?? new Latencies(),
     faults: new FaultInjector(parseFaults(options.faults), options.seed ?? 1),
     recorder: new Recorder(),
     network,
@@ -93,6 +99,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await emulator.close();
     },
   };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const state = options.state ?? stateFromWorld(readWorld());
+  return startAwsHarness(state, new SimulatedClock(), new StubNetwork(() => state), options);
 }
 
 /** The error an SDK call rejects with (fails the test if it resolves). */

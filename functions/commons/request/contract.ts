@@ -52,6 +52,9 @@ export interface RequestProblem {
 export type RequestValidation = { ok: true; request: EnvironmentRequest } | { ok: false; problems: RequestProblem[] };
 
 export const DOCUMENT_PATH = '(document)';
+/** environmentId: a lowercase letter, then lowercase letters, digits or hyphens (3 to 31 in all), not ending in a hyphen. */
+export const ENVIRONMENT_ID_PATTERN = /^[a-z][a-z0-9-]{2,30}$/;
+export const isEnvironmentId = (value: string): boolean => ENVIRONMENT_ID_PATTERN.test(value) && !value.endsWith('-');
 export const PUBLIC_NETWORK_ACCESS_OPTIONS: readonly PublicNetworkAccessOption[] = ['disable-after-probe', 'disable-first', 'keep'];
 export const TUNNELS_OPTIONS: readonly TunnelsOption[] = ['both', 'one'];
 export const TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS: readonly TeardownPublicNetworkAccessOption[] = ['keep', 'restore'];

@@ -11,6 +11,7 @@ import {
   DEFAULT_GATEWAY_SKU,
   DEFAULT_OPTIONS,
   DOCUMENT_PATH,
+  ENVIRONMENT_ID_PATTERN,
   GATEWAY_SKUS,
   MAX_REQUEST_BYTES,
   PUBLIC_NETWORK_ACCESS_OPTIONS,
@@ -36,7 +37,7 @@ const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$/;
 
 const checkEnvironmentId: Check = (value) => {
-  if (!/^[a-z][a-z0-9-]{2,30}$/.test(value)) {
+  if (!ENVIRONMENT_ID_PATTERN.test(value)) {
     return 'must be 3 to 31 characters: a lowercase letter first, then lowercase letters, digits or hyphens';
   }
   if (value.endsWith('-')) return 'must not end with a hyphen';
