@@ -8,7 +8,7 @@
  * the default table and on N jittered seeds. Each provisioned environment is then torn down on the same clouds,
  * and the teardown measured too (it must succeed and leave nothing). Prints the tables and writes out/bench.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as LatencyModule from '../local/latency';
 import type * as TunnelsModule from '../local/network/tunnels';
@@ -54,9 +54,19 @@ interface TeardownRow {
 
 const SEQUENTIAL_SECONDS = 3835; // the seeds' strictly sequential order on the default table (issue 3)
 
-function duration(operations: Operation[], match: RegExp): number {
-  const found = operations.filter((o) => match.test(o.resource));
+function duration(operations: Operation[], match: RegExp, operation?: string): number {
+  const found = operations.filter((o) => match.test(o.resource) && (operation === undefined || o.operation === operation));
   return Math.max(0, ...found.map((o) => o.readyAt - o.startedAt));
+}
+
+/**
+ * The AWS side up to the Azure local network gateways, as far as one step must wait for the one before: the
+ * virtual private gateway, the VPN connection on it (whose tunnel addresses the local network gateways need),
+ * then those gateways. The customer gateway and the attachment run beside them. On a fresh hub the gateway
+ * build hides this; on a ready hub it is the critical path.
+ */
+function awsSideToLocalGateways(operations: Operation[]): number {
+  return duration(operations, /^vgw-/, 'create') + duration(operations, /^vpn-/, 'create') + duration(operations, /\/localNetworkGateways\//i, 'create');
 }
 
 export function criticalPath(operations: Operation[], output: any, jitterSeed?: number): number {
@@ -70,7 +80,7 @@ export function criticalPath(operations: Operation[], output: any, jitterSeed?: 
     create: duration(operations, new RegExp(`/connections/[^/]*tunnel-${index + 1}$`, 'i')),
     negotiation: latencies.of('tunnel.up', tunnelModel().tunnelKey(vpnConnectionId, t.outsideIp)),
   }));
-  return publicIp + gateway + joinedTunnels(joins) + account;
+  return Math.max(publicIp + gateway, awsSideToLocalGateways(operations)) + joinedTunnels(joins) + account;
 }
 
 /**
@@ -130,7 +140,146 @@ async function measureTeardown(label: string, jitterSeed?: number): Promise<Tear
   };
 }
 
-async function bench(seeds: number, json: boolean, io: CliIo): Promise<ExitCode> {
+interface HubRow {
+  run: string;
+  status: string;
+  environments: number;
+  succeeded: number;
+  simulatedSeconds: number;
+  /** For one environment on a ready hub: its own critical path (the AWS side, the joins), and how far over. */
+  criticalPathSeconds?: number;
+  overPercent?: number;
+  realMilliseconds: number;
+}
+
+const ROOT = path.join(__dirname, '..');
+const readJson = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'));
+
+/** The default world with `spokes` more VPCs (172.20.0.0/16 on), each with two subnets in two zones and a route table. */
+function hubWorld(spokes: number): any {
+  const world = readJson('local/default-world.json');
+  for (let i = 1; i <= spokes; i++) {
+    const hex = i.toString(16).padStart(2, '0');
+    const vpcId = `vpc-0c1b2c3d4e5f600${hex}`;
+    const cidr = `172.${20 + i}.0.0/16`;
+    world.aws.vpcs.push({ VpcId: vpcId, CidrBlock: cidr });
+    const subnets = ['a', 'c'].map((zone, n) => ({
+      SubnetId: `subnet-0c1b2c3d4e5f60${hex}${n + 1}`,
+      VpcId: vpcId,
+      AvailabilityZone: `ap-northeast-1${zone}`,
+      CidrBlock: `172.${20 + i}.${n + 1}.0/24`,
+    }));
+    world.aws.subnets.push(...subnets);
+    world.aws.routeTables.push({ RouteTableId: `rtb-0c1b2c3d4e5f600${hex}`, VpcId: vpcId, SubnetIds: subnets.map((s) => s.SubnetId) });
+  }
+  return world;
+}
+
+/** The request of spoke `i` of hubWorld: the default request on its own VPC, naming no subnet prefix (the hub has them). */
+function spokeRequest(world: any, i: number): any {
+  const request = readJson('events/new-environment.json');
+  const hex = i.toString(16).padStart(2, '0');
+  const vpcId = `vpc-0c1b2c3d4e5f600${hex}`;
+  const subnets = world.aws.subnets.filter((s: any) => s.VpcId === vpcId).map((s: any) => s.SubnetId);
+  request.environmentId = `spoke-${String(i).padStart(2, '0')}`;
+  delete request.ticket;
+  request.aws = { ...request.aws, vpcId, routeTableIds: [`rtb-0c1b2c3d4e5f600${hex}`], resolverSubnetIds: subnets, probeSubnetIds: [subnets[0]] };
+  for (const field of ['gatewaySubnetPrefix', 'privateEndpointSubnetPrefix', 'dnsResolverSubnetPrefix']) delete request.azure[field];
+  return request;
+}
+
+/**
+ * The hub: the default environment builds it (the fresh hub's 44 minutes), one spoke then joins the ready hub
+ * alone (measured against its own critical path), then `spokes - 1` more start together; all are then torn down
+ * together, and nothing may be left.
+ */
+async function benchHub(spokes: number): Promise<HubRow[]> {
+  const outDir = runDirectory('hub');
+  mkdirSync(outDir, { recursive: true });
+  const worldFile = path.join(outDir, 'world.json');
+  const world = hubWorld(spokes);
+  writeFileSync(worldFile, JSON.stringify(world));
+  const stateFile = path.join(outDir, 'state.json');
+  const requestFiles = Array.from({ length: spokes }, (_, index) => {
+    const file = path.join(outDir, `spoke-${index + 1}.json`);
+    writeFileSync(file, JSON.stringify(spokeRequest(world, index + 1)));
+    return file;
+  });
+  const rows: HubRow[] = [];
+  const reported = (run: Awaited<ReturnType<ReturnType<typeof runner>['runLocal']>>, what: string) => {
+    if (!run.report) throw new Error(`${what} was ${run.status}: ${JSON.stringify(run.problems ?? run.error)}`);
+    return run.report;
+  };
+  const hub = await runner().runLocal({ output: null, worldFile, stateFile, outDir: path.join(outDir, 'hub') });
+  reported(hub, 'the hub run');
+  const hubCritical = criticalPath(hub.report!.operations as Operation[], hub.output);
+  rows.push({
+    run: 'the first environment, building the hub',
+    status: hub.status,
+    environments: 1,
+    succeeded: hub.status === 'SUCCEEDED' ? 1 : 0,
+    simulatedSeconds: hub.report!.simulatedSeconds,
+    criticalPathSeconds: hubCritical,
+    overPercent: Math.round(((hub.report!.simulatedSeconds - hubCritical) / hubCritical) * 1000) / 10,
+    realMilliseconds: hub.realMilliseconds,
+  });
+  const one = await runner().runLocal({ output: null, worldFile, stateFile, requestFile: requestFiles[0], outDir: path.join(outDir, 'spoke-1') });
+  reported(one, 'the first spoke');
+  const oneCritical = criticalPath(one.report!.operations as Operation[], one.output);
+  rows.push({
+    run: 'one more environment on the ready hub',
+    status: one.status,
+    environments: 1,
+    succeeded: one.status === 'SUCCEEDED' ? 1 : 0,
+    simulatedSeconds: one.report!.simulatedSeconds,
+    criticalPathSeconds: oneCritical,
+    overPercent: Math.round(((one.report!.simulatedSeconds - oneCritical) / oneCritical) * 1000) / 10,
+    realMilliseconds: one.realMilliseconds,
+  });
+  const started = Date.now();
+  const together = await runner().runLocalRequests({ output: null, worldFile, stateFile, requestFiles: requestFiles.slice(1), outDir: path.join(outDir, 'together') });
+  rows.push({
+    run: `${spokes - 1} more environments started together on the hub`,
+    status: together.exitCode === 0 ? 'SUCCEEDED' : 'FAILED',
+    environments: together.runs.length,
+    succeeded: together.runs.filter((r) => r.status === 'SUCCEEDED').length,
+    simulatedSeconds: Math.max(0, ...together.runs.map((r) => r.report?.simulatedSeconds ?? 0)),
+    realMilliseconds: Date.now() - started,
+  });
+  const teardownStarted = Date.now();
+  const teardown = await runner().runLocalRequests({
+    output: null,
+    worldFile,
+    stateFile,
+    requestFiles: [path.join(ROOT, 'events', 'new-environment.json'), ...requestFiles],
+    outDir: path.join(outDir, 'teardown'),
+    teardown: true,
+  });
+  const left = Math.max(0, ...teardown.runs.map((r) => (r.report?.resources.aws.length ?? 0) + (r.report?.resources.azure.length ?? 0)));
+  rows.push({
+    // Torn down at the same moment, each environment sees the others on the hub and keeps the hub for them.
+    run: `teardown of all ${spokes + 1} together (left: ${left}, the hub each kept for the others)`,
+    status: teardown.exitCode === 0 ? 'SUCCEEDED' : 'FAILED',
+    environments: teardown.runs.length,
+    succeeded: teardown.runs.filter((r) => r.status === 'SUCCEEDED').length,
+    simulatedSeconds: Math.max(0, ...teardown.runs.map((r) => r.report?.simulatedSeconds ?? 0)),
+    realMilliseconds: Date.now() - teardownStarted,
+  });
+  // Then the teardown of any one of them again: the last on the hub now, it removes the hub; nothing may be left.
+  const last = await runner().runLocal({ output: null, worldFile, stateFile, teardown: true, outDir: path.join(outDir, 'teardown-again') });
+  const leftAfter = (last.report?.resources.aws.length ?? 0) + (last.report?.resources.azure.length ?? 0);
+  rows.push({
+    run: `the teardown of one of them again (removed: ${last.report?.removed?.length ?? 0}, left: ${leftAfter})`,
+    status: last.status === 'SUCCEEDED' && leftAfter === 0 ? 'SUCCEEDED' : 'FAILED',
+    environments: 1,
+    succeeded: last.status === 'SUCCEEDED' ? 1 : 0,
+    simulatedSeconds: last.report?.simulatedSeconds ?? 0,
+    realMilliseconds: last.realMilliseconds,
+  });
+  return rows;
+}
+
+async function bench(seeds: number, json: boolean, io: CliIo, spokes = 10): Promise<ExitCode> {
   const runs: [label: string, seed?: number][] = [['default table'], ...Array.from({ length: seeds }, (_, i): [string, number] => [`--jitter ${i + 1}`, i + 1])];
   const rows: Row[] = [];
   const teardowns: TeardownRow[] = [];
@@ -138,13 +287,15 @@ async function bench(seeds: number, json: boolean, io: CliIo): Promise<ExitCode>
     rows.push(await measure(label, seed));
     teardowns.push(await measureTeardown(label, seed));
   }
+  const hub = spokes > 0 ? await benchHub(spokes) : [];
   mkdirSync('out', { recursive: true });
-  writeFileSync(path.join('out', 'bench.json'), JSON.stringify({ rows, teardowns }, null, 2) + '\n');
+  writeFileSync(path.join('out', 'bench.json'), JSON.stringify({ rows, teardowns, hub }, null, 2) + '\n');
   const met =
     rows.every((r) => r.status === 'SUCCEEDED' && r.overPercent <= 5 && r.stateTransitions < 400) &&
-    teardowns.every((t) => t.status === 'SUCCEEDED' && t.left === 0);
+    teardowns.every((t) => t.status === 'SUCCEEDED' && t.left === 0) &&
+    hub.every((h) => h.status === 'SUCCEEDED' && h.succeeded === h.environments && (h.overPercent === undefined || h.overPercent <= 5));
   if (json) {
-    writeJson(io, { goalMet: met, sequentialSeconds: SEQUENTIAL_SECONDS, rows, teardowns });
+    writeJson(io, { goalMet: met, sequentialSeconds: SEQUENTIAL_SECONDS, rows, teardowns, hub });
     return met ? 0 : 1;
   }
   const header = '| run | status | simulated s | critical path s | over | transitions | task invocations | real ms |';
@@ -163,6 +314,16 @@ async function bench(seeds: number, json: boolean, io: CliIo): Promise<ExitCode>
     ...teardowns.map((t) => `| ${t.run} | ${t.status} | ${t.simulatedSeconds} | ${t.removed} | ${t.left} | ${t.stateTransitions} | ${t.taskInvocations} | ${t.realMilliseconds} |`),
   ];
   io.out.write(teardownLines.join('\n') + '\n\n');
+  if (hub.length) {
+    const hubLines = [
+      'Many environments on one hub:',
+      '',
+      '| run | status | environments | succeeded | simulated s | critical path s | over | real ms |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...hub.map((h) => `| ${h.run} | ${h.status} | ${h.environments} | ${h.succeeded} | ${h.simulatedSeconds} | ${h.criticalPathSeconds ?? ''} | ${h.overPercent === undefined ? '' : `${h.overPercent}%`} | ${h.realMilliseconds} |`),
+    ];
+    io.out.write(hubLines.join('\n') + '\n\n');
+  }
   io.out.write(
     met
       ? 'Goal met on every run: within 5% of the critical path, under 400 transitions; every teardown succeeded and left nothing.\n'
@@ -175,9 +336,10 @@ export function benchCommand(io: CliIo, outcome: Outcome): Command {
   return new Command('bench')
     .description('measure local runs against the critical path (default table and jittered seeds)')
     .option('--seeds <N>', 'how many jittered seeds after the default table (default 5)', once('--seeds', wholeNumber('--seeds needs a whole number')))
-    .option('--json', 'print {goalMet, sequentialSeconds, rows} as JSON instead of the table')
+    .option('--hub-spokes <N>', 'environments to add to one hub after the first (default 10; 0 skips the hub runs)', once('--hub-spokes', wholeNumber('--hub-spokes needs a whole number')))
+    .option('--json', 'print {goalMet, sequentialSeconds, rows, teardowns, hub} as JSON instead of the table')
     .addHelpText('after', '\nWrites out/bench.json. Exit status: 0 the goal is met on every run, 1 not, 2 bad arguments.\n')
-    .action(act(outcome, (flags: { seeds?: number; json?: boolean }) => bench(flags.seeds ?? 5, flags.json === true, io)));
+    .action(act(outcome, (flags: { seeds?: number; json?: boolean; hubSpokes?: number }) => bench(flags.seeds ?? 5, flags.json === true, io, flags.hubSpokes ?? 10)));
 }
 
 export async function run(argv: string[], io: CliIo = PROCESS_IO): Promise<ExitCode> {

@@ -74,8 +74,8 @@ export const RETRY_POLICIES = {
     waitingFor(10, 12),
   ),
   waitForTheConnectionsOneAtATime: policy(
-    'For joining the tunnels: Azure writes one connection at a time per VPN gateway, so each connection waits about a minute for the one before it, and as long again for each rebuild after a failed write.',
-    waitingFor(5, 72),
+    'For joining the tunnels: Azure writes one connection at a time per VPN gateway, so each connection waits about a minute for the one before it, and as long again for each rebuild after a failed write; on a shared hub it also waits its turn behind the other environments starting at the same time.',
+    waitingFor(5, 480),
   ),
   waitForTheGatewayAttachment: policy('For route propagation, which needs the virtual private gateway attached to the VPC.', waitingFor(15, 12)),
   waitForTheVpnConnection: policy('For a task that needs the VPN connection out of pending, which takes several minutes.', waitingFor(30, 20)),

@@ -1,12 +1,19 @@
 /**
- * The Azure network side: GatewaySubnet and public IP, the VPN gateway, NSGs, the private endpoint subnet and
- * endpoint with its private DNS zone, and the DNS Private Resolver with its inbound endpoint.
+ * The Azure network side, on the hub the first step found (`facts.hub`): the GatewaySubnet and public IP, the
+ * VPN gateway, the NSGs and this environment's rules in them, the private endpoint subnet and endpoint with
+ * its private DNS zone, and the DNS Private Resolver with its inbound endpoint.
+ *
+ * Each hub resource comes with what this environment does with it (workflow-data.ts, HubAction): `create`
+ * builds it, named for the VNet and tagged for the hub; `use` takes what the product built earlier (repaired
+ * if Failed, never re-sent otherwise); `adopt` takes another team's as it is, adding only this environment's
+ * own children (its NSG rules, its A record when missing).
  *
  * Each function starts one piece (a PUT, from a terminal state only) or reads one back; none waits. A
  * dependency that is not ready yet raises ResourceNotReady, and the state's Retry waits on the clock.
  * Subnet writes on one VNet are serialised by the state machine (one branch writes them in order).
  */
 import type { ResourceManagementClient } from '@azure/arm-resources';
+import { createHash } from 'crypto';
 import {
   API_VERSIONS,
   ensureArmResource,
@@ -18,13 +25,19 @@ import {
   type ArmResourceView,
   type DesiredResource,
 } from '../commons/arm';
-import { GatewayBuildFailed, ResourceNotReady, WaitTimedOut } from '../commons/errors';
-import { armTags, resourceNames, type ResourceNames } from '../commons/naming';
+import { cloudErrorCode } from '../commons/cloud-errors';
+import { GatewayBuildFailed, ResourceFailed, ResourceNotReady, WaitTimedOut } from '../commons/errors';
+import { hubResourceNames, hubTags, type HubResourceNames } from '../commons/hub';
+import { dnsInboundRules, privateEndpointRules, type EnvironmentRule } from '../commons/security-rules';
+
+export { dnsInboundRules, privateEndpointRules, type EnvironmentRule };
 import { publicAccessRecordTags } from '../commons/public-access-record';
 import type {
   GatewayAddress,
   GatewayBuild,
   GatewaySubnetAndPublicIpOutcome,
+  HubFacts,
+  HubResource,
   InboundEndpointAddress,
   NetworkSecurityGroupsOutcome,
   PollInput,
@@ -37,13 +50,46 @@ export type { PollInput, StepInput };
 
 const NET = API_VERSIONS.network;
 
-function names(input: StepInput): ResourceNames {
-  return resourceNames(input.request);
+function hub(input: StepInput): HubFacts {
+  return input.facts.hub;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// The gateway's address and the gateway
-// ---------------------------------------------------------------------------------------------------------
+/** The names the product gives what it builds on the hub (the NIC, the link service connection, the VNet id). */
+function built(input: StepInput): HubResourceNames {
+  return hubResourceNames(input.request);
+}
+
+const nameOf = (id: string) => id.split('/').pop() ?? id;
+
+/**
+ * What a check may re-send when the resource was left Failed: the create body for what the product built
+ * (create or use); nothing for another team's (adopt), which is reported, never written.
+ */
+function repairable(resource: HubResource | undefined, desired: () => DesiredResource): DesiredResource | undefined {
+  return resource && resource.action !== 'adopt' ? desired() : undefined;
+}
+
+/** Creates the desired resource (or re-PUTs it from Failed, or when it differs); never waits. */
+function ensure(arm: ResourceManagementClient, id: string, apiVersion: string, desired: DesiredResource) {
+  return ensureArmResource(arm, id, apiVersion, desired.body, desired.options);
+}
+
+/** A hub resource this environment does not build: what it reports now (NotFound while another run builds it). */
+async function stateOf(arm: ResourceManagementClient, resource: HubResource, apiVersion: string): Promise<string> {
+  const current = await getArmResource(arm, resource.id, apiVersion);
+  return current ? provisioningStateOf(current) : 'NotFound';
+}
+
+/**
+ * `create` builds the resource; `use` sends its PUT again only when it is Failed, Canceled or gone (a resource
+ * of ours at rest or being built is left alone, whatever this request would have sent); `adopt` reports what
+ * is there and never writes.
+ */
+async function ensureOnHub(arm: ResourceManagementClient, resource: HubResource, apiVersion: string, desired: () => DesiredResource): Promise<string> {
+  if (resource.action === 'adopt') return stateOf(arm, resource, apiVersion);
+  const body = desired();
+  return (await ensure(arm, resource.id, apiVersion, { body: body.body, options: { ...body.options, needsUpdate: resource.action === 'use' ? undefined : body.options?.needsUpdate } })).provisioningState;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // The bodies each create step sends; the checks re-send the same one to repair a resource left Failed.
@@ -59,7 +105,7 @@ function gatewayPublicIp(input: StepInput): DesiredResource {
   return {
     body: {
       location: input.facts.location,
-      tags: armTags(input.request.environmentId),
+      tags: hubTags(input.request),
       sku: { name: 'Standard', tier: 'Regional' },
       zones: ['1', '2', '3'],
       properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4' },
@@ -74,31 +120,33 @@ function gatewayPublicIp(input: StepInput): DesiredResource {
  */
 async function gatewayPublicIpWithRecord(arm: ResourceManagementClient, input: StepInput): Promise<DesiredResource> {
   const desired = gatewayPublicIp(input);
-  const current = await getArmResource(arm, names(input).azure.publicIp.id, NET);
+  const current = await getArmResource(arm, hub(input).publicIp.id, NET);
   const record = await publicAccessRecordTags(arm, input.request, current);
   return { ...desired, body: { ...desired.body, tags: { ...desired.body.tags, ...record } } };
 }
 
-/** Creates the desired resource (or re-PUTs it from Failed, or when it differs); never waits. */
-function ensure(arm: ResourceManagementClient, id: string, apiVersion: string, desired: DesiredResource) {
-  return ensureArmResource(arm, id, apiVersion, desired.body, desired.options);
-}
-
+/** Run only when the hub has no gateway yet (the state machine skips it otherwise). */
 export async function createGatewaySubnetAndPublicIp(arm: ResourceManagementClient, input: StepInput): Promise<GatewaySubnetAndPublicIpOutcome> {
-  const n = names(input);
-  const subnet = await ensure(arm, n.azure.gatewaySubnet.id, NET, gatewaySubnet(input));
-  const publicIp = await ensure(arm, n.azure.publicIp.id, NET, await gatewayPublicIpWithRecord(arm, input));
-  return { gatewaySubnet: subnet.provisioningState, publicIp: publicIp.provisioningState };
+  const h = hub(input);
+  const subnet = await ensureOnHub(arm, h.gatewaySubnet, NET, () => gatewaySubnet(input));
+  const publicIp = h.publicIp.action === 'create'
+    ? (await ensure(arm, h.publicIp.id, NET, await gatewayPublicIpWithRecord(arm, input))).provisioningState
+    : await stateOf(arm, h.publicIp, NET);
+  return { gatewaySubnet: subnet, publicIp };
 }
 
 /** The public IP's address, known as soon as the IP is provisioned: the AWS side needs nothing else. */
 export async function readGatewayPublicIp(arm: ResourceManagementClient, input: StepInput): Promise<GatewayAddress> {
-  const n = names(input);
-  await requireSucceeded(arm, n.azure.gatewaySubnet.id, NET, 'GatewaySubnet', gatewaySubnet(input));
-  const pip = await requireSucceeded(arm, n.azure.publicIp.id, NET, 'The gateway public IP', await gatewayPublicIpWithRecord(arm, input));
+  const h = hub(input);
+  // A gateway already on the hub has its subnet; a new one needs it Succeeded before the gateway is sent.
+  if (h.vpnGateway.action === 'create') {
+    await requireSucceeded(arm, h.gatewaySubnet.id, NET, 'GatewaySubnet', repairable(h.gatewaySubnet, () => gatewaySubnet(input)));
+  }
+  const desired = h.publicIp.action === 'adopt' ? undefined : await gatewayPublicIpWithRecord(arm, input);
+  const pip = await requireSucceeded(arm, h.publicIp.id, NET, 'The gateway public IP', desired);
   const address = pip.properties.ipAddress as string | undefined;
-  if (!address) throw new ResourceNotReady(`The gateway public IP ${n.azure.publicIp.id} has no address yet`);
-  return { publicIp: address, publicIpId: n.azure.publicIp.id };
+  if (!address) throw new ResourceNotReady(`The gateway public IP ${h.publicIp.id} has no address yet`);
+  return { publicIp: address, publicIpId: h.publicIp.id };
 }
 
 /** VpnGw1AZ–3AZ are Generation1 SKUs; 4AZ and 5AZ exist only as Generation2. */
@@ -107,30 +155,30 @@ function gatewayGeneration(sku: string): string {
 }
 
 function vpnGateway(input: StepInput): DesiredResource {
-  const n = names(input);
+  const h = hub(input);
   const sku = input.request.azure.gatewaySku;
   return {
     body: {
-    location: input.facts.location,
-    tags: armTags(input.request.environmentId),
-    properties: {
-      gatewayType: 'Vpn',
-      vpnType: 'RouteBased',
-      sku: { name: sku, tier: sku },
-      vpnGatewayGeneration: gatewayGeneration(sku),
-      activeActive: false,
-      enableBgp: false,
-      ipConfigurations: [
-        {
-          name: 'default',
-          properties: {
-            privateIPAllocationMethod: 'Dynamic',
-            subnet: { id: n.azure.gatewaySubnet.id },
-            publicIPAddress: { id: n.azure.publicIp.id },
+      location: input.facts.location,
+      tags: hubTags(input.request),
+      properties: {
+        gatewayType: 'Vpn',
+        vpnType: 'RouteBased',
+        sku: { name: sku, tier: sku },
+        vpnGatewayGeneration: gatewayGeneration(sku),
+        activeActive: false,
+        enableBgp: false,
+        ipConfigurations: [
+          {
+            name: nameOf(h.vpnGateway.ipConfigurationId),
+            properties: {
+              privateIPAllocationMethod: 'Dynamic',
+              subnet: { id: h.gatewaySubnet.id },
+              publicIPAddress: { id: h.publicIp.id },
+            },
           },
-        },
-      ],
-    },
+        ],
+      },
     },
   };
 }
@@ -138,29 +186,32 @@ function vpnGateway(input: StepInput): DesiredResource {
 /** A gateway build takes about 40 minutes: the 90-minute bound leaves room for one rebuild after a failure. */
 const MAX_GATEWAY_REBUILDS = 1;
 
+/** Builds the hub's gateway when there is none; ours already there is re-sent only if it failed; another team's is only looked at. */
 export async function createVpnGateway(arm: ResourceManagementClient, input: StepInput): Promise<GatewayBuild> {
-  const result = await ensure(arm, names(input).azure.vpnGateway.id, NET, vpnGateway(input));
-  return { provisioningState: result.provisioningState, attempt: 0 };
+  const provisioningState = await ensureOnHub(arm, hub(input).vpnGateway, NET, () => vpnGateway(input));
+  return { provisioningState, attempt: 0 };
 }
 
 /** One poll of the ~40-minute build. Bounded: after maxAttempts polls it says what the gateway last reported. */
 export async function checkVpnGateway(arm: ResourceManagementClient, input: PollInput): Promise<GatewayBuild> {
-  const n = names(input);
   // A redrive resumes at this check, past "Create the Azure VPN gateway": its first look does what a re-run
   // does there (a Failed gateway's PUT is sent again, with a fresh rebuild budget) and restarts the bound.
   const redriveCount = input.redriveCount ?? 0;
   const firstLookAfterRedrive = redriveCount > (input.previous?.redriveCount ?? 0);
   if (firstLookAfterRedrive) await createVpnGateway(arm, input);
   const attempt = firstLookAfterRedrive ? 1 : (input.attempt ?? 0) + 1;
-  const polled = await pollVpnGateway(arm, n, input, attempt);
+  const polled = await pollVpnGateway(arm, input, attempt);
   return { ...polled, redriveCount };
 }
 
-async function pollVpnGateway(arm: ResourceManagementClient, n: ResourceNames, input: PollInput, attempt: number) {
-  const gateway = await getArmResource(arm, n.azure.vpnGateway.id, NET);
+async function pollVpnGateway(arm: ResourceManagementClient, input: PollInput, attempt: number) {
+  const resource = hub(input).vpnGateway;
+  const gatewayName = nameOf(resource.id);
+  const gateway = await getArmResource(arm, resource.id, NET);
   const state = gateway ? provisioningStateOf(gateway) : 'NotFound';
   if (state === 'Succeeded') return { ready: true, provisioningState: state, attempt };
-  if ((state === 'Failed' || state === 'Canceled') && gateway) {
+  const failed = state === 'Failed' || state === 'Canceled';
+  if (failed && gateway && resource.action !== 'adopt') {
     // A build can fail after Azure accepted it: rebuild once; a build that fails again ends the run.
     const rebuilds = Number(gateway.tags?.[REPAIR_TAG] ?? 0) || 0;
     if (rebuilds < MAX_GATEWAY_REBUILDS) {
@@ -168,113 +219,208 @@ async function pollVpnGateway(arm: ResourceManagementClient, n: ResourceNames, i
       return { ready: false, provisioningState: 'Updating', attempt, rebuiltAfter: state };
     }
   }
-  if (state === 'Failed' || state === 'Canceled') {
+  const resourceGroup = resource.id.split('/')[4];
+  if (failed && resource.action === 'adopt') {
+    throw new GatewayBuildFailed(
+      `The hub's VPN gateway ${gatewayName} (not built by this product) reports provisioningState ${state}. ` +
+        `Its owners must repair it (resource group ${resourceGroup}); re-run the request once it is Succeeded.`,
+    );
+  }
+  if (failed) {
     const rebuilds = Number(gateway?.tags?.[REPAIR_TAG] ?? 0) || 0;
     throw new GatewayBuildFailed(
-      `The Azure VPN gateway ${n.azure.vpnGateway.name} build ended with provisioningState ${state}` +
+      `The Azure VPN gateway ${gatewayName} build ended with provisioningState ${state}` +
         `${rebuilds ? ` again after ${rebuilds} rebuild${rebuilds === 1 ? '' : 's'} in this run` : ''}. ` +
-        `Check the gateway's activity log in resource group ${n.azure.resourceGroup}; re-running the request re-sends the gateway PUT.`,
+        `Check the gateway's activity log in resource group ${resourceGroup}; re-running the request re-sends the gateway PUT.`,
     );
   }
   if (attempt >= input.maxAttempts) {
     throw new WaitTimedOut(
-      `The Azure VPN gateway ${n.azure.vpnGateway.name} was not ready after ${attempt} checks (the 90-minute bound); it last reported provisioningState ${state}.`,
+      `The Azure VPN gateway ${gatewayName} was not ready after ${attempt} checks (the 90-minute bound); it last reported provisioningState ${state}.`,
     );
   }
   return { ready: false, provisioningState: state, attempt };
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// NSGs and the two subnets (written in order: one subnet operation at a time per VNet)
+// NSGs, this environment's rules in them, and the two subnets (one subnet operation at a time per VNet)
 // ---------------------------------------------------------------------------------------------------------
 
-function allowFromVpc(name: string, priority: number, protocol: 'Tcp' | 'Udp', port: string, vpcCidrs: string[]) {
+function ruleBody(rule: EnvironmentRule, priority: number, vpcCidrs: string[]) {
   return {
-    name,
     properties: {
-      protocol,
+      protocol: rule.protocol,
       access: 'Allow',
       direction: 'Inbound',
       priority,
       sourceAddressPrefixes: vpcCidrs,
       sourcePortRange: '*',
       destinationAddressPrefix: '*',
-      destinationPortRange: port,
+      destinationPortRange: rule.port,
       description: 'From the AWS VPC over the site-to-site VPN',
     },
   };
 }
 
-export function privateEndpointNsgRules(vpcCidrs: string[]) {
-  return [allowFromVpc('allow-https-from-aws-vpc', 100, 'Tcp', '443', vpcCidrs)];
+/** Azure's custom rule priorities run from 100 to 4096; each environment takes a block of consecutive ones. */
+const LOWEST_PRIORITY = 100;
+const HIGHEST_PRIORITY = 4096;
+const PRIORITY_BLOCK = 10;
+const PRIORITY_BLOCKS = Math.floor((HIGHEST_PRIORITY - LOWEST_PRIORITY + 1) / PRIORITY_BLOCK);
+
+/** Where an environment's block starts when nothing is in the way: the same for every run, different across environments. */
+export function preferredPriorityBlock(environmentId: string): number {
+  const hash = createHash('sha256').update(environmentId).digest().readUInt32BE(0);
+  return hash % PRIORITY_BLOCKS;
 }
 
-export function dnsInboundNsgRules(vpcCidrs: string[]) {
-  return [allowFromVpc('allow-dns-udp-from-aws-vpc', 100, 'Udp', '53', vpcCidrs), allowFromVpc('allow-dns-tcp-from-aws-vpc', 110, 'Tcp', '53', vpcCidrs)];
+/**
+ * The priorities of this environment's rules in an NSG. Azure refuses two inbound rules of one priority in an
+ * NSG, so the block starts where the environment id says and moves up past priorities other rules hold; a rule
+ * of ours already there keeps its priority (a re-run changes nothing).
+ */
+export function choosePriorities(environmentId: string, rules: EnvironmentRule[], existing: { name: string; properties?: Record<string, any> }[]): number[] {
+  const ours = new Map(existing.map((r) => [r.name.toLowerCase(), r.properties?.priority as number | undefined]));
+  const taken = new Set(
+    existing
+      .filter((r) => !rules.some((rule) => rule.name.toLowerCase() === r.name.toLowerCase()))
+      .filter((r) => (r.properties?.direction ?? 'Inbound') === 'Inbound')
+      .map((r) => r.properties?.priority as number),
+  );
+  const start = preferredPriorityBlock(environmentId);
+  for (let step = 0; step < PRIORITY_BLOCKS; step++) {
+    const base = LOWEST_PRIORITY + ((start + step) % PRIORITY_BLOCKS) * PRIORITY_BLOCK;
+    const wanted = rules.map((rule, index) => ours.get(rule.name.toLowerCase()) ?? base + index);
+    if (wanted.every((p) => !taken.has(p)) && new Set(wanted).size === wanted.length) return wanted;
+  }
+  throw new ResourceFailed(`No free block of ${rules.length} inbound priorities is left in the network security group for environment ${environmentId}`);
 }
 
-function nsg(input: StepInput, securityRules: ReturnType<typeof allowFromVpc>[]): DesiredResource {
-  return { body: { location: input.facts.location, tags: armTags(input.request.environmentId), properties: { securityRules } } };
+/** An NSG the product builds is created empty: the rules are children, and an NSG PUT replaces its whole list. */
+function emptyNsg(input: StepInput): DesiredResource {
+  return { body: { location: input.facts.location, tags: hubTags(input.request), properties: {} } };
+}
+
+/**
+ * The repair of an NSG left Failed re-sends the rules it holds now, since the PUT replaces the list: an empty
+ * list would delete every environment's rules.
+ */
+function nsgRepair(input: StepInput, current: ArmResourceView | undefined): DesiredResource {
+  const rules = (current?.properties?.securityRules ?? []).map((r: any) => ({ name: r.name, properties: r.properties }));
+  const base = emptyNsg(input);
+  return { body: { ...base.body, properties: { securityRules: rules } } };
+}
+
+async function ensureNsg(arm: ResourceManagementClient, input: StepInput, resource: HubResource | undefined): Promise<string> {
+  if (!resource) return 'None';
+  if (resource.action !== 'create') return stateOf(arm, resource, NET);
+  const current = await getArmResource(arm, resource.id, NET);
+  // Absent: created empty. Any other terminal state is left alone; a Failed one is repaired by the subnet step.
+  if (!current) return (await ensure(arm, resource.id, NET, emptyNsg(input))).provisioningState;
+  return provisioningStateOf(current);
 }
 
 export async function createNetworkSecurityGroups(arm: ResourceManagementClient, input: StepInput): Promise<NetworkSecurityGroupsOutcome> {
-  const n = names(input);
-  const pe = await ensure(arm, n.azure.privateEndpointNsg.id, NET, nsg(input, privateEndpointNsgRules(input.facts.vpcCidrs)));
-  const dns = await ensure(arm, n.azure.dnsInboundNsg.id, NET, nsg(input, dnsInboundNsgRules(input.facts.vpcCidrs)));
-  return { privateEndpointNsg: pe.provisioningState, dnsInboundNsg: dns.provisioningState };
+  const h = hub(input);
+  return { privateEndpointNsg: await ensureNsg(arm, input, h.privateEndpointNsg), dnsInboundNsg: await ensureNsg(arm, input, h.dnsInboundNsg) };
 }
 
-function subnetDiffers(expected: { addressPrefix: string; nsgId: string }) {
+/**
+ * This environment's rules in the NSG on a subnet (none when the subnet has no NSG: nothing filters there).
+ * The NSG must be Succeeded first (a Failed one we built is repaired with the rules it holds); each rule is
+ * written as its own child resource, and the step waits until each reads Succeeded.
+ */
+async function admitVpcInNsg(arm: ResourceManagementClient, input: StepInput, resource: HubResource | undefined, rules: EnvironmentRule[], what: string): Promise<void> {
+  if (!resource) return;
+  // One read of the NSG shows its state and every rule in it, with each rule's own state.
+  const current = await getArmResource(arm, resource.id, NET);
+  const nsg =
+    current && provisioningStateOf(current) === 'Succeeded'
+      ? current
+      : await requireSucceeded(arm, resource.id, NET, what, resource.action === 'adopt' ? undefined : nsgRepair(input, current));
+  const existing: { name: string; properties?: Record<string, any> }[] = nsg.properties.securityRules ?? [];
+  const priorities = choosePriorities(input.request.environmentId, rules, existing);
+  for (const [index, rule] of rules.entries()) {
+    const desired = ruleBody(rule, priorities[index], input.facts.vpcCidrs);
+    const differs = (c: { properties?: Record<string, any> }) =>
+      c.properties?.priority !== priorities[index] ||
+      JSON.stringify(c.properties?.sourceAddressPrefixes ?? []) !== JSON.stringify(input.facts.vpcCidrs) ||
+      c.properties?.destinationPortRange !== rule.port ||
+      c.properties?.protocol !== rule.protocol ||
+      c.properties?.access !== 'Allow';
+    const found = existing.find((r) => r.name.toLowerCase() === rule.name.toLowerCase());
+    if (found && !differs(found) && (found.properties?.provisioningState ?? 'Succeeded') === 'Succeeded') continue;
+    const id = `${resource.id}/securityRules/${rule.name}`;
+    let state: string;
+    try {
+      state = (await ensureArmResource(arm, id, NET, desired, { needsUpdate: differs })).provisioningState;
+    } catch (error) {
+      // Another environment took the priority between our read and our write: the retry reads again and moves up.
+      if (cloudErrorCode(error) === 'SecurityRuleConflict') {
+        throw new ResourceNotReady(`The rule ${rule.name} of ${what}: priority ${priorities[index]} was taken meanwhile; choosing again`);
+      }
+      throw error;
+    }
+    if (state !== 'Succeeded') await requireSucceeded(arm, id, NET, `The rule ${rule.name} of ${what}`, { body: desired });
+  }
+}
+
+function subnetDiffers(expected: { addressPrefix: string | undefined; nsgId: string | undefined }) {
   return (current: ArmResourceView) =>
     current.properties.addressPrefix !== expected.addressPrefix ||
-    (current.properties.networkSecurityGroup?.id ?? '').toLowerCase() !== expected.nsgId.toLowerCase();
+    (current.properties.networkSecurityGroup?.id ?? '').toLowerCase() !== (expected.nsgId ?? '').toLowerCase();
 }
 
 function privateEndpointSubnet(input: StepInput): DesiredResource {
-  const n = names(input);
+  const nsgId = hub(input).privateEndpointNsg?.id;
   const addressPrefix = input.request.azure.privateEndpointSubnetPrefix;
   return {
     body: {
       properties: {
         addressPrefix,
-        networkSecurityGroup: { id: n.azure.privateEndpointNsg.id },
+        ...(nsgId ? { networkSecurityGroup: { id: nsgId } } : {}),
         // Without this the NSG is not applied to private endpoint traffic, and the 443 rule means nothing.
         privateEndpointNetworkPolicies: 'Enabled',
       },
     },
-    options: { needsUpdate: (c) => subnetDiffers({ addressPrefix, nsgId: n.azure.privateEndpointNsg.id })(c) || c.properties.privateEndpointNetworkPolicies !== 'Enabled' },
+    options: { needsUpdate: (c) => subnetDiffers({ addressPrefix, nsgId })(c) || c.properties.privateEndpointNetworkPolicies !== 'Enabled' },
   };
 }
 
 function dnsResolverSubnet(input: StepInput): DesiredResource {
-  const n = names(input);
+  const nsgId = hub(input).dnsInboundNsg?.id;
   const addressPrefix = input.request.azure.dnsResolverSubnetPrefix;
   return {
     body: {
       properties: {
         addressPrefix,
-        networkSecurityGroup: { id: n.azure.dnsInboundNsg.id },
+        ...(nsgId ? { networkSecurityGroup: { id: nsgId } } : {}),
         delegations: [{ name: 'Microsoft.Network.dnsResolvers', properties: { serviceName: 'Microsoft.Network/dnsResolvers' } }],
       },
     },
-    options: { needsUpdate: subnetDiffers({ addressPrefix, nsgId: n.azure.dnsInboundNsg.id }) },
+    options: { needsUpdate: subnetDiffers({ addressPrefix, nsgId }) },
   };
 }
 
+/** A subnet the product builds is written; one already there is only required to be Succeeded. */
+async function ensureSubnet(arm: ResourceManagementClient, resource: HubResource, desired: () => DesiredResource, what: string): Promise<ProvisioningOutcome> {
+  if (resource.action === 'create') return { provisioningState: (await ensure(arm, resource.id, NET, desired())).provisioningState };
+  const subnet = await requireSucceeded(arm, resource.id, NET, what, repairable(resource, desired));
+  return { provisioningState: provisioningStateOf(subnet) };
+}
+
 export async function createPrivateEndpointSubnet(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
-  const n = names(input);
-  await requireSucceeded(arm, n.azure.privateEndpointNsg.id, NET, 'The private endpoint NSG', nsg(input, privateEndpointNsgRules(input.facts.vpcCidrs)));
-  const result = await ensure(arm, n.azure.privateEndpointSubnet.id, NET, privateEndpointSubnet(input));
-  return { provisioningState: result.provisioningState };
+  const h = hub(input);
+  await admitVpcInNsg(arm, input, h.privateEndpointNsg, privateEndpointRules(input.request.environmentId), 'The private endpoint NSG');
+  return ensureSubnet(arm, h.privateEndpointSubnet, () => privateEndpointSubnet(input), 'The private endpoint subnet');
 }
 
 export async function createDnsResolverSubnet(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
-  const n = names(input);
-  await requireSucceeded(arm, n.azure.dnsInboundNsg.id, NET, 'The DNS inbound NSG', nsg(input, dnsInboundNsgRules(input.facts.vpcCidrs)));
+  const h = hub(input);
+  await admitVpcInNsg(arm, input, h.dnsInboundNsg, dnsInboundRules(input.request.environmentId), 'The DNS inbound NSG');
   // The previous subnet write must have finished: Azure refuses concurrent subnet operations on a VNet.
-  await requireSucceeded(arm, n.azure.privateEndpointSubnet.id, NET, 'The private endpoint subnet', privateEndpointSubnet(input));
-  const result = await ensure(arm, n.azure.dnsInboundSubnet.id, NET, dnsResolverSubnet(input));
-  return { provisioningState: result.provisioningState };
+  await requireSucceeded(arm, h.privateEndpointSubnet.id, NET, 'The private endpoint subnet', repairable(h.privateEndpointSubnet, () => privateEndpointSubnet(input)));
+  return ensureSubnet(arm, h.dnsResolverSubnet, () => dnsResolverSubnet(input), 'The DNS resolver subnet');
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -282,32 +428,31 @@ export async function createDnsResolverSubnet(arm: ResourceManagementClient, inp
 // ---------------------------------------------------------------------------------------------------------
 
 function privateDnsZone(input: StepInput): DesiredResource {
-  return { body: { location: 'global', tags: armTags(input.request.environmentId), properties: {} } };
+  return { body: { location: 'global', tags: hubTags(input.request), properties: {} } };
 }
 
 function virtualNetworkLink(input: StepInput): DesiredResource {
-  const n = names(input);
   return {
     body: {
       location: 'global',
-      tags: armTags(input.request.environmentId),
-      properties: { virtualNetwork: { id: n.azure.virtualNetwork.id }, registrationEnabled: false },
+      tags: hubTags(input.request),
+      properties: { virtualNetwork: { id: built(input).virtualNetwork.id }, registrationEnabled: false },
     },
   };
 }
 
 function privateEndpoint(input: StepInput): DesiredResource {
-  const n = names(input);
+  const n = built(input);
   return {
     body: {
       location: input.facts.location,
-      tags: armTags(input.request.environmentId),
+      tags: hubTags(input.request),
       properties: {
-        subnet: { id: n.azure.privateEndpointSubnet.id },
-        customNetworkInterfaceName: n.azure.privateEndpointNicName,
+        subnet: { id: hub(input).privateEndpointSubnet.id },
+        customNetworkInterfaceName: n.privateEndpointNicName,
         privateLinkServiceConnections: [
           {
-            name: n.azure.privateLinkServiceConnectionName,
+            name: n.privateLinkServiceConnectionName,
             properties: { privateLinkServiceId: input.request.azure.openAiAccountId, groupIds: ['account'] },
           },
         ],
@@ -317,35 +462,50 @@ function privateEndpoint(input: StepInput): DesiredResource {
 }
 
 function privateDnsZoneGroup(input: StepInput): DesiredResource {
-  const n = names(input);
-  return { body: { properties: { privateDnsZoneConfigs: [{ name: 'openai', properties: { privateDnsZoneId: n.azure.privateDnsZone.id } }] } } };
+  return { body: { properties: { privateDnsZoneConfigs: [{ name: 'openai', properties: { privateDnsZoneId: hub(input).privateDnsZone.id } }] } } };
 }
 
 export async function createPrivateDnsZone(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
-  const result = await ensure(arm, names(input).azure.privateDnsZone.id, API_VERSIONS.privateDns, privateDnsZone(input));
-  return { provisioningState: result.provisioningState };
+  return { provisioningState: await ensureOnHub(arm, hub(input).privateDnsZone, API_VERSIONS.privateDns, () => privateDnsZone(input)) };
 }
 
 export async function linkPrivateDnsZone(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
-  const n = names(input);
-  await requireSucceeded(arm, n.azure.privateDnsZone.id, API_VERSIONS.privateDns, 'The private DNS zone', privateDnsZone(input));
-  const result = await ensure(arm, n.azure.virtualNetworkLink.id, API_VERSIONS.privateDns, virtualNetworkLink(input));
-  return { provisioningState: result.provisioningState };
+  const h = hub(input);
+  await requireSucceeded(arm, h.privateDnsZone.id, API_VERSIONS.privateDns, 'The private DNS zone', repairable(h.privateDnsZone, () => privateDnsZone(input)));
+  return { provisioningState: await ensureOnHub(arm, h.virtualNetworkLink, API_VERSIONS.privateDns, () => virtualNetworkLink(input)) };
 }
 
 export async function createPrivateEndpoint(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
-  const n = names(input);
-  await requireSucceeded(arm, n.azure.privateEndpointSubnet.id, NET, 'The private endpoint subnet', privateEndpointSubnet(input));
-  const result = await ensure(arm, n.azure.privateEndpoint.id, NET, privateEndpoint(input));
+  const h = hub(input);
+  if (h.privateEndpoint.action !== 'create') return { provisioningState: await ensureOnHub(arm, h.privateEndpoint, NET, () => privateEndpoint(input)) };
+  await requireSucceeded(arm, h.privateEndpointSubnet.id, NET, 'The private endpoint subnet', repairable(h.privateEndpointSubnet, () => privateEndpointSubnet(input)));
+  const result = await ensure(arm, h.privateEndpoint.id, NET, privateEndpoint(input));
   return { provisioningState: result.provisioningState };
 }
 
-/** The zone group makes Azure write the endpoint's A record into the zone (and keep it current). */
+/** The endpoint's record in the zone: `<account subdomain>` under privatelink.openai.azure.com. */
+function recordSetId(input: StepInput): string {
+  return `${hub(input).privateDnsZone.id}/A/${input.facts.openAiHost.split('.')[0]}`;
+}
+
+/**
+ * The zone group makes Azure write the endpoint's A record into the zone (and keep it current). An endpoint
+ * that is not ours has no zone group of ours: its record is written here when the zone lacks it. A record
+ * already there is left as it is (another endpoint may own it); the probe proves whether it answers right.
+ */
 export async function registerPrivateEndpointInZone(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
-  const n = names(input);
-  await requireSucceeded(arm, n.azure.privateEndpoint.id, NET, 'The private endpoint', privateEndpoint(input));
-  await requireSucceeded(arm, n.azure.virtualNetworkLink.id, API_VERSIONS.privateDns, 'The private DNS zone link', virtualNetworkLink(input));
-  const result = await ensure(arm, n.azure.privateDnsZoneGroup.id, NET, privateDnsZoneGroup(input));
+  const h = hub(input);
+  const endpoint = await requireSucceeded(arm, h.privateEndpoint.id, NET, 'The private endpoint', repairable(h.privateEndpoint, () => privateEndpoint(input)));
+  await requireSucceeded(arm, h.virtualNetworkLink.id, API_VERSIONS.privateDns, 'The private DNS zone link', repairable(h.virtualNetworkLink, () => virtualNetworkLink(input)));
+  if (h.privateDnsZoneGroup) {
+    return { provisioningState: await ensureOnHub(arm, h.privateDnsZoneGroup, NET, () => privateDnsZoneGroup(input)) };
+  }
+  const id = recordSetId(input);
+  const record = await getArmResource(arm, id, API_VERSIONS.privateDns);
+  if (record) return { provisioningState: provisioningStateOf(record) };
+  const privateIp = await endpointNicAddress(arm, endpoint);
+  if (!privateIp) throw new ResourceNotReady(`The private endpoint ${nameOf(h.privateEndpoint.id)} has no private IP yet`);
+  const result = await ensureArmResource(arm, id, API_VERSIONS.privateDns, { properties: { ttl: 10, aRecords: [{ ipv4Address: privateIp }] } });
   return { provisioningState: result.provisioningState };
 }
 
@@ -355,9 +515,14 @@ function nicAddress(nic: ArmResourceView | undefined): string | undefined {
   return configs.map((c) => c.properties?.privateIPAddress).find((ip): ip is string => !!ip);
 }
 
+async function endpointNicAddress(arm: ResourceManagementClient, endpoint: ArmResourceView): Promise<string | undefined> {
+  const nicId = endpoint.properties.networkInterfaces?.[0]?.id as string | undefined;
+  return nicAddress(nicId ? await getArmResource(arm, nicId, NET) : undefined);
+}
+
 /** The A record the zone group wrote for the endpoint (the group's view of its record sets). */
-function zoneGroupAddress(group: ArmResourceView): string | undefined {
-  const configs: { properties?: { recordSets?: { recordType?: string; ipAddresses?: string[] }[] } }[] = group.properties?.privateDnsZoneConfigs ?? [];
+function zoneGroupAddress(group: ArmResourceView | undefined): string | undefined {
+  const configs: { properties?: { recordSets?: { recordType?: string; ipAddresses?: string[] }[] } }[] = group?.properties?.privateDnsZoneConfigs ?? [];
   for (const config of configs) {
     const record = (config.properties?.recordSets ?? []).find((r) => r.recordType === 'A' && r.ipAddresses?.length);
     if (record) return record.ipAddresses![0];
@@ -365,23 +530,29 @@ function zoneGroupAddress(group: ArmResourceView): string | undefined {
   return undefined;
 }
 
+/** The endpoint's connection to the account: automatic, or manual on an endpoint another team made. */
+function accountConnectionStatus(endpoint: ArmResourceView, accountId: string): string | undefined {
+  const connections: any[] = [...(endpoint.properties.privateLinkServiceConnections ?? []), ...(endpoint.properties.manualPrivateLinkServiceConnections ?? [])];
+  const toAccount = connections.find((c) => String(c?.properties?.privateLinkServiceId ?? '').toLowerCase() === accountId.toLowerCase()) ?? connections[0];
+  return toAccount?.properties?.privateLinkServiceConnectionState?.status;
+}
+
 /**
  * The endpoint's address. With a zone group Azure leaves `customDnsConfigs` empty, so the address comes from
  * the endpoint's NIC (the id the endpoint names) or, failing that, from the record the zone group wrote.
  */
 export async function readPrivateEndpointAddress(arm: ResourceManagementClient, input: StepInput): Promise<PrivateEndpointAddress> {
-  const n = names(input);
-  const endpoint = await requireSucceeded(arm, n.azure.privateEndpoint.id, NET, 'The private endpoint', privateEndpoint(input));
-  const group = await requireSucceeded(arm, n.azure.privateDnsZoneGroup.id, NET, 'The private endpoint zone group', privateDnsZoneGroup(input));
-  const connection = endpoint.properties.privateLinkServiceConnections?.[0]?.properties;
-  const status = connection?.privateLinkServiceConnectionState?.status;
+  const h = hub(input);
+  const endpoint = await requireSucceeded(arm, h.privateEndpoint.id, NET, 'The private endpoint', repairable(h.privateEndpoint, () => privateEndpoint(input)));
+  const group = h.privateDnsZoneGroup
+    ? await requireSucceeded(arm, h.privateDnsZoneGroup.id, NET, 'The private endpoint zone group', repairable(h.privateDnsZoneGroup, () => privateDnsZoneGroup(input)))
+    : undefined;
+  const status = accountConnectionStatus(endpoint, input.request.azure.openAiAccountId);
   if (status !== 'Approved') {
     throw new ResourceNotReady(`The private endpoint connection to the OpenAI account is ${status ?? 'unknown'}, not Approved`);
   }
-  const nicId = endpoint.properties.networkInterfaces?.[0]?.id as string | undefined;
-  const nic = nicId ? await getArmResource(arm, nicId, NET) : undefined;
-  const privateIp = nicAddress(nic) ?? zoneGroupAddress(group);
-  if (!privateIp) throw new ResourceNotReady(`The private endpoint ${n.azure.privateEndpoint.name} has no private IP yet (neither its NIC nor its zone group shows one)`);
+  const privateIp = (await endpointNicAddress(arm, endpoint)) ?? zoneGroupAddress(group);
+  if (!privateIp) throw new ResourceNotReady(`The private endpoint ${nameOf(h.privateEndpoint.id)} has no private IP yet (neither its NIC nor its zone group shows one)`);
   return { privateIp, connectionStatus: status };
 }
 
@@ -390,40 +561,38 @@ export async function readPrivateEndpointAddress(arm: ResourceManagementClient, 
 // ---------------------------------------------------------------------------------------------------------
 
 function dnsResolver(input: StepInput): DesiredResource {
-  const n = names(input);
   return {
-    body: { location: input.facts.location, tags: armTags(input.request.environmentId), properties: { virtualNetwork: { id: n.azure.virtualNetwork.id } } },
+    body: { location: input.facts.location, tags: hubTags(input.request), properties: { virtualNetwork: { id: built(input).virtualNetwork.id } } },
   };
 }
 
 function inboundEndpoint(input: StepInput): DesiredResource {
-  const n = names(input);
   return {
     body: {
       location: input.facts.location,
-      tags: armTags(input.request.environmentId),
-      properties: { ipConfigurations: [{ subnet: { id: n.azure.dnsInboundSubnet.id }, privateIpAllocationMethod: 'Dynamic' }] },
+      tags: hubTags(input.request),
+      properties: { ipConfigurations: [{ subnet: { id: hub(input).dnsResolverSubnet.id }, privateIpAllocationMethod: 'Dynamic' }] },
     },
   };
 }
 
 export async function createDnsResolver(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
-  const result = await ensure(arm, names(input).azure.dnsResolver.id, API_VERSIONS.dnsResolver, dnsResolver(input));
-  return { provisioningState: result.provisioningState };
+  return { provisioningState: await ensureOnHub(arm, hub(input).dnsResolver, API_VERSIONS.dnsResolver, () => dnsResolver(input)) };
 }
 
 export async function createInboundEndpoint(arm: ResourceManagementClient, input: StepInput): Promise<ProvisioningOutcome> {
-  const n = names(input);
-  await requireSucceeded(arm, n.azure.dnsResolver.id, API_VERSIONS.dnsResolver, 'The DNS private resolver', dnsResolver(input));
-  await requireSucceeded(arm, n.azure.dnsInboundSubnet.id, NET, 'The DNS resolver subnet', dnsResolverSubnet(input));
-  const result = await ensure(arm, n.azure.inboundEndpoint.id, API_VERSIONS.dnsResolver, inboundEndpoint(input));
+  const h = hub(input);
+  if (h.inboundEndpoint.action !== 'create') return { provisioningState: await ensureOnHub(arm, h.inboundEndpoint, API_VERSIONS.dnsResolver, () => inboundEndpoint(input)) };
+  await requireSucceeded(arm, h.dnsResolver.id, API_VERSIONS.dnsResolver, 'The DNS private resolver', repairable(h.dnsResolver, () => dnsResolver(input)));
+  await requireSucceeded(arm, h.dnsResolverSubnet.id, NET, 'The DNS resolver subnet', repairable(h.dnsResolverSubnet, () => dnsResolverSubnet(input)));
+  const result = await ensure(arm, h.inboundEndpoint.id, API_VERSIONS.dnsResolver, inboundEndpoint(input));
   return { provisioningState: result.provisioningState };
 }
 
 export async function readInboundEndpointAddress(arm: ResourceManagementClient, input: StepInput): Promise<InboundEndpointAddress> {
-  const n = names(input);
-  const endpoint = await requireSucceeded(arm, n.azure.inboundEndpoint.id, API_VERSIONS.dnsResolver, 'The DNS inbound endpoint', inboundEndpoint(input));
+  const h = hub(input);
+  const endpoint = await requireSucceeded(arm, h.inboundEndpoint.id, API_VERSIONS.dnsResolver, 'The DNS inbound endpoint', repairable(h.inboundEndpoint, () => inboundEndpoint(input)));
   const inboundIp = endpoint.properties.ipConfigurations?.[0]?.privateIpAddress as string | undefined;
-  if (!inboundIp) throw new ResourceNotReady(`The DNS inbound endpoint ${n.azure.inboundEndpoint.name} has no IP yet`);
+  if (!inboundIp) throw new ResourceNotReady(`The DNS inbound endpoint ${nameOf(h.inboundEndpoint.id)} has no IP yet`);
   return { inboundIp };
 }

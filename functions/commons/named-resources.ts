@@ -115,7 +115,31 @@ interface AzureCandidate {
   sharedAcrossEnvironments?: boolean;
 }
 
-/** Every Azure resource carrying one of the environment's names, ours or not; `vnet` is the request's VNet as ARM answers it. */
+/**
+ * The Azure resources that belong to one environment however the hub is shared (its local network gateways and
+ * connections), found by the environment's names, ours or not. Hub resources are not here: hub discovery
+ * (hub-discovery.ts) finds them by how Azure ties them to the VNet and judges the hub-named ones itself.
+ */
+export async function environmentAzureResourcesWithOurNames(arm: ResourceManagementClient, request: EnvironmentRequest): Promise<NamedResource[]> {
+  const n = resourceNames(request).azure;
+  const tunnels = request.options.tunnels === 'one' ? n.tunnels.slice(0, 1) : n.tunnels;
+  const candidates = tunnels.flatMap((t) => [
+    { kind: 'local network gateway', resource: t.localNetworkGateway },
+    { kind: 'connection', resource: t.connection },
+  ]);
+  const found: NamedResource[] = [];
+  for (const candidate of candidates) {
+    const existing = await getArmResource(arm, candidate.resource.id, API_VERSIONS.network);
+    if (!existing) continue;
+    found.push({ cloud: 'azure', kind: candidate.kind, name: candidate.resource.name, id: existing.id ?? candidate.resource.id, path: 'environmentId', tags: existing.tags ?? {} });
+  }
+  return found;
+}
+
+/**
+ * Every Azure resource carrying one of the environment's names from before hubs (naming.ts), ours or not;
+ * `vnet` is the request's VNet as ARM answers it. The teardown's inventory still reads these names.
+ */
 export async function azureResourcesWithOurNames(arm: ResourceManagementClient, request: EnvironmentRequest, vnet: ArmResourceJson): Promise<NamedResource[]> {
   const n = resourceNames(request).azure;
   const NET = API_VERSIONS.network;

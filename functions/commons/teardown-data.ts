@@ -36,6 +36,8 @@ export interface TeardownInventory {
   ours: InventoryEntry[];
   /** Look-alikes, to be left. */
   foreign: LeftEntry[];
+  /** The hub's resources the product built, kept because other environments on the hub still use them. */
+  kept: LeftEntry[];
   /** Nothing of ours exists: the teardown ends at once, saying so. */
   nothingToRemove: boolean;
   /** The request asks for the account's public access as it was before provisioning (options.publicNetworkAccessOnTeardown). */
@@ -89,6 +91,7 @@ export interface PublicAccessRestored {
 export interface TeardownActions {
   'remove-azure': {
     restorePublicAccess: { input: InventoriedState; output: PublicAccessRestored };
+    removeSecurityRules: { input: RemovalInput; output: RemovalOutcome };
     removeZoneGroup: { input: RemovalInput; output: RemovalOutcome };
     removePrivateEndpoint: { input: RemovalInput; output: RemovalOutcome };
     removeZoneLink: { input: RemovalInput; output: RemovalOutcome };
@@ -146,6 +149,8 @@ export interface TeardownSummary {
   message: string;
   removed: InventoryEntry[];
   left: LeftEntry[];
+  /** The hub's resources the product built that other environments still use: they stay for them. */
+  kept: LeftEntry[];
   tunnelKeySecrets: { recoveryWindowInDays: number; note: string };
   openAiAccount: { publicNetworkAccess: 'kept as it is' | 'restored'; value?: string; note?: string };
 }

@@ -23,6 +23,54 @@ export type { EnvironmentRequest } from './request/contract';
 // The first step
 // ---------------------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------------------
+// The Azure hub: what the first step found on the VNet, and what this environment does with each piece
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * How this environment gets one hub resource:
+ * - `create`: nothing is there; the product builds it for the hub (named for the VNet, tagged as ours, not as
+ *   this environment's), and the last environment on the hub removes it;
+ * - `use`: the product built it earlier, for this or another environment on the hub;
+ * - `adopt`: another team's; used as it is, never changed beyond adding this environment's own children
+ *   (its connections, its security rules, its record if missing), never deleted.
+ */
+export type HubAction = 'create' | 'use' | 'adopt';
+
+export interface HubResource {
+  /** ARM id: of what exists, or of what is to be created. */
+  id: string;
+  action: HubAction;
+  /** provisioningState was Succeeded when the first step looked: nothing to build, nothing to wait for. */
+  ready: boolean;
+}
+
+/** The hub's resources, one decision each, made once by the first step from what Azure reports. */
+export interface HubFacts {
+  gatewaySubnet: HubResource;
+  vpnGateway: HubResource & {
+    /** The IP configuration the environment's connections use (static routing: the gateway's first). */
+    ipConfigurationId: string;
+  };
+  /** The gateway's public IP: the one it is built with, or the one its IP configuration names. */
+  publicIp: HubResource;
+  privateEndpointSubnet: HubResource;
+  /** The NSG on the endpoint subnet, where this environment adds its own 443 rule; none on a foreign subnet without one. */
+  privateEndpointNsg?: HubResource;
+  privateEndpoint: HubResource;
+  /** The zone group on an endpoint the product built; none on an adopted endpoint (its record is then written if missing). */
+  privateDnsZoneGroup?: HubResource;
+  /** `privatelink.openai.azure.com`: the one the request names, the one linked to the VNet, or ours. */
+  privateDnsZone: HubResource;
+  /** The zone's link to the VNet, whatever its name. */
+  virtualNetworkLink: HubResource;
+  dnsResolverSubnet: HubResource;
+  /** The NSG on the resolver subnet, where this environment adds its own DNS rules; none on a foreign subnet without one. */
+  dnsInboundNsg?: HubResource;
+  dnsResolver: HubResource;
+  inboundEndpoint: HubResource;
+}
+
 /** What later steps need from the clouds, small and secret-free: it travels in the state as `facts`. */
 export interface EnvironmentFacts {
   /** Every CIDR block of the VPC, secondary ones included (the Azure side must route all of them). */
@@ -32,6 +80,8 @@ export interface EnvironmentFacts {
   location: string;
   /** `<subdomain>.openai.azure.com` */
   openAiHost: string;
+  /** The Azure hub: what this environment creates, uses or adopts there. */
+  hub: HubFacts;
 }
 
 /** The output of "Check the request against both clouds": the state every later step starts from. */
@@ -409,6 +459,8 @@ export interface WorkflowStateFields extends ValidatedRequest {
   tunnelCheck: TunnelsJoined | TunnelCheck;
   probe: ProbeSummary;
   probeAfterLock: ProbeSummary;
+  /** What the lock found: Succeeded when the account was locked already (another environment on the hub), so no wait. */
+  accountLock: ProvisioningOutcome;
 }
 
 /** What "Check the request against both clouds" is sent: the execution's input, as it came (checked there). */

@@ -10,6 +10,7 @@ type Input<Action extends keyof TeardownActions['remove-azure']> = TeardownActio
 
 export const handler = actionHandler('remove-azure', removeAzureClients, {
   restorePublicAccess: (input: Input<'restorePublicAccess'>, c) => restorePublicAccess(c.arm, input),
+  removeSecurityRules: (input: Input<'removeSecurityRules'>, c) => removal.removeSecurityRules(c.arm, input),
   removeZoneGroup: (input: Input<'removeZoneGroup'>, c) => removal.removeZoneGroup(c.arm, input),
   removePrivateEndpoint: (input: Input<'removePrivateEndpoint'>, c) => removal.removePrivateEndpoint(c.arm, input),
   removeZoneLink: (input: Input<'removeZoneLink'>, c) => removal.removeZoneLink(c.arm, input),

@@ -13,6 +13,9 @@ import { API_VERSIONS, armRequest, getArmResource, provisioningStateOf, type Arm
 import { armEndpoint } from '../commons/clients/azure';
 import { isAzureDeletionRefusedWhileInUse } from '../commons/cloud-errors';
 import { ResourceNotReady } from '../commons/errors';
+import { hubResourceNames, isOurHubResource, type HubResourceNames } from '../commons/hub';
+import { otherEnvironmentsOnTheHub } from '../commons/hub-users';
+import { environmentRuleNames } from '../commons/security-rules';
 import { invocationLog } from '../commons/logger';
 import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames, type ResourceNames } from '../commons/naming';
 import { carriesOurTags, declaredSharedResourceIds } from '../commons/ownership';
@@ -117,6 +120,39 @@ function names(input: RemovalInput): ResourceNames {
   return resourceNames(input.request);
 }
 
+function hubNames(input: RemovalInput): HubResourceNames {
+  return hubResourceNames(input.request);
+}
+
+/**
+ * A hub resource (named for the VNet): the product's when it carries the hub tag, whichever environment's run
+ * built it, and removed only by the last environment on the hub. Who is left is read now, not taken from the
+ * inventory: another environment may have arrived since.
+ */
+function hubJudge(arm: ResourceManagementClient, input: RemovalInput) {
+  return async (resource: ArmResourceView): Promise<Verdict> => {
+    if (!isOurHubResource(resource.tags)) {
+      if (resource.tags?.[TAG_MANAGED_BY] !== MANAGED_BY) return { ours: false, reason: `it lacks the tag ${TAG_MANAGED_BY}=${MANAGED_BY}: this product did not create it` };
+      return { ours: false, reason: 'it carries our name for the hub but not the hub tag: not built by this product for the hub' };
+    }
+    const others = await otherEnvironmentsOnTheHub(arm, input.request);
+    if (others.length) {
+      return { ours: false, reason: `it belongs to the hub, and ${others.length === 1 ? 'environment' : 'environments'} ${others.join(', ')} still ${others.length === 1 ? 'uses' : 'use'} it` };
+    }
+    return OURS;
+  };
+}
+
+/**
+ * The hub's resource, then the one this environment made before resources were shared on a hub (named for
+ * the environment): each is removed in turn, and the answer says what happened to whichever was there.
+ */
+async function removeEach(arm: ResourceManagementClient, removals: Removal[]): Promise<RemovalOutcome> {
+  const outcomes: RemovalOutcome[] = [];
+  for (const removal of removals) outcomes.push(await removeArmResource(arm, removal));
+  return outcomes.find((o) => o.outcome === 'removed') ?? outcomes.find((o) => o.outcome === 'left') ?? { outcome: 'absent' };
+}
+
 function lower(id: string | undefined): string {
   return (id ?? '').toLowerCase();
 }
@@ -125,9 +161,18 @@ function lower(id: string | undefined): string {
  * Ids of everything the environment's Azure side is made of, as prefixes: a reference to one of them (or to
  * something under one, such as the gateway's ip configuration) is a reference to something of ours.
  */
-function ourIdPrefixes(n: ResourceNames): string[] {
+function ourIdPrefixes(n: ResourceNames, hub: HubResourceNames): string[] {
   const a = n.azure;
   return [
+    hub.vpnGateway.id,
+    hub.publicIp.id,
+    hub.privateEndpoint.id,
+    `${a.resourceGroupId}/providers/Microsoft.Network/networkInterfaces/${hub.privateEndpointNicName}`,
+    hub.dnsResolver.id,
+    hub.privateEndpointSubnet.id,
+    hub.dnsResolverSubnet.id,
+    hub.privateEndpointNsg.id,
+    hub.dnsInboundNsg.id,
     a.vpnGateway.id,
     a.publicIp.id,
     a.privateEndpoint.id,
@@ -142,18 +187,41 @@ function ourIdPrefixes(n: ResourceNames): string[] {
   ].map(lower);
 }
 
-function isOurReference(n: ResourceNames, id: string | undefined): boolean {
+function isOurReference(n: ResourceNames, hub: HubResourceNames, id: string | undefined): boolean {
   const target = lower(id);
-  return ourIdPrefixes(n).some((prefix) => target === prefix || target.startsWith(`${prefix}/`));
+  return ourIdPrefixes(n, hub).some((prefix) => target === prefix || target.startsWith(`${prefix}/`));
 }
 
 /** The first of these references that is not to something of ours. */
-function foreignReference(n: ResourceNames, references: (string | undefined)[]): string | undefined {
-  return references.find((id) => id !== undefined && !isOurReference(n, id));
+function foreignReference(input: RemovalInput, references: (string | undefined)[]): string | undefined {
+  const n = names(input);
+  const hub = hubNames(input);
+  return references.find((id) => id !== undefined && !isOurReference(n, hub, id));
 }
 
 function idsOf(list: unknown): string[] {
   return Array.isArray(list) ? list.map((item: { id?: unknown }) => item?.id).filter((id): id is string => typeof id === 'string') : [];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// This environment's rules in the hub's network security groups
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The rules provisioning added to the NSGs on the VNet's subnets (the hub's, or another team's it adopted).
+ * Rules carry no tags: the environment id in their names is what makes them this environment's, and only
+ * those names are touched. A rule goes on its own; the NSG stays for the other environments.
+ */
+export async function removeSecurityRules(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
+  const n = names(input).azure;
+  const vnet = await getArmResource(arm, n.virtualNetwork.id, NET);
+  const subnets: { properties?: { networkSecurityGroup?: { id?: string } } }[] = vnet?.properties.subnets ?? [];
+  const nsgIds = [...new Map(subnets.map((s) => s.properties?.networkSecurityGroup?.id).filter((id): id is string => !!id).map((id) => [lower(id), id])).values()];
+  const ruleNames = environmentRuleNames(input.request.environmentId);
+  const removals: Removal[] = nsgIds.flatMap((nsgId) =>
+    ruleNames.map((rule) => ({ what: `The rule ${rule} of ${nsgId.split('/').pop()}`, id: `${nsgId}/securityRules/${rule}`, apiVersion: NET, judge: () => OURS })),
+  );
+  return removeEach(arm, removals);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -163,31 +231,47 @@ function idsOf(list: unknown): string[] {
 /** The zone group carries no tags: it is ours when the endpoint it belongs to is. Azure removes its A record with it. */
 export async function removeZoneGroup(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input).azure;
-  return removeArmResource(arm, {
-    what: "The private endpoint's DNS zone group",
-    id: n.privateDnsZoneGroup.id,
-    apiVersion: NET,
-    async judge() {
-      const endpoint = await getArmResource(arm, n.privateEndpoint.id, NET);
-      if (endpoint && carriesOurTags(endpoint.tags, input.request.environmentId)) return OURS;
-      return { ours: false, reason: `it belongs to the private endpoint ${n.privateEndpoint.name}, which is not this environment's (${whyTagsAreNotOurs(endpoint?.tags, input.request.environmentId)})` };
+  const hub = hubNames(input);
+  const hubEndpoint = hubJudge(arm, input);
+  return removeEach(arm, [
+    {
+      what: "The hub private endpoint's DNS zone group",
+      id: hub.privateDnsZoneGroup.id,
+      apiVersion: NET,
+      async judge() {
+        const endpoint = await getArmResource(arm, hub.privateEndpoint.id, NET);
+        const verdict = endpoint ? await hubEndpoint(endpoint) : undefined;
+        if (verdict?.ours) return OURS;
+        return { ours: false, reason: `it belongs to the private endpoint ${hub.privateEndpoint.name}, which stays (${verdict && !verdict.ours ? verdict.reason : 'it is gone'})` };
+      },
     },
-  });
+    {
+      what: "The private endpoint's DNS zone group",
+      id: n.privateDnsZoneGroup.id,
+      apiVersion: NET,
+      async judge() {
+        const endpoint = await getArmResource(arm, n.privateEndpoint.id, NET);
+        if (endpoint && carriesOurTags(endpoint.tags, input.request.environmentId)) return OURS;
+        return { ours: false, reason: `it belongs to the private endpoint ${n.privateEndpoint.name}, which is not this environment's (${whyTagsAreNotOurs(endpoint?.tags, input.request.environmentId)})` };
+      },
+    },
+  ]);
 }
 
 export async function removePrivateEndpoint(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input).azure;
-  return removeArmResource(arm, { what: 'The private endpoint', id: n.privateEndpoint.id, apiVersion: NET, judge: byTags(input.request.environmentId) });
+  return removeEach(arm, [
+    { what: "The hub's private endpoint", id: hubNames(input).privateEndpoint.id, apiVersion: NET, judge: hubJudge(arm, input) },
+    { what: 'The private endpoint', id: n.privateEndpoint.id, apiVersion: NET, judge: byTags(input.request.environmentId) },
+  ]);
 }
 
 export async function removeZoneLink(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input).azure;
-  return removeArmResource(arm, {
-    what: "The private DNS zone's VNet link",
-    id: n.virtualNetworkLink.id,
-    apiVersion: API_VERSIONS.privateDns,
-    judge: byTags(input.request.environmentId),
-  });
+  return removeEach(arm, [
+    { what: "The private DNS zone's link to the hub VNet", id: hubNames(input).virtualNetworkLink.id, apiVersion: API_VERSIONS.privateDns, judge: hubJudge(arm, input) },
+    { what: "The private DNS zone's VNet link", id: n.virtualNetworkLink.id, apiVersion: API_VERSIONS.privateDns, judge: byTags(input.request.environmentId) },
+  ]);
 }
 
 /**
@@ -199,6 +283,8 @@ export async function removeZoneLink(arm: ResourceManagementClient, input: Remov
 export async function removeZone(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input).azure;
   const declared = declaredSharedResourceIds(input.request);
+  const hubZone = hubJudge(arm, input);
+  const ourLinks = [n.virtualNetworkLink.id, hubNames(input).virtualNetworkLink.id].map(lower);
   return removeArmResource(arm, {
     what: 'The private DNS zone',
     id: n.privateDnsZone.id,
@@ -208,11 +294,12 @@ export async function removeZone(arm: ResourceManagementClient, input: RemovalIn
         return { ours: false, reason: 'the request names it as a shared hub resource, used as it is and never deleted' };
       }
       if (zone.tags?.[TAG_MANAGED_BY] !== MANAGED_BY) return { ours: false, reason: `it lacks the tag ${TAG_MANAGED_BY}=${MANAGED_BY}: this product did not create it` };
-      return OURS;
+      return isOurHubResource(zone.tags) ? hubZone(zone) : OURS;
     },
     async blocker(zone) {
       const links: ArmResourceView[] = (await armRequest(arm, 'GET', `${zone.id ?? n.privateDnsZone.id}/virtualNetworkLinks`, API_VERSIONS.privateDns)).value ?? [];
-      if (links.some((link) => lower(link.id) === lower(n.virtualNetworkLink.id))) return { wait: `this environment's VNet link ${n.virtualNetworkLink.name} is still being removed` };
+      const ourLink = links.find((link) => ourLinks.includes(lower(link.id)));
+      if (ourLink) return { wait: `our VNet link ${ourLink.name ?? ourLink.id} is still being removed` };
       if (links.length > 0) {
         return { leave: `it is still linked to ${links.length} other virtual network${links.length === 1 ? '' : 's'} (${links.map((l) => l.name ?? l.id).join(', ')}): another environment still uses it` };
       }
@@ -230,18 +317,19 @@ export async function removeZone(arm: ResourceManagementClient, input: RemovalIn
 
 export async function removeInboundEndpoint(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input).azure;
-  return removeArmResource(arm, {
-    what: "The DNS private resolver's inbound endpoint",
-    id: n.inboundEndpoint.id,
-    apiVersion: API_VERSIONS.dnsResolver,
-    judge: byTags(input.request.environmentId),
-  });
+  return removeEach(arm, [
+    { what: "The hub DNS private resolver's inbound endpoint", id: hubNames(input).inboundEndpoint.id, apiVersion: API_VERSIONS.dnsResolver, judge: hubJudge(arm, input) },
+    { what: "The DNS private resolver's inbound endpoint", id: n.inboundEndpoint.id, apiVersion: API_VERSIONS.dnsResolver, judge: byTags(input.request.environmentId) },
+  ]);
 }
 
 /** Azure refuses while an inbound or outbound endpoint is left under it (CannotDeleteResource): that waits. */
 export async function removeResolver(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input).azure;
-  return removeArmResource(arm, { what: 'The DNS private resolver', id: n.dnsResolver.id, apiVersion: API_VERSIONS.dnsResolver, judge: byTags(input.request.environmentId) });
+  return removeEach(arm, [
+    { what: "The hub's DNS private resolver", id: hubNames(input).dnsResolver.id, apiVersion: API_VERSIONS.dnsResolver, judge: hubJudge(arm, input) },
+    { what: 'The DNS private resolver', id: n.dnsResolver.id, apiVersion: API_VERSIONS.dnsResolver, judge: byTags(input.request.environmentId) },
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -261,11 +349,32 @@ function prefixesOf(subnet: ArmResourceView): string[] {
  * provisioning writes it, the request's prefix and nothing else (no NSG, route table, delegation or service
  * endpoint someone added).
  */
-async function judgeSubnet(arm: ResourceManagementClient, input: RemovalInput, which: RemovableSubnet, subnet: ArmResourceView): Promise<Verdict> {
+async function judgeSubnet(arm: ResourceManagementClient, input: RemovalInput, which: RemovableSubnet, subnet: ArmResourceView, ofTheHub: boolean): Promise<Verdict> {
   const n = names(input).azure;
   const azure = input.request.azure;
   const expectedPrefix = which === 'gateway' ? azure.gatewaySubnetPrefix : which === 'privateEndpoint' ? azure.privateEndpointSubnetPrefix : azure.dnsResolverSubnetPrefix;
   const prefixes = prefixesOf(subnet);
+  if (ofTheHub || which === 'gateway') {
+    const others = await otherEnvironmentsOnTheHub(arm, input.request);
+    if (others.length) return { ours: false, reason: `it belongs to the hub, and ${others.length === 1 ? 'environment' : 'environments'} ${others.join(', ')} still ${others.length === 1 ? 'uses' : 'use'} it` };
+  }
+  if (expectedPrefix === undefined && which === 'gateway') {
+    return { ours: false, reason: 'a subnet carries no tags, and this request names no prefix for it: the environment used the subnet it found there' };
+  }
+  if (ofTheHub && which !== 'gateway') {
+    // Ours when our hub NSG is on it (provisioning creates the subnet with it in one PUT), and the prefix asked for, if any.
+    if (expectedPrefix !== undefined && (prefixes.length !== 1 || prefixes[0] !== expectedPrefix)) {
+      return { ours: false, reason: `its prefix is ${prefixes.join(', ') || '(none)'}, not the ${expectedPrefix} this environment asked for: it is not the subnet provisioning made` };
+    }
+    const hub = hubNames(input);
+    const hubNsg = which === 'privateEndpoint' ? hub.privateEndpointNsg : hub.dnsInboundNsg;
+    const nsgId: string | undefined = subnet.properties.networkSecurityGroup?.id;
+    const nsg = lower(nsgId) === lower(hubNsg.id) ? await getArmResource(arm, hubNsg.id, NET) : undefined;
+    if (!nsg || !isOurHubResource(nsg.tags)) {
+      return { ours: false, reason: `a subnet carries no tags, and its network security group is ${nsgId ? nsgId.split('/').pop() : 'none'}, not the hub's ${hubNsg.name} that this product builds with it` };
+    }
+    return OURS;
+  }
   if (prefixes.length !== 1 || prefixes[0] !== expectedPrefix) {
     return { ours: false, reason: `its prefix is ${prefixes.join(', ') || '(none)'}, not the ${expectedPrefix} this environment asked for: it is not the subnet provisioning made` };
   }
@@ -297,7 +406,7 @@ function subnetBlocker(input: RemovalInput, subnet: ArmResourceView): Blocker {
   const props = subnet.properties;
   const links: { properties?: { link?: string } }[] = props.serviceAssociationLinks ?? [];
   const users = [...idsOf(props.ipConfigurations), ...idsOf(props.privateEndpoints), ...links.map((l) => l.properties?.link)];
-  const foreign = foreignReference(n, users);
+  const foreign = foreignReference(input, users);
   if (foreign) return { leave: `it is still used by ${foreign}, which is not this environment's` };
   return undefined;
 }
@@ -310,36 +419,45 @@ const SUBNET_NAMES: Record<RemovableSubnet, string> = { gateway: 'The GatewaySub
  */
 export async function removeSubnet(arm: ResourceManagementClient, input: RemovalInput & { subnet: RemovableSubnet }): Promise<RemovalOutcome> {
   const n = names(input).azure;
+  const hub = hubNames(input);
   const which = input.subnet;
-  const target = which === 'gateway' ? n.gatewaySubnet : which === 'privateEndpoint' ? n.privateEndpointSubnet : n.dnsInboundSubnet;
-  return removeArmResource(arm, {
+  const removal = (id: string, ofTheHub: boolean): Removal => ({
     what: SUBNET_NAMES[which],
-    id: target.id,
+    id,
     apiVersion: NET,
-    judge: (subnet) => judgeSubnet(arm, input, which, subnet),
+    judge: (subnet) => judgeSubnet(arm, input, which, subnet, ofTheHub),
     blocker: (subnet) => subnetBlocker(input, subnet),
   });
+  // The GatewaySubnet's name is Azure's: one subnet, whoever's run made it.
+  if (which === 'gateway') return removeArmResource(arm, removal(n.gatewaySubnet.id, false));
+  const hubSubnet = which === 'privateEndpoint' ? hub.privateEndpointSubnet : hub.dnsResolverSubnet;
+  const environmentSubnet = which === 'privateEndpoint' ? n.privateEndpointSubnet : n.dnsInboundSubnet;
+  return removeEach(arm, [removal(hubSubnet.id, true), removal(environmentSubnet.id, false)]);
 }
 
 /** Azure refuses while a subnet still uses it (InUseNetworkSecurityGroupCannotBeDeleted): ours goes first; someone else's keeps it. */
 export async function removeNetworkSecurityGroup(arm: ResourceManagementClient, input: RemovalInput & { nsg: RemovableNsg }): Promise<RemovalOutcome> {
   const n = names(input);
-  const target = input.nsg === 'privateEndpoint' ? n.azure.privateEndpointNsg : n.azure.dnsInboundNsg;
-  return removeArmResource(arm, {
+  const hub = hubNames(input);
+  const removal = (target: { id: string }, ofTheHub: boolean): Removal => ({
     what: input.nsg === 'privateEndpoint' ? "The private endpoint subnet's network security group" : "The DNS resolver subnet's network security group",
     id: target.id,
     apiVersion: NET,
-    judge: byTags(input.request.environmentId),
+    judge: ofTheHub ? hubJudge(arm, input) : byTags(input.request.environmentId),
     async blocker(nsg) {
       // ARM lists the subnets and NICs an NSG is on (read-only back-references); the request's VNet is read
       // as well, so a subnet of it that carries the NSG is seen even where that list is not given.
       const vnet = await getArmResource(arm, n.azure.virtualNetwork.id, NET);
       const vnetSubnets: { id?: string; properties?: { networkSecurityGroup?: { id?: string } } }[] = vnet?.properties.subnets ?? [];
       const carriers = vnetSubnets.filter((s) => lower(s.properties?.networkSecurityGroup?.id) === lower(target.id)).map((s) => s.id);
-      const foreign = foreignReference(n, [...idsOf(nsg.properties.subnets), ...idsOf(nsg.properties.networkInterfaces), ...carriers]);
+      const foreign = foreignReference(input, [...idsOf(nsg.properties.subnets), ...idsOf(nsg.properties.networkInterfaces), ...carriers]);
       return foreign ? { leave: `it is still attached to ${foreign}, which is not this environment's` } : undefined;
     },
   });
+  return removeEach(arm, [
+    removal(input.nsg === 'privateEndpoint' ? hub.privateEndpointNsg : hub.dnsInboundNsg, true),
+    removal(input.nsg === 'privateEndpoint' ? n.azure.privateEndpointNsg : n.azure.dnsInboundNsg, false),
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -365,21 +483,22 @@ export async function removeLocalNetworkGateway(arm: ResourceManagementClient, i
 /** Azure refuses while a connection is left on it: that waits. Its deletion is the longest of the Azure side. */
 export async function removeVpnGateway(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input).azure;
-  return removeArmResource(arm, { what: 'The Azure VPN gateway', id: n.vpnGateway.id, apiVersion: NET, judge: byTags(input.request.environmentId) });
+  return removeEach(arm, [
+    { what: "The hub's Azure VPN gateway", id: hubNames(input).vpnGateway.id, apiVersion: NET, judge: hubJudge(arm, input) },
+    { what: 'The Azure VPN gateway', id: n.vpnGateway.id, apiVersion: NET, judge: byTags(input.request.environmentId) },
+  ]);
 }
 
 /** A public IP still allocated to a resource cannot go (PublicIPAddressCannotBeDeleted): our gateway first; anyone else's keeps it. */
 export async function removePublicIp(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input);
-  return removeArmResource(arm, {
-    what: 'The gateway public IP',
-    id: n.azure.publicIp.id,
-    apiVersion: NET,
-    judge: byTags(input.request.environmentId),
-    blocker(pip) {
-      const allocatedTo: string | undefined = pip.properties.ipConfiguration?.id;
-      const foreign = foreignReference(n, [allocatedTo]);
-      return foreign ? { leave: `it is still allocated to ${foreign}, which is not this environment's` } : undefined;
-    },
-  });
+  const blocker = (pip: ArmResourceView): Blocker => {
+    const allocatedTo: string | undefined = pip.properties.ipConfiguration?.id;
+    const foreign = foreignReference(input, [allocatedTo]);
+    return foreign ? { leave: `it is still allocated to ${foreign}, which is not this environment's` } : undefined;
+  };
+  return removeEach(arm, [
+    { what: "The hub gateway's public IP", id: hubNames(input).publicIp.id, apiVersion: NET, judge: hubJudge(arm, input), blocker },
+    { what: 'The gateway public IP', id: n.azure.publicIp.id, apiVersion: NET, judge: byTags(input.request.environmentId), blocker },
+  ]);
 }

@@ -11,6 +11,8 @@ import type { ResourceManagementClient } from '@azure/arm-resources';
 import { API_VERSIONS, getArmResource, provisioningStateOf } from '../commons/arm';
 import { ResourceNotReady } from '../commons/errors';
 import { invocationLog } from '../commons/logger';
+import { hubResourceNames, isOurHubResource } from '../commons/hub';
+import { otherEnvironmentsOnTheHub } from '../commons/hub-users';
 import { resourceNames } from '../commons/naming';
 import { carriesOurTags } from '../commons/ownership';
 import type { InventoriedState, PublicAccessRestored } from '../commons/teardown-data';
@@ -23,8 +25,13 @@ function same(a: PublicAccessRecord, b: PublicAccessRecord): boolean {
   return a.publicNetworkAccess === b.publicNetworkAccess && a.defaultAction === b.defaultAction;
 }
 
-/** The record, read only from our own public IP: a look-alike's tags are not ours to trust. */
+/**
+ * The record, read only from our own public IP (the hub gateway's, or from before hubs the environment's): a
+ * look-alike's tags are not ours to trust.
+ */
 async function readRecord(arm: ResourceManagementClient, input: InventoriedState): Promise<PublicAccessRecord | undefined> {
+  const hubPip = await getArmResource(arm, hubResourceNames(input.request).publicIp.id, API_VERSIONS.network);
+  if (hubPip && isOurHubResource(hubPip.tags)) return recordFromTags(hubPip.tags);
   const pip = await getArmResource(arm, resourceNames(input.request).azure.publicIp.id, API_VERSIONS.network);
   if (!pip || !carriesOurTags(pip.tags, input.request.environmentId)) return undefined;
   return recordFromTags(pip.tags);
@@ -43,6 +50,16 @@ export async function restorePublicAccess(arm: ResourceManagementClient, input: 
     };
   }
   const now = effectiveSettings(account);
+  // The account's lock protects every environment on the hub: it is lifted only by the last one.
+  const others = await otherEnvironmentsOnTheHub(arm, input.request);
+  if (others.length) {
+    return {
+      ...(record ? { recorded: record.publicNetworkAccess } : {}),
+      publicNetworkAccess: now.publicNetworkAccess,
+      restored: false,
+      note: `${others.length === 1 ? 'Environment' : 'Environments'} ${others.join(', ')} still ${others.length === 1 ? 'uses' : 'use'} the hub, so the account keeps the settings it has.`,
+    };
+  }
   if (!record) {
     return {
       publicNetworkAccess: now.publicNetworkAccess,

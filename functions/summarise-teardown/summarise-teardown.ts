@@ -10,7 +10,9 @@ export function summariseTeardown(state: FinishedTeardown): TeardownSummary {
   const { inventory, publicAccess } = state;
   const removed = inventory.nothingToRemove ? [] : inventory.ours;
   const left = inventory.foreign;
-  const leftWords = left.length ? `; left ${plural(left.length, 'resource')} that ${left.length === 1 ? 'is' : 'are'} not this environment's (listed with why)` : '';
+  const kept = inventory.kept ?? [];
+  const keptWords = kept.length ? `; kept ${plural(kept.length, 'hub resource')} that other environments on the hub still use` : '';
+  const leftWords = `${keptWords}${left.length ? `; left ${plural(left.length, 'resource')} that ${left.length === 1 ? 'is' : 'are'} not this environment's (listed with why)` : ''}`;
   const message = inventory.nothingToRemove
     ? `Nothing of environment ${inventory.environmentId} exists: nothing to remove${leftWords}.`
     : `Removed ${plural(removed.length, 'resource')} of environment ${inventory.environmentId}${leftWords}.`;
@@ -20,6 +22,7 @@ export function summariseTeardown(state: FinishedTeardown): TeardownSummary {
     message,
     removed,
     left,
+    kept,
     tunnelKeySecrets: {
       recoveryWindowInDays: TUNNEL_KEY_RECOVERY_WINDOW_DAYS,
       note: secrets

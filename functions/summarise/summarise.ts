@@ -1,21 +1,60 @@
 /**
- * The execution's output: a short summary a person reads in the console. What was created, the private IP,
- * tunnel states, the probe's results. Only ids, ARNs and addresses: no secret reaches here.
+ * The execution's output: a short summary a person reads in the console. What was created, what of the hub
+ * was created, used or adopted, the private IP, tunnel states, the probe's results. Only ids, ARNs and
+ * addresses: no secret reaches here.
  */
+import { dnsInboundRules, privateEndpointRules } from '../commons/security-rules';
 import { resourceNames } from '../commons/naming';
-import type { FinishedState } from '../commons/workflow-data';
+import type { FinishedState, HubAction, HubFacts, HubResource } from '../commons/workflow-data';
 
 // The finished state's shape, `built` included, is the workflow's one contract (commons/workflow-data.ts).
 export type { BuiltResources, FinishedState } from '../commons/workflow-data';
 
+/** The past tense a person reads: what this environment did with the hub resource. */
+const DONE: Record<HubAction, 'created' | 'used' | 'adopted'> = { create: 'created', use: 'used', adopt: 'adopted' };
+
+export interface HubResourceSummary {
+  name: string;
+  id: string;
+  /** created: this run built it for the hub; used: the product built it earlier; adopted: another team's, left as it was. */
+  action: 'created' | 'used' | 'adopted';
+}
+
+function described(resource: HubResource): HubResourceSummary {
+  return { name: resource.id.split('/').pop() ?? resource.id, id: resource.id, action: DONE[resource.action] };
+}
+
+/** Every hub resource the environment relies on, in the order they are built; absent optional ones are left out. */
+export function hubSummary(hub: HubFacts): Record<string, HubResourceSummary> {
+  const entries = Object.entries({
+    gatewaySubnet: hub.gatewaySubnet,
+    publicIp: hub.publicIp,
+    vpnGateway: hub.vpnGateway,
+    privateEndpointNsg: hub.privateEndpointNsg,
+    privateEndpointSubnet: hub.privateEndpointSubnet,
+    dnsInboundNsg: hub.dnsInboundNsg,
+    dnsResolverSubnet: hub.dnsResolverSubnet,
+    privateDnsZone: hub.privateDnsZone,
+    virtualNetworkLink: hub.virtualNetworkLink,
+    privateEndpoint: hub.privateEndpoint,
+    privateDnsZoneGroup: hub.privateDnsZoneGroup,
+    dnsResolver: hub.dnsResolver,
+    inboundEndpoint: hub.inboundEndpoint,
+  }).filter((entry): entry is [string, HubResource] => entry[1] !== undefined);
+  return Object.fromEntries(entries.map(([key, resource]) => [key, described(resource)]));
+}
+
 export function summarise(state: FinishedState) {
   const names = resourceNames(state.request);
+  const hub = state.facts.hub;
   const option = state.request.options.publicNetworkAccess;
   const locked = option !== 'keep';
   const finalProbe = state.probeAfterLock ?? state.probe;
   const { vpn, dns, probeFunction } = state.built;
+  const env = state.request.environmentId;
+  const rulesIn = (nsg: HubResource | undefined, rules: { name: string }[]) => (nsg ? rules.map((r) => `${nsg.id.split('/').pop()}/${r.name}`) : []);
   return {
-    environmentId: state.request.environmentId,
+    environmentId: env,
     result: `Private path proven: ${state.facts.openAiHost} resolves to ${dns.privateEndpoint.privateIp} inside ${state.request.aws.vpcId} and answers over the VPN.`,
     openAiEndpoint: `https://${state.facts.openAiHost}/`,
     privateEndpointIp: dns.privateEndpoint.privateIp,
@@ -25,6 +64,8 @@ export function summarise(state: FinishedState) {
     tunnels: state.tunnelCheck.tunnels,
     probe: finalProbe,
     probes: [state.probe, ...(state.probeAfterLock ? [state.probeAfterLock] : [])],
+    /** The hub's resources, each created, used or adopted by this environment. */
+    hub: hubSummary(hub),
     created: {
       aws: {
         customerGateway: vpn.customerGatewayId,
@@ -35,16 +76,12 @@ export function summarise(state: FinishedState) {
         forwardingRule: dns.forwarding.resolverRuleId,
         probeFunction: probeFunction.functionName,
       },
+      /** This environment's own resources on Azure (the hub's are under `hub`). */
       azure: {
         resourceGroup: names.azure.resourceGroup,
-        vpnGateway: names.azure.vpnGateway.name,
-        publicIp: names.azure.publicIp.name,
         localNetworkGateways: names.azure.tunnels.slice(0, state.tunnelCheck.tunnels.length).map((t) => t.localNetworkGateway.name),
         connections: names.azure.tunnels.slice(0, state.tunnelCheck.tunnels.length).map((t) => t.connection.name),
-        privateEndpoint: names.azure.privateEndpoint.name,
-        privateDnsZone: names.azure.privateDnsZone.name,
-        dnsResolver: names.azure.dnsResolver.name,
-        subnets: [names.azure.gatewaySubnet.name, names.azure.privateEndpointSubnet.name, names.azure.dnsInboundSubnet.name],
+        securityRules: [...rulesIn(hub.privateEndpointNsg, privateEndpointRules(env)), ...rulesIn(hub.dnsInboundNsg, dnsInboundRules(env))],
       },
     },
   };

@@ -11,7 +11,10 @@ import { API_VERSIONS, getArmResource } from '../commons/arm';
 import type { CallbackAllowance } from '../commons/callback-url';
 import { RequestRefused } from '../commons/errors';
 import { NOT_DELETED_EC2_STATES, awsResourcesWithOurNames, azureResourcesWithOurNames, type NamedResourceClients } from '../commons/named-resources';
+import { hubResourceNames, isOurHubResource } from '../commons/hub';
+import { otherEnvironmentsOnTheHub } from '../commons/hub-users';
 import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames } from '../commons/naming';
+import { environmentRuleNames } from '../commons/security-rules';
 import { declaredSharedResourceIds, isOurs, type NamedResource } from '../commons/ownership';
 import type { EnvironmentRequest, RequestProblem } from '../commons/request/contract';
 import { shownProblems, validateRequestDocument } from '../commons/request/schema';
@@ -53,6 +56,7 @@ const TYPE_OF_KIND: Record<string, string> = {
   'network interface': 'Microsoft.Network/networkInterfaces',
   'private endpoint DNS zone group': 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups',
   'private DNS zone A record': 'Microsoft.Network/privateDnsZones/A',
+  'network security group rule': 'Microsoft.Network/networkSecurityGroups/securityRules',
 };
 
 function entryOf(resource: NamedResource): InventoryEntry {
@@ -65,6 +69,13 @@ function whyNotOurs(resource: NamedResource, environmentId: string, declaredShar
   if (resource.ownershipNote && resource.tags === undefined) return resource.ownershipNote;
   if (resource.tags?.[TAG_MANAGED_BY] !== MANAGED_BY) return `it lacks the tag ${TAG_MANAGED_BY}=${MANAGED_BY}: this product did not create it`;
   return `it carries ${TAG_ENVIRONMENT}=${resource.tags?.[TAG_ENVIRONMENT] ?? '(none)'}, not ${environmentId}: another environment's`;
+}
+
+/** Why a resource with one of our hub names is not the hub's that the product built. */
+function whyNotTheHubs(resource: NamedResource): string {
+  if (resource.ownershipNote && !resource.tags) return resource.ownershipNote;
+  if (resource.tags?.[TAG_MANAGED_BY] !== MANAGED_BY) return `it lacks the tag ${TAG_MANAGED_BY}=${MANAGED_BY}: this product did not create it`;
+  return 'it carries our name for the hub but not the hub tag: not built by this product for the hub';
 }
 
 /** Our forwarding rule's association with the request's VPC: it carries no tags, it is ours when the rule is. */
@@ -119,11 +130,95 @@ async function privateEndpointChildren(arm: ResourceManagementClient, request: E
   const group = await getArmResource(arm, n.privateDnsZoneGroup.id, API_VERSIONS.network);
   if (!group) return found;
   found.push(child('private endpoint DNS zone group', n.privateDnsZoneGroup.name, group.id ?? n.privateDnsZoneGroup.id));
+  found.push(...zoneGroupRecords(group).map((record) => child('private DNS zone A record', record.name, record.id)));
+  return found;
+}
+
+/** The A records a zone group registered, as the group reports them. */
+function zoneGroupRecords(group: NonNullable<Awaited<ReturnType<typeof getArmResource>>>): { name: string; id: string }[] {
   type ZoneConfig = { properties?: { privateDnsZoneId?: string; recordSets?: { recordSetName?: string; recordType?: string }[] } };
+  const records: { name: string; id: string }[] = [];
   for (const config of (group.properties.privateDnsZoneConfigs ?? []) as ZoneConfig[]) {
     const zoneId = config.properties?.privateDnsZoneId;
     for (const record of config.properties?.recordSets ?? []) {
-      if (zoneId && record.recordSetName && (record.recordType ?? 'A') === 'A') found.push(child('private DNS zone A record', record.recordSetName, `${zoneId}/A/${record.recordSetName}`));
+      if (zoneId && record.recordSetName && (record.recordType ?? 'A') === 'A') records.push({ name: record.recordSetName, id: `${zoneId}/A/${record.recordSetName}` });
+    }
+  }
+  return records;
+}
+
+/**
+ * What the product built for the hub (named for the VNet, tagged for the hub), with what goes with it: the
+ * subnets carrying our hub NSGs, the GatewaySubnet while our hub gateway or its IP is there, the endpoint's
+ * NIC, zone group and record. They are the last environment's to remove.
+ */
+async function hubResources(arm: ResourceManagementClient, request: EnvironmentRequest, vnet: Awaited<ReturnType<typeof getArmResource>>): Promise<NamedResource[]> {
+  const hub = hubResourceNames(request);
+  const NET = API_VERSIONS.network;
+  const candidates = [
+    { kind: 'public IP address', resource: hub.publicIp, apiVersion: NET },
+    { kind: 'virtual network gateway', resource: hub.vpnGateway, apiVersion: NET },
+    { kind: 'network security group', resource: hub.privateEndpointNsg, apiVersion: NET },
+    { kind: 'network security group', resource: hub.dnsInboundNsg, apiVersion: NET },
+    { kind: 'private endpoint', resource: hub.privateEndpoint, apiVersion: NET },
+    { kind: 'private endpoint DNS zone group', resource: hub.privateDnsZoneGroup, apiVersion: NET },
+    { kind: 'private DNS zone virtual network link', resource: hub.virtualNetworkLink, apiVersion: API_VERSIONS.privateDns },
+    { kind: 'DNS private resolver', resource: hub.dnsResolver, apiVersion: API_VERSIONS.dnsResolver },
+    { kind: 'DNS resolver inbound endpoint', resource: hub.inboundEndpoint, apiVersion: API_VERSIONS.dnsResolver },
+  ];
+  const found: NamedResource[] = [];
+  const byId = new Map<string, Awaited<ReturnType<typeof getArmResource>>>();
+  for (const candidate of candidates) {
+    const existing = await getArmResource(arm, candidate.resource.id, candidate.apiVersion);
+    if (!existing) continue;
+    byId.set(candidate.resource.id.toLowerCase(), existing);
+    // The zone group carries no tags: it is the hub's when its endpoint is.
+    const tags = candidate.resource === hub.privateDnsZoneGroup ? byId.get(hub.privateEndpoint.id.toLowerCase())?.tags : existing.tags ?? {};
+    found.push({ cloud: 'azure', kind: candidate.kind, name: candidate.resource.name, id: existing.id ?? candidate.resource.id, path: 'azure.virtualNetworkName', tags, sharedAcrossEnvironments: true });
+  }
+  const endpoint = byId.get(hub.privateEndpoint.id.toLowerCase());
+  if (endpoint && isOurHubResource(endpoint.tags)) {
+    const withTheEndpoint = (kind: string, name: string, id: string): NamedResource => ({ cloud: 'azure', kind, name, id, path: 'azure.virtualNetworkName', tags: endpoint.tags, sharedAcrossEnvironments: true });
+    for (const nic of (endpoint.properties.networkInterfaces ?? []) as { id?: string }[]) {
+      if (nic.id) found.push(withTheEndpoint('network interface', nic.id.split('/').pop() ?? nic.id, nic.id));
+    }
+    const group = byId.get(hub.privateDnsZoneGroup.id.toLowerCase());
+    if (group) found.push(...zoneGroupRecords(group).map((record) => withTheEndpoint('private DNS zone A record', record.name, record.id)));
+  }
+  const subnets: { name: string; id?: string; properties?: { networkSecurityGroup?: { id?: string } } }[] = vnet?.properties.subnets ?? [];
+  for (const [subnetName, nsg] of [
+    [hub.privateEndpointSubnet, hub.privateEndpointNsg],
+    [hub.dnsResolverSubnet, hub.dnsInboundNsg],
+  ] as const) {
+    const subnet = subnets.find((s) => s.name.toLowerCase() === subnetName.name.toLowerCase());
+    if (!subnet) continue;
+    const carriesOurNsg = (subnet.properties?.networkSecurityGroup?.id ?? '').toLowerCase() === nsg.id.toLowerCase();
+    const nsgTags = carriesOurNsg ? byId.get(nsg.id.toLowerCase())?.tags : undefined;
+    found.push({
+      cloud: 'azure',
+      kind: 'subnet',
+      name: subnetName.name,
+      id: subnet.id ?? subnetName.id,
+      path: 'azure.virtualNetworkName',
+      tags: isOurHubResource(nsgTags) ? nsgTags : undefined,
+      sharedAcrossEnvironments: true,
+      ownershipNote: `a subnet carries no tags, and the hub's network security group ${nsg.name} is not on it`,
+    });
+  }
+  return found;
+}
+
+/** This environment's rules in the NSGs on the VNet's subnets: named for the environment, they carry no tags. */
+async function environmentSecurityRules(arm: ResourceManagementClient, request: EnvironmentRequest, vnet: Awaited<ReturnType<typeof getArmResource>>): Promise<NamedResource[]> {
+  const subnets: { properties?: { networkSecurityGroup?: { id?: string } } }[] = vnet?.properties.subnets ?? [];
+  const nsgIds = [...new Map(subnets.map((s) => s.properties?.networkSecurityGroup?.id).filter((id): id is string => !!id).map((id) => [id.toLowerCase(), id])).values()];
+  const found: NamedResource[] = [];
+  for (const nsgId of nsgIds) {
+    for (const rule of environmentRuleNames(request.environmentId)) {
+      const existing = await getArmResource(arm, `${nsgId}/securityRules/${rule}`, API_VERSIONS.network);
+      if (!existing) continue;
+      // The rule's name is the product's claim on it (rules have no tags): ours for this environment.
+      found.push({ cloud: 'azure', kind: 'network security group rule', name: rule, id: existing.id ?? `${nsgId}/securityRules/${rule}`, path: 'environmentId', tags: { [TAG_MANAGED_BY]: MANAGED_BY, [TAG_ENVIRONMENT]: request.environmentId } });
     }
   }
   return found;
@@ -147,16 +242,41 @@ export async function takeInventory(document: unknown, clients: InventoryClients
   aws.push(...(await ruleAssociations(clients.resolver, request, ourRules)));
   const vnet = await getArmResource(clients.arm, names.azure.virtualNetwork.id, API_VERSIONS.network);
   const azure = vnet ? await azureResourcesWithOurNames(clients.arm, request, vnet) : [];
-  azure.push(...(await gatewaySubnet(clients.arm, request, vnet, azure)));
   azure.push(...(await privateEndpointChildren(clients.arm, request, azure)));
+  const hub = vnet ? await hubResources(clients.arm, request, vnet) : [];
+  azure.push(...(vnet ? await environmentSecurityRules(clients.arm, request, vnet) : []));
+  // The GatewaySubnet carries no tags: it is the hub's while our hub gateway or its public IP (made in the same
+  // step) is there, and from before hubs the environment's while its own gateway or IP is.
+  const hubGatewayProof = hub.find((r) => (r.kind === 'virtual network gateway' || r.kind === 'public IP address') && isOurHubResource(r.tags));
+  const hasGatewaySubnet = (vnet?.properties.subnets ?? []).some((s: { name: string }) => s.name.toLowerCase() === 'gatewaysubnet');
+  if (hubGatewayProof && hasGatewaySubnet) {
+    hub.push({ cloud: 'azure', kind: 'subnet', name: 'GatewaySubnet', id: hubResourceNames(request).gatewaySubnet.id, path: 'azure.gatewaySubnetPrefix', tags: hubGatewayProof.tags, sharedAcrossEnvironments: true });
+  } else {
+    azure.push(...(await gatewaySubnet(clients.arm, request, vnet, azure)));
+  }
+  // The hub's resources go with the last environment on it; while others are there they are kept.
+  const others = vnet ? await otherEnvironmentsOnTheHub(clients.arm, request) : [];
+  const keptBecause = (environments: string[]) =>
+    `the hub's: ${environments.length === 1 ? 'environment' : 'environments'} ${environments.join(', ')} still ${environments.length === 1 ? 'uses' : 'use'} it`;
 
   const declared = declaredSharedResourceIds(request);
   const ours: InventoryEntry[] = [];
   const foreign: LeftEntry[] = [];
+  const kept: LeftEntry[] = [];
+  const seen = new Set<string>();
   for (const resource of [...aws, ...azure]) {
+    seen.add(resource.id.toLowerCase());
     const isDeclared = declared.has(resource.id.toLowerCase());
-    if (!isDeclared && isOurs(resource, request.environmentId)) ours.push(entryOf(resource));
+    if (!isDeclared && resource.sharedAcrossEnvironments && isOurHubResource(resource.tags) && others.length) kept.push({ ...entryOf(resource), reason: keptBecause(others) });
+    else if (!isDeclared && isOurs(resource, request.environmentId)) ours.push(entryOf(resource));
     else foreign.push({ ...entryOf(resource), reason: whyNotOurs(resource, request.environmentId, isDeclared) });
+  }
+  for (const resource of hub) {
+    if (seen.has(resource.id.toLowerCase())) continue;
+    if (declared.has(resource.id.toLowerCase())) foreign.push({ ...entryOf(resource), reason: whyNotOurs(resource, request.environmentId, true) });
+    else if (!isOurHubResource(resource.tags)) foreign.push({ ...entryOf(resource), reason: whyNotTheHubs(resource) });
+    else if (others.length) kept.push({ ...entryOf(resource), reason: keptBecause(others) });
+    else ours.push(entryOf(resource));
   }
   return {
     request,
@@ -164,6 +284,7 @@ export async function takeInventory(document: unknown, clients: InventoryClients
       environmentId: request.environmentId,
       ours,
       foreign,
+      kept,
       nothingToRemove: ours.length === 0,
       restorePublicNetworkAccess: request.options.publicNetworkAccessOnTeardown === 'restore',
     },

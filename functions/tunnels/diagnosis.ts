@@ -17,7 +17,7 @@ import { API_VERSIONS, armRequest, getArmResource, provisioningStateOf, type Arm
 import { cidrContains } from '../commons/cidr';
 import { isNotFound, rememberSecret, toWorkflowError } from '../commons/cloud-errors';
 import { ResourceNotReady, TransientCloudError } from '../commons/errors';
-import { resourceNames, type TunnelNames } from '../commons/naming';
+import type { TunnelNames } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request/contract';
 import type { EnvironmentFacts } from '../commons/workflow-data';
 
@@ -78,10 +78,11 @@ async function azureGatewayPublicIps(arm: ResourceManagementClient, gateway: Arm
 /** What the AWS side of the connection and the Azure gateway say about each other. */
 async function diagnoseShared(arm: ResourceManagementClient, ec2: EC2Client, input: DiagnosisInput): Promise<{ findings: string[]; gateway?: ArmResourceView }> {
   const findings: string[] = [];
-  const n = resourceNames(input.request);
+  // The hub's gateway, whoever built it: the one the connections name.
+  const gatewayId = input.facts.hub.vpnGateway.id;
   const connection = input.connection;
-  const gateway = await getArmResource(arm, n.azure.vpnGateway.id, NET);
-  if (!gateway) findings.push(`the Azure VPN gateway ${n.azure.vpnGateway.name} does not exist`);
+  const gateway = await getArmResource(arm, gatewayId, NET);
+  if (!gateway) findings.push(`the Azure VPN gateway ${gatewayId.split('/').pop()} does not exist`);
   else if (provisioningStateOf(gateway) !== 'Succeeded') findings.push(`the Azure VPN gateway ${gateway.name} is ${provisioningStateOf(gateway)}`);
   if (!connection) {
     findings.push('the VPN connection does not exist on AWS');

@@ -77,8 +77,9 @@ interface JoinPass {
  * (an operation this pass could not see) waits the same way.
  */
 async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput): Promise<JoinPass> {
-  const n = resourceNames(input.request);
-  await requireSucceeded(arm, n.azure.vpnGateway.id, NET, 'The Azure VPN gateway');
+  // The hub's gateway (built, used or adopted): only this environment's connections are written to it.
+  const gatewayId = input.facts.hub.vpnGateway.id;
+  await requireSucceeded(arm, gatewayId, NET, 'The Azure VPN gateway');
   const connections: string[] = [];
   const waiting: string[] = [];
   let holding: string | undefined; // the connection whose write still runs on the gateway
@@ -99,7 +100,7 @@ async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManage
             connectionType: 'IPsec',
             connectionProtocol: 'IKEv2',
             // The official model types both as full resources whose `properties` is required; ARM reads only the id.
-            virtualNetworkGateway1: { id: n.azure.vpnGateway.id, properties: {} },
+            virtualNetworkGateway1: { id: gatewayId, properties: {} },
             localNetworkGateway2: { id: names.localNetworkGateway.id, properties: {} },
             sharedKey: secret.SecretString,
             enableBgp: false,

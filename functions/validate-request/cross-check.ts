@@ -3,7 +3,7 @@
  * validator's step; what the step hands on is the smaller EnvironmentFacts (commons/workflow-data.ts).
  */
 import { cidrContains, cidrOverlaps, formatCidr, parseCidr, type Cidr } from '../commons/cidr';
-import { GATEWAY_SUBNET_NAME, SUBNET_PREFIX_FIELDS, type EnvironmentRequest, type RequestProblem } from '../commons/request/contract';
+import { GATEWAY_SUBNET_NAME, SUBNET_PREFIX_FIELDS, type EnvironmentRequest, type RequestProblem, type SubnetPrefixField } from '../commons/request/contract';
 import { shownProblems } from '../commons/request/schema';
 
 export interface CloudFacts {
@@ -22,14 +22,22 @@ export const OPENAI_ACCOUNT_KINDS = ['OpenAI', 'AIServices'] as const;
  * `ownSubnetNames` maps each subnet prefix field (gatewaySubnetPrefix, privateEndpointSubnetPrefix,
  * dnsResolverSubnetPrefix) to the subnet name the workflow gives it (GatewaySubnet when absent): an existing
  * subnet with that name and the same prefix was created by an earlier run and is not a conflict.
+ * `subnetsToBuild`: the prefix fields whose subnet the product is to build (hub discovery decides; by default
+ * every field given). Only those must stay clear of the existing subnets: a prefix naming a subnet that is
+ * there (the hub's own) is checked by discovery, against what is there. Absent prefixes are not checked.
  */
-export function crossCheckRequest(request: EnvironmentRequest, facts: CloudFacts, ownSubnetNames: Record<string, string>): RequestProblem[] {
+export function crossCheckRequest(
+  request: EnvironmentRequest,
+  facts: CloudFacts,
+  ownSubnetNames: Record<string, string>,
+  subnetsToBuild: readonly SubnetPrefixField[] = SUBNET_PREFIX_FIELDS,
+): RequestProblem[] {
   const found: RequestProblem[] = [];
   const report: Report = (path, message) => found.push({ path, message });
   checkVpc(request, facts, report);
   checkSubnets(request, facts, report);
   checkRouteTables(request, facts, report);
-  checkVnet(request, facts, ownSubnetNames, report);
+  checkVnet(request, facts, ownSubnetNames, subnetsToBuild, report);
   checkAccount(request, facts, report);
   // They quote cloud names and ids: escaped and shortened as every refusal is.
   return shownProblems(found);
@@ -82,7 +90,13 @@ function checkRouteTables(request: EnvironmentRequest, facts: CloudFacts, report
   });
 }
 
-function checkVnet(request: EnvironmentRequest, facts: CloudFacts, ownSubnetNames: Record<string, string>, report: Report): void {
+function checkVnet(
+  request: EnvironmentRequest,
+  facts: CloudFacts,
+  ownSubnetNames: Record<string, string>,
+  subnetsToBuild: readonly SubnetPrefixField[],
+  report: Report,
+): void {
   const { virtualNetworkName, resourceGroup } = request.azure;
   const vnet = facts.vnet;
   if (!vnet) {
@@ -94,10 +108,12 @@ function checkVnet(request: EnvironmentRequest, facts: CloudFacts, ownSubnetName
   for (const field of SUBNET_PREFIX_FIELDS) {
     const path = `azure.${field}`;
     const prefix = request.azure[field];
+    if (prefix === undefined) continue;
     const ownName = ownSubnetNames[field] ?? (field === 'gatewaySubnetPrefix' ? GATEWAY_SUBNET_NAME : undefined);
     if (!space.some((block) => cidrContains(block, prefix))) {
       report(path, `${prefix} is outside the address space of ${virtualNetworkName} (${spaceText})`);
     }
+    if (!subnetsToBuild.includes(field)) continue;
     for (const existing of vnet.subnets) {
       const existingBlock = parseCidr(existing.addressPrefix);
       const isOurName = ownName !== undefined && existing.name.toLowerCase() === ownName.toLowerCase();

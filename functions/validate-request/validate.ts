@@ -13,8 +13,11 @@ import { callbackTargetProblem, type CallbackChecks } from '../commons/callback-
 import { armEndpoint } from '../commons/clients/azure';
 import { unlessNotFound } from '../commons/cloud-errors';
 import { RequestRefused } from '../commons/errors';
+import { hubResourceNames } from '../commons/hub';
+import { discoverHub } from '../commons/hub-discovery';
+import { invocationLog } from '../commons/logger';
 import { resourceNames } from '../commons/naming';
-import { LIVE_EC2_STATES, awsResourcesWithOurNames, azureResourcesWithOurNames } from '../commons/named-resources';
+import { LIVE_EC2_STATES, awsResourcesWithOurNames, environmentAzureResourcesWithOurNames } from '../commons/named-resources';
 import { declaredSharedResourceIds, foreignResourceProblems } from '../commons/ownership';
 import type { EnvironmentRequest, RequestProblem } from '../commons/request/contract';
 import { shownProblems, validateRequestDocument } from '../commons/request/schema';
@@ -23,6 +26,12 @@ import { crossCheckRequest, type CloudFacts } from './cross-check';
 import type { EnvironmentFacts, ValidatedRequest } from '../commons/workflow-data';
 
 export type { EnvironmentFacts, ValidatedRequest };
+
+/** The step's output: the state every later step starts from, and the hub plan in words (for people and the log). */
+export interface CheckedRequest extends ValidatedRequest {
+  /** One line per hub resource: "create …", "use …" or "adopt …" (hub-discovery.ts). */
+  hubPlan: string[];
+}
 
 export interface ValidatorClients {
   ec2: EC2Client;
@@ -83,13 +92,14 @@ type ArmResourceJson = Awaited<ReturnType<typeof getArmResource>>;
 async function readAzureFacts(
   arm: ResourceManagementClient,
   request: EnvironmentRequest,
-): Promise<{ facts: Pick<CloudFacts, 'vnet' | 'openAiAccount'>; vnet: ArmResourceJson }> {
+): Promise<{ facts: Pick<CloudFacts, 'vnet' | 'openAiAccount'>; vnet: ArmResourceJson; account: ArmResourceJson }> {
   const names = resourceNames(request);
   const vnet = await getArmResource(arm, names.azure.virtualNetwork.id, API_VERSIONS.network);
   const account = await getArmResource(arm, request.azure.openAiAccountId, API_VERSIONS.cognitiveServices);
   const deployments = account ? await listDeploymentNames(arm, request.azure.openAiAccountId) : undefined;
   return {
     vnet,
+    account,
     facts: {
       vnet: vnet
         ? {
@@ -131,7 +141,7 @@ async function callbackProblems(request: EnvironmentRequest, checks: CallbackChe
 }
 
 /** Refuses with every problem, or returns the normalised request and the facts later steps need. */
-export async function validateEnvironmentRequest(document: unknown, clients: ValidatorClients, context: ValidationContext): Promise<ValidatedRequest> {
+export async function validateEnvironmentRequest(document: unknown, clients: ValidatorClients, context: ValidationContext): Promise<CheckedRequest> {
   const checked = validateRequestDocument(document, { callbackAllowance: context.callbackChecks.allowance });
   if (!checked.ok) {
     // A region that is well formed but not this deployment's is reported with the rest.
@@ -150,17 +160,28 @@ export async function validateEnvironmentRequest(document: unknown, clients: Val
   const azure = await readAzureFacts(clients.arm, request);
   // What the clouds report, for the cross-check only; the state carries the smaller EnvironmentFacts.
   const observed: CloudFacts = { ...aws, ...azure.facts };
+  // What the hub VNet holds, and per hub resource create, use or adopt: reads only, like everything here.
+  const discovery = await discoverHub(clients.arm, clients.ec2, request, { vnet: azure.vnet, account: azure.account, vpcCidrs: aws.vpc?.cidrBlocks });
+  const hubNames = hubResourceNames(request);
+  const hubSubnetNames = {
+    gatewaySubnetPrefix: hubNames.gatewaySubnet.name,
+    privateEndpointSubnetPrefix: hubNames.privateEndpointSubnet.name,
+    dnsResolverSubnetPrefix: hubNames.dnsResolverSubnet.name,
+  };
   const problems = [
-    ...crossCheckRequest(request, observed, resourceNames(request).azure.subnetNamesByPrefixField),
+    ...crossCheckRequest(request, observed, hubSubnetNames, discovery.findings.subnetsToBuild),
+    ...shownProblems(discovery.problems),
     ...shownProblems(
       foreignResourceProblems(
-        [...(await awsResourcesWithOurNames(clients, request, LIVE_EC2_STATES)), ...(await azureResourcesWithOurNames(clients.arm, request, azure.vnet))],
+        [...(await awsResourcesWithOurNames(clients, request, LIVE_EC2_STATES)), ...(await environmentAzureResourcesWithOurNames(clients.arm, request))],
         request.environmentId,
         declaredSharedResourceIds(request),
       ),
     ),
     ...shownProblems(await callbackProblems(request, context.callbackChecks)),
   ];
+  // Logged refused or not: what the hub holds helps whoever fixes the request.
+  invocationLog().info('hub plan', { hubPlan: discovery.plan, refused: problems.length > 0 });
   if (problems.length > 0) throw new RequestRefused('The request contradicts what the clouds report; nothing was created.', problems);
   return {
     request,
@@ -169,6 +190,8 @@ export async function validateEnvironmentRequest(document: unknown, clients: Val
       vnetAddressPrefixes: observed.vnet!.addressPrefixes,
       location: observed.vnet!.location,
       openAiHost: `${observed.openAiAccount!.customSubDomainName}.openai.azure.com`,
+      hub: discovery.hub,
     },
+    hubPlan: discovery.plan,
   };
 }

@@ -41,9 +41,17 @@ export const createCustomerGateway: Ec2Handler = (ctx, p) => {
   const bgpAsn = p.get('BgpAsn') ?? p.get('BgpAsnExtended') ?? '65000';
   const tags = p.tagSpecifications('customer-gateway');
   const now = ctx.clock.now();
-  // Real EC2 answers an identical request with the existing gateway instead of creating a second one.
+  // Real EC2 answers an identical request with the existing gateway instead of creating a second one; a unique
+  // device name gets a second one ("specify a unique device name for each customer gateway"). Strict reading: a
+  // gateway with no device name, or a request without one, still matches.
+  const deviceName = p.get('DeviceName');
   const existing = aws.customerGateways.find(
-    (c) => c.deletedAt === undefined && c.IpAddress === ipAddress && c.BgpAsn === bgpAsn && c.Type === type,
+    (c) =>
+      c.deletedAt === undefined &&
+      c.IpAddress === ipAddress &&
+      c.BgpAsn === bgpAsn &&
+      c.Type === type &&
+      (c.DeviceName === undefined || deviceName === undefined || c.DeviceName === deviceName),
   );
   if (existing) return { customerGateway: customerGatewayXml(existing, now) };
   const id = newId(aws, 'cgw');
@@ -148,15 +156,22 @@ export const attachVpnGateway: Ec2Handler = (ctx, p) => {
   const vgw = findVpnGateway(ctx, vgwId);
   findVpc(aws, vpcId);
   if (vgw.deletedAt !== undefined) throw new AwsServiceError('IncorrectState', `The vpnGateway '${vgwId}' is in an incorrect state: deleted`);
-  const current = vgw.Attachments.find((a) => a.deletedAt === undefined);
-  if (current) {
+  const now = ctx.clock.now();
+  // An attachment holds its gateway and its VPC until it is detached: attaching, attached and still detaching.
+  const holds = (a: VpnGateway['Attachments'][number]) => a.deletedAt === undefined || now < a.deletedAt;
+  const current = vgw.Attachments.find(holds);
+  if (current?.VpcId === vpcId) {
     throw new AwsServiceError('Resource.AlreadyAssociated', `resource ${vgwId} is already attached to network ${current.VpcId}`);
   }
-  const other = aws.vpnGateways.find(
-    (g) => g !== vgw && g.deletedAt === undefined && g.Attachments.some((a) => a.deletedAt === undefined && a.VpcId === vpcId),
-  );
-  if (other) throw new AwsServiceError('Resource.AlreadyAssociated', `network ${vpcId} already has a VPN gateway attached (${other.VpnGatewayId})`);
-  const now = ctx.clock.now();
+  if (current) {
+    // One VPC per virtual private gateway (EC2 error codes: VpnGatewayAttachmentLimitExceeded).
+    throw new AwsServiceError('VpnGatewayAttachmentLimitExceeded', `The maximum number of virtual private gateway attachments has been reached: ${vgwId} is attached to ${current.VpcId}.`);
+  }
+  const other = aws.vpnGateways.find((g) => g !== vgw && g.Attachments.some((a) => holds(a) && a.VpcId === vpcId));
+  if (other) {
+    // One virtual private gateway per VPC (EC2 error codes: InvalidVpcState).
+    throw new AwsServiceError('InvalidVpcState', `The VPC ${vpcId} already has a virtual private gateway attached to it (${other.VpnGatewayId}).`);
+  }
   // An attachment made while the gateway is still pending completes only after the gateway is available.
   const readyAt = Math.max(now, vgw.readyAt) + ctx.latencies.of('aws.vpnGateway.attach', `${vgwId}/${vpcId}`);
   const attachment = { VpcId: vpcId, createdAt: now, readyAt };

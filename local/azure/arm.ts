@@ -12,7 +12,7 @@ import { armKey, normaliseArmId, type ArmOperation, type ArmResource } from '../
 import { ArmBadRequestError, ArmConflictError, ArmError, ArmNotFoundError } from './errors';
 import { InvalidArmIdError, normaliseLocation, parseArmId, sameType, type ParsedArmId } from './ids';
 import { seededDraw } from '../faults';
-import { canonicalType, refuseWhileTheGatewayIsBusy, ruleFor, securityRuleEntry, storeSharedKey, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
+import { canonicalType, refuseConflictingPriorities, refuseWhileTheGatewayIsBusy, ruleFor, securityRuleEntry, storeSharedKey, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
 import { nestedResourcesExist } from './resources/shared';
 import { ArmStore } from './store';
 
@@ -38,6 +38,24 @@ export interface ArmResponse {
 const GENERIC_RULE: TypeRule = {};
 
 const OPERATION_PATH = /^\/subscriptions\/([^/]+)\/providers\/([^/]+)\/locations\/([^/]+)\/(operationStatuses|operationResults)\/([^/]+)$/i;
+
+/** A top-level collection: `/subscriptions/{s}[/resourceGroups/{g}]/providers/{Namespace}/{type}`. */
+const COLLECTION_PATH = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?\/providers\/([^/]+)\/([^/]+)$/i;
+
+/**
+ * The top-level lists the specs define, by scope (List/ListAll at the subscription, List/ListByResourceGroup in a
+ * group): a scope the spec has no operation for is refused, as ARM routes only what the provider registered.
+ */
+const COLLECTIONS: Record<string, { subscription: boolean; resourceGroup: boolean }> = {
+  'microsoft.network/privatednszones': { subscription: true, resourceGroup: true }, // PrivateZones_List, PrivateZones_ListByResourceGroup
+  'microsoft.network/dnsresolvers': { subscription: true, resourceGroup: true }, // DnsResolvers_List, DnsResolvers_ListByResourceGroup
+  'microsoft.network/connections': { subscription: false, resourceGroup: true }, // VirtualNetworkGatewayConnections_List
+  'microsoft.network/virtualnetworkgateways': { subscription: false, resourceGroup: true }, // VirtualNetworkGateways_List
+  'microsoft.network/localnetworkgateways': { subscription: false, resourceGroup: true }, // LocalNetworkGateways_List
+  'microsoft.network/virtualnetworks': { subscription: true, resourceGroup: true },
+  'microsoft.network/networksecuritygroups': { subscription: true, resourceGroup: true },
+  'microsoft.network/privateendpoints': { subscription: true, resourceGroup: true },
+};
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -92,6 +110,12 @@ export class ArmEmulator {
       return this.operationStatus(op[5], op[4].toLowerCase() === 'operationresults', apiVersion);
     }
 
+    const collection = COLLECTION_PATH.exec(path);
+    if (collection) {
+      if (method !== 'GET') throw new ArmError(405, 'MethodNotAllowed', `The requested method '${method}' is not allowed on '${path}'.`);
+      return this.listCollection(collection[1], collection[2], `${collection[3]}/${collection[4]}`, apiVersion);
+    }
+
     let target: ParsedArmId;
     try {
       target = parseArmId(path);
@@ -102,9 +126,7 @@ export class ArmEmulator {
     const callName = target.action ? `${method} ${canonicalType(target.type)}/${target.action}` : `${method} ${canonicalType(target.type)}`;
     this.ctx.recorder.call('azure', callName);
     this.injectFaults(method, target.id);
-    if (target.subscriptionId.toLowerCase() !== this.store.subscriptionId.toLowerCase()) {
-      throw new ArmNotFoundError('SubscriptionNotFound', `The subscription '${target.subscriptionId}' could not be found.`);
-    }
+    this.checkSubscription(target.subscriptionId);
 
     this.checkApiVersion(target, apiVersion, req.body);
     if (method !== 'GET' && method !== 'DELETE' && req.body !== undefined) {
@@ -129,12 +151,14 @@ export class ArmEmulator {
    * NoRegisteredProviderFound, with the type's short name and the versions it does serve.
    */
   private checkApiVersion(target: ParsedArmId, apiVersion: string, body: unknown): void {
-    const supported = supportedApiVersions(target.type);
+    // DnsResolvers_ListByVirtualNetwork is served by the DNS resolver provider, on a VNet's id.
+    const versionType = target.action?.toLowerCase() === 'listdnsresolvers' ? 'Microsoft.Network/dnsResolvers' : target.type;
+    const supported = supportedApiVersions(versionType);
     if (!supported || supported.includes(apiVersion)) return;
     const existing = this.store.get(target.actionTargetId ?? target.id);
     const sent = body && typeof body === 'object' ? normaliseLocation((body as { location?: unknown }).location) : undefined;
     const location = existing?.body.location ?? sent ?? (existing ? this.locationOf(existing) : undefined) ?? 'global';
-    const shortType = target.type.split('/').slice(1).join('/');
+    const shortType = versionType.split('/').slice(1).join('/');
     throw new ArmBadRequestError(
       'NoRegisteredProviderFound',
       `No registered resource provider found for location '${location}' and API version '${apiVersion}' for type '${shortType}'. ` +
@@ -157,6 +181,40 @@ export class ArmEmulator {
 
   // -------------------------------------------------------------------------------------------------------
   // reads
+
+  private checkSubscription(subscriptionId: string): void {
+    if (!this.store.subscriptionExists(subscriptionId)) {
+      throw new ArmNotFoundError('SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
+    }
+  }
+
+  /** A top-level list, one page (the emulator never pages): every resource of the type in the subscription or group. */
+  private listCollection(subscriptionId: string, resourceGroup: string | undefined, type: string, apiVersion: string): ArmResponse {
+    const canonical = canonicalType(type);
+    this.ctx.recorder.call('azure', `GET ${canonical}`);
+    this.injectFaults('GET', `/subscriptions/${subscriptionId}${resourceGroup ? `/resourceGroups/${resourceGroup}` : ''}/providers/${type}`);
+    this.checkSubscription(subscriptionId);
+    const scope = COLLECTIONS[type.toLowerCase()];
+    if (!scope || !(resourceGroup ? scope.resourceGroup : scope.subscription)) {
+      const [namespace, ...rest] = type.split('/');
+      throw new ArmBadRequestError('InvalidResourceType', `The resource type '${rest.join('/')}' could not be found in the namespace '${namespace}' for api version '${apiVersion}'.`);
+    }
+    const prefix = resourceGroup ? `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}` : `/subscriptions/${subscriptionId}`;
+    if (resourceGroup && !this.store.resourceGroupExists(prefix)) throw new ArmNotFoundError('ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`);
+    const supported = supportedApiVersions(type);
+    if (supported && !supported.includes(apiVersion)) {
+      throw new ArmBadRequestError(
+        'NoRegisteredProviderFound',
+        `No registered resource provider found for location 'global' and API version '${apiVersion}' for type '${type.split('/').slice(1).join('/')}'. The supported api-versions are '${supported.join(', ')}'.`,
+      );
+    }
+    const wanted = armKey(prefix) + '/';
+    const value = this.store
+      .ofType(canonical)
+      .filter((r) => armKey(r.id).startsWith(wanted))
+      .map((r) => this.view(r));
+    return { status: 200, headers: {}, body: { value } };
+  }
 
   private checkResourceGroup(target: ParsedArmId): void {
     if (target.resourceGroupId && !sameType(target.type, 'Microsoft.Resources/resourceGroups') && !this.store.resourceGroupExists(target.resourceGroupId)) {
@@ -313,15 +371,32 @@ export class ArmEmulator {
     const entry = securityRuleEntry(nsg.id, { name: index >= 0 ? rules[index].name : target.name, properties: clone(request.properties ?? {}) });
     delete entry.properties.provisioningState;
     entry.properties.provisioningState = 'Succeeded';
-    if (index >= 0) rules[index] = entry;
-    else rules.push(entry);
-    nsg.body.properties.securityRules = rules;
+    const updated = rules.slice();
+    if (index >= 0) updated[index] = entry;
+    else updated.push(entry);
+    refuseConflictingPriorities(updated, entry.name);
+    nsg.body.properties.securityRules = updated;
     nsg.body.etag = this.store.newEtag(nsg.id);
     const now = this.ctx.clock.now();
     this.ctx.recorder.operation({ cloud: 'azure', resource: entry.id, operation: index >= 0 ? 'update' : 'create', startedAt: now, readyAt: now });
     const dropConnection = this.ctx.faults.dropAfterCommit('PUT Microsoft.Network/networkSecurityGroups/securityRules');
     void apiVersion;
     return { status: index >= 0 ? 200 : 201, headers: {}, body: this.view(this.securityRule(target)), dropConnection };
+  }
+
+  /** A rule goes at once (no delete latency for rules); the NSG must not be busy; an absent rule is 204, as ARM deletes are idempotent. */
+  private removeSecurityRule(target: ParsedArmId): ArmResponse {
+    const nsg = this.store.get(target.parentId!);
+    if (!nsg) return { status: 204, headers: {} };
+    if (this.store.inProgress(nsg)) throw this.anotherOperation(nsg);
+    const rules: { name: string }[] = nsg.body.properties.securityRules ?? [];
+    const kept = rules.filter((r) => r.name.toLowerCase() !== target.name.toLowerCase());
+    if (kept.length === rules.length) return { status: 204, headers: {} };
+    nsg.body.properties.securityRules = kept;
+    nsg.body.etag = this.store.newEtag(nsg.id);
+    const now = this.ctx.clock.now();
+    this.ctx.recorder.operation({ cloud: 'azure', resource: target.id, operation: 'delete', startedAt: now, readyAt: now });
+    return { status: 200, headers: {} };
   }
 
   private anotherOperation(resource: ArmResource): ArmConflictError {
@@ -342,13 +417,7 @@ export class ArmEmulator {
    */
   private remove(target: ParsedArmId, apiVersion: string): ArmResponse {
     this.checkResourceGroup(target);
-    if (sameType(target.type, 'Microsoft.Network/networkSecurityGroups/securityRules')) {
-      const nsg = this.store.get(target.parentId!);
-      if (nsg) {
-        nsg.body.properties.securityRules = (nsg.body.properties.securityRules ?? []).filter((r: { name: string }) => r.name.toLowerCase() !== target.name.toLowerCase());
-      }
-      return { status: 200, headers: {} };
-    }
+    if (sameType(target.type, 'Microsoft.Network/networkSecurityGroups/securityRules')) return this.removeSecurityRule(target);
     const resource = this.store.get(target.id);
     if (!resource) return { status: 204, headers: {} }; // ARM deletes are idempotent
     const rule = ruleFor(resource.type) ?? GENERIC_RULE;
@@ -474,6 +543,52 @@ export class ArmEmulator {
         this.ctx.recorder.operation({ cloud: 'azure', resource: owner.id, operation: 'update', startedAt: now, readyAt: now });
         return { status: 200, headers: {}, body: { id: '', value } };
       }
+    }
+
+    if (action === 'listdnsresolvers' && method === 'POST' && sameType(owner.type, 'Microsoft.Network/virtualNetworks')) {
+      // DnsResolvers_ListByVirtualNetwork: a SubResourceListResult, ids only.
+      const value = this.store
+        .ofType('Microsoft.Network/dnsResolvers')
+        .filter((r) => armKey(String(r.body.properties.virtualNetwork?.id ?? '')) === armKey(owner.id))
+        .map((r) => ({ id: r.id }));
+      return { status: 200, headers: {}, body: { value } };
+    }
+
+    if (action === 'connections' && method === 'GET' && sameType(owner.type, 'Microsoft.Network/virtualNetworkGateways')) {
+      // VirtualNetworkGateways_ListConnections: every connection that names the gateway, wherever it lives.
+      const value = this.store
+        .ofType('Microsoft.Network/connections')
+        .filter((c) => armKey(String(c.body.properties.virtualNetworkGateway1?.id ?? '')) === armKey(owner.id))
+        .map((c) => {
+          const entity = this.view(c) as { properties: Record<string, any> };
+          for (const ref of ['virtualNetworkGateway1', 'localNetworkGateway2']) {
+            if (entity.properties[ref]) entity.properties[ref] = { id: entity.properties[ref].id };
+          }
+          return entity;
+        });
+      return { status: 200, headers: {}, body: { value } };
+    }
+
+    if (action === 'privateendpointconnections' && method === 'GET' && sameType(owner.type, 'Microsoft.CognitiveServices/accounts')) {
+      // PrivateEndpointConnections_List: the same derived connections the account's GET carries.
+      const account = this.view(owner) as { properties: { privateEndpointConnections?: unknown[] } };
+      return { status: 200, headers: {}, body: { value: account.properties.privateEndpointConnections ?? [] } };
+    }
+
+    if (action === 'all' && method === 'GET' && sameType(owner.type, 'Microsoft.Network/privateDnsZones')) {
+      // RecordSets_List (`{zone}/ALL`): the zone's SOA record set, then its A record sets.
+      const soa = {
+        id: `${owner.id}/SOA/@`,
+        name: '@',
+        type: 'Microsoft.Network/privateDnsZones/SOA',
+        properties: {
+          fqdn: `${owner.name}.`,
+          ttl: 3600,
+          soaRecord: { email: 'azureprivatedns-host.microsoft.com', expireTime: 2419200, host: 'azureprivatedns.net', minimumTtl: 10, refreshTime: 3600, retryTime: 300, serialNumber: 1 },
+          isAutoRegistered: false,
+        },
+      };
+      return { status: 200, headers: {}, body: { value: [soa, ...this.store.children(owner.id, 'Microsoft.Network/privateDnsZones/A').map((r) => this.view(r))] } };
     }
 
     if (method === 'GET') {

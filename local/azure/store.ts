@@ -18,6 +18,16 @@ export class ArmStore {
     return this.azure.subscriptionId;
   }
 
+  /**
+   * A subscription ARM answers for: the store's own, and any other that holds a resource (a hub's central
+   * DNS zone often lives in another subscription of the same tenant).
+   */
+  subscriptionExists(subscriptionId: string): boolean {
+    if (subscriptionId.toLowerCase() === this.subscriptionId.toLowerCase()) return true;
+    const prefix = `/subscriptions/${subscriptionId.toLowerCase()}/`;
+    return Object.keys(this.azure.resources).some((key) => key.startsWith(prefix));
+  }
+
   get(id: string): ArmResource | undefined {
     return this.azure.resources[armKey(id)];
   }

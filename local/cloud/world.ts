@@ -5,8 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_LATENCY_SECONDS } from '../latency';
 import { LOCAL_SERVICE_PRINCIPAL } from '../azure/entra';
-import { armKey, normaliseArmId, type ArmResource, type CloudState, type RouteTable, type Subnet, type Tag, type Vpc } from './state';
+import { armKey, normaliseArmId, type ArmResource, type CloudState, type RouteTable, type Subnet, type Tag, type Vpc, type VpnGateway } from './state';
+import { hasVersion2Fields, seedHub, type WorldHub } from './world-hub';
 
 export interface World {
   aws: {
@@ -15,6 +17,8 @@ export interface World {
     vpcs: { VpcId: string; CidrBlock: string; SecondaryCidrBlocks?: string[]; Tags?: Tag[] }[];
     subnets: Subnet[];
     routeTables: { RouteTableId: string; VpcId: string; SubnetIds: string[]; Routes?: RouteTable['Routes']; Tags?: Tag[] }[];
+    /** Version 2: virtual private gateways that exist before the run (another team's, or an earlier run's). */
+    vpnGateways?: WorldVpnGateway[];
   };
   azure: {
     subscriptionId: string;
@@ -22,7 +26,7 @@ export interface World {
       id: string;
       location: string;
       addressPrefixes: string[];
-      subnets?: { name: string; addressPrefix: string }[];
+      subnets?: WorldSubnet[];
     }[];
     openAiAccounts: {
       id: string;
@@ -36,7 +40,25 @@ export interface World {
       /** True: the product's service principal is not given "Cognitive Services OpenAI User" on the account. */
       openAiUserRoleWithheld?: boolean;
     }[];
-  };
+  } & WorldHub;
+}
+
+export interface WorldSubnet {
+  name: string;
+  addressPrefix: string;
+  /** Version 2: the NSG on the subnet (created empty, in the id's resource group, when nothing else defines it). */
+  networkSecurityGroupId?: string;
+  /** Version 2: service names the subnet is delegated to, e.g. `Microsoft.Network/dnsResolvers`. */
+  delegations?: string[];
+  /** Version 2: `Enabled` makes NSGs apply to private endpoints in the subnet. */
+  privateEndpointNetworkPolicies?: 'Enabled' | 'Disabled' | 'NetworkSecurityGroupEnabled' | 'RouteTableEnabled';
+}
+
+export interface WorldVpnGateway {
+  VpnGatewayId: string;
+  AmazonSideAsn?: number;
+  VpcAttachments?: { VpcId: string; State: 'attaching' | 'attached' | 'detaching' | 'detached' }[];
+  Tags?: Tag[];
 }
 
 export const DEFAULT_WORLD_FILE = path.join(__dirname, '..', 'default-world.json');
@@ -75,7 +97,7 @@ export function stateFromWorld(world: World): CloudState {
         properties: { addressSpace: { addressPrefixes: [...vnet.addressPrefixes] }, provisioningState: 'Succeeded' },
       },
     });
-    for (const subnet of vnet.subnets ?? []) {
+    for (const subnet of (vnet.subnets ?? []).filter((s) => !hasVersion2Fields(s))) {
       put({
         id: `${id}/subnets/${subnet.name}`,
         type: 'Microsoft.Network/virtualNetworks/subnets',
@@ -128,6 +150,8 @@ export function stateFromWorld(world: World): CloudState {
   }
 
   const vpcs: Vpc[] = world.aws.vpcs.map((v) => ({ ...v }));
+  const allocations: Record<string, number> = {};
+  seedHub(world, resources, allocations);
   return {
     version: 1,
     aws: {
@@ -144,7 +168,7 @@ export function stateFromWorld(world: World): CloudState {
         Tags: rt.Tags,
       })),
       customerGateways: [],
-      vpnGateways: [],
+      vpnGateways: (world.aws.vpnGateways ?? []).map(worldVpnGateway),
       vpnConnections: [],
       securityGroups: [],
       resolverEndpoints: [],
@@ -154,6 +178,35 @@ export function stateFromWorld(world: World): CloudState {
       functions: [],
       idCounters: {},
     },
-    azure: { subscriptionId: world.azure.subscriptionId, resources, accountKeys, allocations: {}, openAiUserRoles },
+    azure: { subscriptionId: world.azure.subscriptionId, resources, accountKeys, allocations, openAiUserRoles },
+  };
+}
+
+/**
+ * A VGW that existed before the run, at simulated second 0: attached ones are attached, an attaching or
+ * detaching one completes after that operation's default latency, a detached one is kept as EC2 keeps it.
+ */
+function worldVpnGateway(gateway: WorldVpnGateway): VpnGateway {
+  return {
+    VpnGatewayId: gateway.VpnGatewayId,
+    Type: 'ipsec.1',
+    AmazonSideAsn: gateway.AmazonSideAsn ?? 64512,
+    Attachments: (gateway.VpcAttachments ?? []).map((a) => {
+      switch (a.State) {
+        case 'attached':
+          return { VpcId: a.VpcId, createdAt: 0, readyAt: 0 };
+        case 'attaching':
+          return { VpcId: a.VpcId, createdAt: 0, readyAt: DEFAULT_LATENCY_SECONDS['aws.vpnGateway.attach'] };
+        case 'detaching':
+          return { VpcId: a.VpcId, createdAt: 0, readyAt: 0, deletedAt: DEFAULT_LATENCY_SECONDS['aws.vpnGateway.detach'] };
+        case 'detached':
+          return { VpcId: a.VpcId, createdAt: 0, readyAt: 0, deletedAt: 0 };
+        default:
+          throw new Error(`world: VPN gateway ${gateway.VpnGatewayId}: attachment state "${String(a.State)}" is not attaching, attached, detaching or detached`);
+      }
+    }),
+    Tags: (gateway.Tags ?? []).map((t) => ({ ...t })),
+    createdAt: 0,
+    readyAt: 0,
   };
 }

@@ -54,14 +54,28 @@ export function tunnelKey(vpnConnectionId: string, outsideIp: string): string {
   return `${vpnConnectionId}/${outsideIp}`;
 }
 
-/** Public IPs of an Azure virtual network gateway (one per ip configuration). */
-export function gatewayPublicIps(azure: AzureView, gateway: ArmResource): { ip: string; pip: ArmResource }[] {
-  const configs: any[] = azure.props(gateway).ipConfigurations ?? [];
-  const out: { ip: string; pip: ArmResource }[] = [];
+/**
+ * Public IPs of an Azure virtual network gateway, one per ip configuration: the address of the public IP resource
+ * the configuration names. A gateway loaded from the world whose public IP resource is not in the state falls back
+ * to the tunnel address ARM reports for that configuration (`bgpSettings.bgpPeeringAddresses[].tunnelIpAddresses`),
+ * so a gateway the workflow did not build is found the same way.
+ */
+export function gatewayPublicIps(azure: AzureView, gateway: ArmResource): { ip: string; pip?: ArmResource }[] {
+  const props = azure.props(gateway);
+  const configs: any[] = props.ipConfigurations ?? [];
+  const peering: any[] = props.bgpSettings?.bgpPeeringAddresses ?? [];
+  const out: { ip: string; pip?: ArmResource }[] = [];
   for (const config of configs) {
-    const pip = azure.get(config?.properties?.publicIPAddress?.id);
+    const pipId: string | undefined = config?.properties?.publicIPAddress?.id;
+    const pip = azure.get(pipId);
     const ip = azure.props(pip).ipAddress;
-    if (pip && typeof ip === 'string') out.push({ ip, pip });
+    if (pip && typeof ip === 'string') {
+      out.push({ ip, pip });
+      continue;
+    }
+    if (pip || !gateway.preExisting) continue; // a public IP resource that exists but has no address yet, or a built gateway's missing one
+    const reported = peering.find((p) => sameArmId(p?.ipconfigurationId, config?.id))?.tunnelIpAddresses?.[0];
+    if (typeof reported === 'string') out.push({ ip: reported });
   }
   return out;
 }
@@ -133,9 +147,10 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
       gateway = match.g;
       const pip = match.ips.find((p) => p.ip === cgw.IpAddress)!.pip;
       result.azureGatewayId = gateway.id;
-      base.times.push(azure.readyAt(gateway), azure.readyAt(pip));
+      base.times.push(azure.readyAt(gateway));
+      if (pip) base.times.push(azure.readyAt(pip));
       if (!azure.provisioned(gateway)) base.reasons.push(`Azure VPN gateway ${azure.short(gateway)} is ${azure.provisioningState(gateway)}, not Succeeded`);
-      if (!azure.provisioned(pip)) base.reasons.push(`public IP ${azure.short(pip)} of the Azure VPN gateway is ${azure.provisioningState(pip)}`);
+      if (pip && !azure.provisioned(pip)) base.reasons.push(`public IP ${azure.short(pip)} of the Azure VPN gateway is ${azure.provisioningState(pip)}`);
       const vnetId = gatewayVnetId(azure, gateway);
       const vnet = azure.get(vnetId);
       if (!vnet) base.reasons.push(`Azure VPN gateway ${azure.short(gateway)} is not in an existing virtual network`);

@@ -3,6 +3,7 @@
  * exists in them at the end. Resource states are derived from the clock as the emulated APIs derive them.
  */
 import { resourceNames } from '../../functions/commons/naming';
+import { hubResourceNames } from '../../functions/commons/hub';
 import type { EnvironmentRequest } from '../../functions/commons/request/contract';
 import type { OperationRecord, Recorder } from '../cloud/context';
 import { armProvisioningState, isReady, tagRecord, type CloudState, type Tag, type Timed } from '../cloud/state';
@@ -149,6 +150,7 @@ export function removableResources(state: CloudState, now: number, excludeIds: s
 export function environmentClaims(request: EnvironmentRequest): (cloud: 'aws' | 'azure', entry: { id: string; tags: Record<string, string> }) => boolean {
   const names = resourceNames(request);
   const { azure, aws } = names;
+  const hub = hubResourceNames(request);
   const awsNames = new Set([aws.customerGateway, aws.vpnGateway, aws.vpnConnection, aws.dnsOutboundSecurityGroup, aws.probeSecurityGroup, aws.resolverEndpoint, aws.resolverRule, aws.resolverRuleAssociation]);
   const azureIds = [
     azure.publicIp.id,
@@ -164,6 +166,18 @@ export function environmentClaims(request: EnvironmentRequest): (cloud: 'aws' | 
     azure.dnsResolver.id,
     azure.gatewaySubnet.id,
     azure.privateDnsZone.id,
+    // The hub's, named for the VNet: every environment on that VNet claims them.
+    hub.publicIp.id,
+    hub.vpnGateway.id,
+    hub.privateEndpointNsg.id,
+    hub.dnsInboundNsg.id,
+    hub.privateEndpoint.id,
+    `${azure.resourceGroupId}/providers/Microsoft.Network/networkInterfaces/${hub.privateEndpointNicName}`,
+    hub.privateEndpointSubnet.id,
+    hub.dnsResolverSubnet.id,
+    hub.virtualNetworkLink.id,
+    hub.dnsResolver.id,
+    hub.privateDnsZone.id,
   ].map((id) => id.toLowerCase());
   return (cloud, entry) => {
     if (entry.tags.environment === names.environmentId) return true;

@@ -80,10 +80,12 @@ const MODELS: Record<string, RoundTrip> = {
   'PUT Microsoft.Network/connections': modular(networkModels, 'virtualNetworkGatewayConnection'),
   'PUT Microsoft.Network/connections/sharedkey': modular(networkModels, 'connectionSharedKey'),
   'PUT Microsoft.Network/networkSecurityGroups': modular(networkModels, 'networkSecurityGroup'),
+  'PUT Microsoft.Network/networkSecurityGroups/securityRules': modular(networkModels, 'securityRule'),
   'PUT Microsoft.Network/privateEndpoints': modular(networkModels, 'privateEndpoint'),
   'PUT Microsoft.Network/privateEndpoints/privateDnsZoneGroups': modular(networkModels, 'privateDnsZoneGroup'),
   'PUT Microsoft.Network/privateDnsZones': modular(privateDnsModels, 'privateZone'),
   'PUT Microsoft.Network/privateDnsZones/virtualNetworkLinks': modular(privateDnsModels, 'virtualNetworkLink'),
+  'PUT Microsoft.Network/privateDnsZones/A': modular(privateDnsModels, 'recordSet'),
   'PUT Microsoft.Network/dnsResolvers': dnsResolverClient('dnsResolver'),
   'PUT Microsoft.Network/dnsResolvers/inboundEndpoints': dnsResolverClient('inboundEndpoint'),
   'PATCH Microsoft.CognitiveServices/accounts': classic(cognitiveMappers, 'Account'),
@@ -105,7 +107,8 @@ const recorded: ArmRequestRecord[] = [];
 
 beforeAll(async () => {
   const spy = jest.spyOn(Recorder.prototype, 'armRequest').mockImplementation(function (this: Recorder, record: ArmRequestRecord) {
-    recorded.push(record);
+    // A POST list action (listDnsResolvers) sends no body: a read, with no model to go through.
+    if (!(record.method === 'POST' && /\/list[A-Za-z]+$/.test(record.id))) recorded.push(record);
     this.armRequests.push(record);
   });
   const variants: ((r: any) => void)[] = [
@@ -123,8 +126,10 @@ beforeAll(async () => {
 
 it('records every kind of ARM write the workflow sends, at the api-versions the product pins', () => {
   const operations = new Set(recorded.map(operationOf));
-  // The connection's sharedkey PUT is sent only to repair a key mismatch, never in these runs.
-  expect([...operations].sort()).toEqual(Object.keys(MODELS).filter((op) => !op.endsWith('/sharedkey')).sort());
+  // The connection's sharedkey PUT is sent only to repair a key mismatch, and an A record only into an adopted
+  // zone that lacks an adopted endpoint's record: never in these runs on an empty VNet.
+  const notInTheseRuns = (op: string) => op.endsWith('/sharedkey') || op.endsWith('privateDnsZones/A');
+  expect([...operations].sort()).toEqual(Object.keys(MODELS).filter((op) => !notInTheseRuns(op)).sort());
   const pinned = new Set<string>(Object.values(API_VERSIONS));
   for (const record of recorded) expect({ op: operationOf(record), apiVersion: record.apiVersion, pinned: pinned.has(record.apiVersion) }).toMatchObject({ pinned: true });
 });

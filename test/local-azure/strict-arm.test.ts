@@ -8,6 +8,7 @@ import { API_VERSIONS } from '../../functions/commons/arm';
 import * as azure from '../../functions/azure-network/azure-network';
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ACCOUNT, advanceToReady, bodies, ids, startTestAzure, VNET, type TestAzure } from './support';
+import { greenfieldHub } from '../../functions/commons/hub';
 
 let env: TestAzure;
 afterEach(async () => env?.close());
@@ -39,7 +40,7 @@ describe('async-fail: a write accepted, then Failed', () => {
 
 describe('the product repairs a resource left Failed, within a bound', () => {
   const request = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'events', 'new-environment.json'), 'utf8'));
-  const input = { request, facts: { vpcCidrs: ['172.17.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com' } };
+  const input = { request, facts: { vpcCidrs: ['172.17.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com', hub: greenfieldHub(request) } };
 
   async function failureOf(promise: Promise<unknown>): Promise<Error> {
     try {
@@ -91,7 +92,7 @@ describe('api-versions: each type answers only the versions it serves', () => {
 
 describe('a private endpoint with a zone group', () => {
   const request = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'events', 'new-environment.json'), 'utf8'));
-  const input = { request, facts: { vpcCidrs: ['172.17.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com' } };
+  const input = { request, facts: { vpcCidrs: ['172.17.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com', hub: greenfieldHub(request) } };
 
   async function settle() {
     await env.clock.sleep(200);

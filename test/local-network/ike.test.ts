@@ -27,6 +27,7 @@ import { Latencies } from '../../local/latency';
 import { connectionProblems, ipsecPolicyProblems, proposalMismatches } from '../../local/network/ike';
 import { NetworkModel } from '../../local/network/model';
 import { ALL_READY_AT, ManualClock, azureProps, builtState, ids } from './fixtures';
+import { greenfieldHub, hubResourceNames } from '../../functions/commons/hub';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
@@ -37,7 +38,7 @@ function defaultRequest(): EnvironmentRequest {
   return checked.request;
 }
 
-const FACTS: EnvironmentFacts = { vpcCidrs: ['172.17.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com' };
+const FACTS: EnvironmentFacts = { vpcCidrs: ['172.17.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com', hub: greenfieldHub(defaultRequest()) };
 
 interface Built {
   clouds: LocalClouds;
@@ -230,7 +231,7 @@ describe('ARM refuses an IPsec/IKE policy it cannot apply', () => {
       location: 'japaneast',
       properties: {
         connectionType: 'IPsec',
-        virtualNetworkGateway1: { id: names.vpnGateway.id, properties: {} },
+        virtualNetworkGateway1: { id: hubResourceNames(built.request).vpnGateway.id, properties: {} },
         localNetworkGateway2: { id: names.tunnels[0].localNetworkGateway.id, properties: {} },
         sharedKey: 'Probe.key_12345678',
         ...properties,

@@ -108,13 +108,26 @@ describe("the product passes every VPC block to Azure", () => {
       { tunnel: 2, outsideIp: '52.68.10.1' },
     ];
     await tunnels.createLocalNetworkGateways(arm, { request, facts, vpnConnectionId: 'vpn-0000000000000001', tunnels: awsTunnels, pskSecretArns: [] });
+    // The NSGs are created empty; the environment's rules are written, as children, by the two subnet steps.
+    const untilWritten = async (step: () => Promise<unknown>) => {
+      for (let look = 0; look < 20; look++) {
+        try {
+          return await step();
+        } catch (error) {
+          if ((error as Error).name !== 'ResourceNotReady') throw error;
+          await clouds.clock.sleep(15);
+        }
+      }
+      throw new Error('the step never got past ResourceNotReady');
+    };
     await azureNetwork.createNetworkSecurityGroups(arm, { request, facts });
+    await untilWritten(() => azureNetwork.createPrivateEndpointSubnet(arm, { request, facts }));
+    await untilWritten(() => azureNetwork.createDnsResolverSubnet(arm, { request, facts }));
 
     const stored = (id: string) => clouds.state.azure.resources[armKey(id)].body.properties;
-    const names = resourceNames(request).azure;
-    for (const t of names.tunnels) expect(stored(t.localNetworkGateway.id).localNetworkAddressSpace.addressPrefixes).toEqual(['172.17.0.0/16', SECONDARY]);
-    for (const id of [names.privateEndpointNsg.id, names.dnsInboundNsg.id]) {
-      const rules = stored(id).securityRules;
+    for (const t of resourceNames(request).azure.tunnels) expect(stored(t.localNetworkGateway.id).localNetworkAddressSpace.addressPrefixes).toEqual(['172.17.0.0/16', SECONDARY]);
+    for (const nsg of [facts.hub.privateEndpointNsg!, facts.hub.dnsInboundNsg!]) {
+      const rules = stored(nsg.id).securityRules;
       expect(rules.length).toBeGreaterThan(0);
       for (const rule of rules) expect(rule.properties.sourceAddressPrefixes).toEqual(['172.17.0.0/16', SECONDARY]);
     }

@@ -13,6 +13,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import * as x509 from '@peculiar/x509';
 import type { DnsAnswer, ProbeNetwork } from '../../functions/probe/network';
 import type { ProbeCode, StepInput } from '../../functions/probe-runner/probe-runner';
+import { greenfieldHub } from '../../functions/commons/hub';
 
 const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -202,7 +203,7 @@ export const CODE: ProbeCode = { roleArn: 'arn:aws:iam::123456789012:role/aoai-l
 export function stepInput(patch: (request: any) => void = () => undefined): StepInput {
   const request = JSON.parse(JSON.stringify(DEFAULT_REQUEST));
   patch(request);
-  return { request, facts: { ...DEFAULT_FACTS } };
+  return { request, facts: { ...DEFAULT_FACTS, hub: greenfieldHub(request) } };
 }
 
 /** EC2 with the SDK's retries off, as the product's clients build it (functions/commons/clients.ts). */

@@ -129,19 +129,23 @@ describe('look-alikes that are not ours', () => {
     const state: CloudState = JSON.parse(readFileSync(stateFile, 'utf8'));
     const group = state.aws.securityGroups.find((g) => g.GroupName === `aoai-link-${ENV}-probe`)!;
     group.Tags = [{ Key: 'Name', Value: group.GroupName! }];
-    const nsg = Object.values(state.azure.resources).find((r) => r.id.endsWith(`/networkSecurityGroups/nsg-${ENV}-private-endpoint`))!;
+    const nsg = Object.values(state.azure.resources).find((r) => r.id.endsWith('/networkSecurityGroups/nsg-vnet-hub-private-endpoint'))!;
     nsg.body.tags = { [TAG_MANAGED_BY]: 'another-team', [TAG_ENVIRONMENT]: ENV };
-    const nsgBefore = JSON.stringify(nsg.body);
+    // The environment's own rule in it is still the environment's (its name says so) and goes; the rest stays as it is.
+    const withoutOurRules = (body: typeof nsg.body) =>
+      JSON.stringify({ ...body, etag: undefined, properties: { ...body.properties, securityRules: (body.properties?.securityRules ?? []).filter((r: { name: string }) => !r.name.includes(ENV)) } });
+    const nsgBefore = withoutOurRules(nsg.body);
     writeFileSync(stateFile, JSON.stringify(state));
 
     const torn = await tearDown(stateFile, dir);
     expect([torn.status, torn.error]).toEqual(['SUCCEEDED', null]);
     const left = [...torn.report!.resources.aws, ...torn.report!.resources.azure].map((r) => r.id);
     // The foreign group and NSG stay, and so does the endpoint subnet, which is ours only through its NSG.
-    const subnet = `${nsg.id.replace(/\/networkSecurityGroups\/.*$/, '')}/virtualNetworks/vnet-hub/subnets/snet-${ENV}-private-endpoint`;
+    const subnet = `${nsg.id.replace(/\/networkSecurityGroups\/.*$/, '')}/virtualNetworks/vnet-hub/subnets/snet-vnet-hub-private-endpoint`;
     expect(left.map((id) => id.toLowerCase()).sort()).toEqual([group.GroupId!, nsg.id, subnet].map((id) => id.toLowerCase()).sort());
     const after: CloudState = JSON.parse(readFileSync(stateFile, 'utf8'));
-    expect(JSON.stringify(Object.values(after.azure.resources).find((r) => r.id === nsg.id)!.body)).toBe(nsgBefore);
+    expect(withoutOurRules(Object.values(after.azure.resources).find((r) => r.id === nsg.id)!.body)).toBe(nsgBefore);
+    expect(JSON.stringify(Object.values(after.azure.resources).find((r) => r.id === nsg.id)!.body.properties.securityRules)).not.toContain(ENV);
     const summary = torn.output as { left: { id: string; reason: string }[] };
     expect(summary.left.map((entry) => entry.id).sort()).toEqual(expect.arrayContaining([group.GroupId, nsg.id]));
     for (const entry of summary.left) expect(entry.reason.length).toBeGreaterThan(20);

@@ -6,6 +6,7 @@
 import { ACL_DEFAULT_ACTION_BEFORE_TAG, PUBLIC_ACCESS_BEFORE_TAG } from '../../functions/commons/public-access-record';
 import { resourceNames } from '../../functions/commons/naming';
 import { request, run } from '../workflow/support';
+import { provisionedAzureNames } from './remove-azure-support';
 
 const ACCOUNT_KEY = (id: string) => id.toLowerCase();
 
@@ -15,7 +16,7 @@ describe("the OpenAI account's public access across provisioning and teardown", 
       r.options.publicNetworkAccess = 'disable-first';
       r.options.publicNetworkAccessOnTeardown = 'restore';
     });
-    const pipKey = resourceNames(document).azure.publicIp.id.toLowerCase();
+    const pipKey = provisionedAzureNames(document).publicIp.id.toLowerCase();
     const accountKey = ACCOUNT_KEY(document.azure.openAiAccountId);
 
     const built = await run({ request: document });

@@ -6,6 +6,7 @@
  */
 import * as azure from '../../functions/azure-network/azure-network';
 import { ResourceNotReady } from '../../functions/commons/errors';
+import { hubTags } from '../../functions/commons/hub';
 import { armTags, resourceNames } from '../../functions/commons/naming';
 import type { InventoriedState } from '../../functions/commons/teardown-data';
 import { checkAccountLocked, lockPublicAccess } from '../../functions/openai-account/openai-account';
@@ -13,17 +14,17 @@ import { ACL_DEFAULT_ACTION_BEFORE_TAG, PUBLIC_ACCESS_BEFORE_TAG } from '../../f
 import { restorePublicAccess } from '../../functions/remove-azure/restore-public-access';
 import type { TestAzure } from '../local-azure/support';
 import { ACCOUNT_ID, calls, endOperation, ENV, failureOf, stepInput, stored, withAzure } from '../workflow/azure-support';
-import { settle, untilReady } from './remove-azure-support';
+import { settle, untilReady, provisionedAzureNames } from './remove-azure-support';
 
 const input = stepInput();
-const n = resourceNames(input.request).azure;
+const n = provisionedAzureNames(input.request);
 const PUT_PIP = 'PUT Microsoft.Network/publicIPAddresses';
 const PATCH_ACCOUNT = 'PATCH Microsoft.CognitiveServices/accounts';
 const OPEN = { [PUBLIC_ACCESS_BEFORE_TAG]: 'Enabled', [ACL_DEFAULT_ACTION_BEFORE_TAG]: 'Allow' };
 
 const teardownState = (request = input.request): InventoriedState => ({
   request: { ...request, options: { ...request.options, publicNetworkAccessOnTeardown: 'restore' } },
-  inventory: { environmentId: ENV, ours: [], foreign: [], nothingToRemove: false, restorePublicNetworkAccess: true },
+  inventory: { environmentId: ENV, ours: [], foreign: [], kept: [], nothingToRemove: false, restorePublicNetworkAccess: true },
 });
 
 let env!: TestAzure;
@@ -50,7 +51,7 @@ describe('the record, written by provisioning', () => {
     env = await withAzure();
     account().networkAcls = { defaultAction: 'Allow', ipRules: [{ value: '203.0.113.7' }], virtualNetworkRules: [] };
     await azure.createGatewaySubnetAndPublicIp(env.client, input);
-    expect(pipTags()).toEqual({ ...armTags(ENV), ...OPEN });
+    expect(pipTags()).toEqual({ ...hubTags(input.request), ...OPEN });
     expect(calls(env, PUT_PIP)).toBe(1);
   });
 

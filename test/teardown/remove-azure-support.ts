@@ -5,12 +5,42 @@
  */
 import * as azure from '../../functions/azure-network/azure-network';
 import { toWorkflowError } from '../../functions/commons/cloud-errors';
+import { hubResourceNames } from '../../functions/commons/hub';
 import { armTags, resourceNames } from '../../functions/commons/naming';
+import type { EnvironmentRequest } from '../../functions/commons/request/contract';
 import type { StepInput } from '../../functions/azure-network/azure-network';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { emulatorCredential, SUB, type TestAzure } from '../local-azure/support';
 import { ENV } from '../workflow/azure-support';
+
+/**
+ * The Azure names of what provisioning builds for a request on an empty VNet: the hub's (named for the VNet)
+ * for the hub resources, the environment's own for its tunnels, in the shape of resourceNames().azure.
+ */
+export function provisionedAzureNames(request: EnvironmentRequest) {
+  const own = resourceNames(request).azure;
+  const hub = hubResourceNames(request);
+  return {
+    ...own,
+    gatewaySubnet: hub.gatewaySubnet,
+    publicIp: hub.publicIp,
+    vpnGateway: hub.vpnGateway,
+    vpnGatewayIpConfigurationId: hub.vpnGatewayIpConfigurationId,
+    privateEndpointSubnet: hub.privateEndpointSubnet,
+    dnsInboundSubnet: hub.dnsResolverSubnet,
+    privateEndpointNsg: hub.privateEndpointNsg,
+    dnsInboundNsg: hub.dnsInboundNsg,
+    privateEndpoint: hub.privateEndpoint,
+    privateEndpointNicName: hub.privateEndpointNicName,
+    privateLinkServiceConnectionName: hub.privateLinkServiceConnectionName,
+    privateDnsZoneGroup: hub.privateDnsZoneGroup,
+    privateDnsZone: hub.privateDnsZone,
+    virtualNetworkLink: hub.virtualNetworkLink,
+    dnsResolver: hub.dnsResolver,
+    inboundEndpoint: hub.inboundEndpoint,
+  };
+}
 
 /** Sleeps on the simulated clock until every operation in flight is done. */
 export async function settle(env: TestAzure): Promise<void> {
@@ -64,7 +94,7 @@ export function renewClient(env: TestAzure): void {
 
 /** Everything provisioning builds on the Azure side of the environment, each Succeeded. */
 export async function provisionAzureSide(env: TestAzure, input: StepInput): Promise<void> {
-  const n = resourceNames(input.request).azure;
+  const n = provisionedAzureNames(input.request);
   const step = async (run: () => Promise<unknown>) => {
     await untilReady(env, run, 5);
     await settle(env);

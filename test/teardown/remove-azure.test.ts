@@ -12,11 +12,11 @@ import { armTags, resourceNames } from '../../functions/commons/naming';
 import type { RemovalInput, RemovalOutcome } from '../../functions/commons/teardown-data';
 import type { TestAzure } from '../local-azure/support';
 import { endOperation, failureOf, stepInput, stored, withAzure } from '../workflow/azure-support';
-import { provisionAzureSide, settle, untilReady } from './remove-azure-support';
+import { provisionAzureSide, settle, untilReady, provisionedAzureNames } from './remove-azure-support';
 
 const input = stepInput();
 const request: RemovalInput['request'] = input.request;
-const n = resourceNames(request).azure;
+const n = provisionedAzureNames(request);
 const NET_API = '2024-05-01';
 
 let env!: TestAzure;
@@ -169,9 +169,9 @@ describe('look-alikes: our names without our tags', () => {
     const snapshot = JSON.stringify(env.ctx.state.azure.resources);
     const expected: [string, () => Promise<RemovalOutcome>, RegExp][] = [
       ['public IP', () => removal.removePublicIp(env.client, { request }), /lacks the tag managed-by=aoai-private-link/],
-      ['DNS NSG', () => removal.removeNetworkSecurityGroup(env.client, { request, nsg: 'dnsInbound' }), /environment=aoai-other-02, not aoai-prod-01/],
+      ['DNS NSG', () => removal.removeNetworkSecurityGroup(env.client, { request, nsg: 'dnsInbound' }), /carries our name for the hub but not the hub tag/],
       ['local network gateway 1', () => removal.removeLocalNetworkGateway(env.client, { request, tunnel: 1 }), /lacks the tag managed-by/],
-      ['resolver', () => removal.removeResolver(env.client, { request }), /another environment's/],
+      ['resolver', () => removal.removeResolver(env.client, { request }), /carries our name for the hub but not the hub tag/],
       ['zone', () => removal.removeZone(env.client, { request }), /this product did not create it/],
       ['private endpoint subnet', () => removal.removeSubnet(env.client, { request, subnet: 'privateEndpoint' }), /network security group is nsg-team/],
       ['GatewaySubnet', () => removal.removeSubnet(env.client, { request, subnet: 'gateway' }), /prefix is 192\.168\.254\.0\/27/],
@@ -200,7 +200,7 @@ describe('look-alikes: our names without our tags', () => {
     await provisionAzureSide(env, input);
     stored(env, n.privateEndpoint.id)!.body.tags = { ...FOREIGN };
     const outcome = await removal.removeZoneGroup(env.client, { request });
-    expect(outcome).toEqual({ outcome: 'left', id: expect.any(String), reason: expect.stringMatching(/private endpoint pe-aoai-prod-01-openai, which is not this environment's/) });
+    expect(outcome).toEqual({ outcome: 'left', id: expect.any(String), reason: expect.stringMatching(/private endpoint pe-vnet-hub-aoai-prod, which stays \(it lacks the tag managed-by=aoai-private-link/) });
     expect(stored(env, n.privateDnsZoneGroup.id)).toBeDefined();
     expect(deletes(env)).toEqual({});
   });
@@ -246,7 +246,7 @@ describe('the shared private DNS zone', () => {
     await provisionAzureSide(env, input);
     const error = await failureOf(removal.removeZone(env.client, { request }));
     expect(error).toBeInstanceOf(ResourceNotReady);
-    expect(error.message).toMatch(/VNet link link-aoai-prod-01 is still being removed/);
+    expect(error.message).toMatch(/our VNet link link-vnet-hub is still being removed/);
     expect(deletes(env)['DELETE Microsoft.Network/privateDnsZones']).toBeUndefined();
   });
 

@@ -14,7 +14,7 @@ const lookAlike = { cloud: 'aws' as const, type: 'security-group', name: `aoai-l
 function finished(patch: Partial<FinishedTeardown['inventory']> = {}, publicAccess?: FinishedTeardown['publicAccess']): FinishedTeardown {
   return {
     request: DEFAULT_REQUEST,
-    inventory: { environmentId: ENV, ours: [secret, gateway], foreign: [], nothingToRemove: false, restorePublicNetworkAccess: false, ...patch },
+    inventory: { environmentId: ENV, ours: [secret, gateway], foreign: [], kept: [], nothingToRemove: false, restorePublicNetworkAccess: false, ...patch },
     ...(publicAccess ? { publicAccess } : {}),
   };
 }

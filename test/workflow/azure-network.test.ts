@@ -6,13 +6,16 @@
 import * as azure from '../../functions/azure-network/azure-network';
 import { API_VERSIONS, REPAIR_TAG } from '../../functions/commons/arm';
 import { GatewayBuildFailed, ResourceNotReady, WaitTimedOut } from '../../functions/commons/errors';
+import { hubResourceNames } from '../../functions/commons/hub';
 import { resourceNames } from '../../functions/commons/naming';
 import { advanceToReady, type TestAzure } from '../local-azure/support';
 import { calls, endOperation, ENV, failureOf, stepInput, stored, withAzure } from './azure-support';
 
 const input = stepInput();
-const n = resourceNames(input.request).azure;
-const OUR_TAGS = { 'managed-by': 'aoai-private-link', environment: ENV };
+// The hub's resources are named for the VNet and tagged for the hub, not for the environment that built them.
+const hubNames = hubResourceNames(input.request);
+const n = { ...hubNames, dnsInboundSubnet: hubNames.dnsResolverSubnet, resourceGroup: resourceNames(input.request).azure.resourceGroup };
+const OUR_TAGS = { 'managed-by': 'aoai-private-link', hub: input.request.azure.virtualNetworkName, 'built-for-environment': ENV };
 const PUT = (type: string) => `PUT Microsoft.Network/${type}`;
 
 let env!: TestAzure;
@@ -237,45 +240,70 @@ describe('the VPN gateway', () => {
   });
 });
 
-describe('the NSGs', () => {
-  const vpc = ['172.17.0.0/16', '10.20.0.0/16'];
-  const rule = (name: string, priority: number, protocol: string, port: string) => ({
-    name,
-    properties: {
+describe('the NSGs and this environment\'s rules in them', () => {
+  const rule = (priority: number, protocol: string, port: string) =>
+    expect.objectContaining({
       protocol,
       access: 'Allow',
       direction: 'Inbound',
       priority,
-      sourceAddressPrefixes: vpc,
+      sourceAddressPrefixes: input.facts.vpcCidrs,
       sourcePortRange: '*',
       destinationAddressPrefix: '*',
       destinationPortRange: port,
       description: 'From the AWS VPC over the site-to-site VPN',
-    },
+    });
+
+  it('the rules are named for the environment: HTTPS to the endpoint subnet, DNS over UDP and TCP to the resolver subnet', () => {
+    expect(azure.privateEndpointRules(ENV)).toEqual([{ name: `aoai-link-${ENV}-https`, protocol: 'Tcp', port: '443' }]);
+    expect(azure.dnsInboundRules(ENV)).toEqual([
+      { name: `aoai-link-${ENV}-dns-udp`, protocol: 'Udp', port: '53' },
+      { name: `aoai-link-${ENV}-dns-tcp`, protocol: 'Tcp', port: '53' },
+    ]);
   });
 
-  it('the private endpoint NSG allows HTTPS from the VPC; the DNS NSG allows DNS over UDP and TCP', () => {
-    expect(azure.privateEndpointNsgRules(vpc)).toEqual([rule('allow-https-from-aws-vpc', 100, 'Tcp', '443')]);
-    expect(azure.dnsInboundNsgRules(vpc)).toEqual([rule('allow-dns-udp-from-aws-vpc', 100, 'Udp', '53'), rule('allow-dns-tcp-from-aws-vpc', 110, 'Tcp', '53')]);
-  });
-
-  it('both are created tagged with those rules for the VPC CIDRs, once', async () => {
+  it('both are created tagged for the hub and empty, once (the rules are children: an NSG PUT replaces its list)', async () => {
     env = await withAzure();
     expect(await azure.createNetworkSecurityGroups(env.client, input)).toEqual({ privateEndpointNsg: 'Creating', dnsInboundNsg: 'Creating' });
     const pe = stored(env, n.privateEndpointNsg.id)!.body;
     const dns = stored(env, n.dnsInboundNsg.id)!.body;
     expect(pe).toMatchObject({ location: 'japaneast', tags: OUR_TAGS });
     expect(dns).toMatchObject({ location: 'japaneast', tags: OUR_TAGS });
-    expect(pe.properties.securityRules.map((r: any) => [r.name, r.properties.destinationPortRange, r.properties.sourceAddressPrefixes])).toEqual([
-      ['allow-https-from-aws-vpc', '443', input.facts.vpcCidrs],
-    ]);
-    expect(dns.properties.securityRules.map((r: any) => [r.name, r.properties.protocol])).toEqual([
-      ['allow-dns-udp-from-aws-vpc', 'Udp'],
-      ['allow-dns-tcp-from-aws-vpc', 'Tcp'],
-    ]);
+    expect(pe.properties.securityRules).toEqual([]);
+    expect(dns.properties.securityRules).toEqual([]);
     await settle(env);
     expect(await azure.createNetworkSecurityGroups(env.client, input)).toEqual({ privateEndpointNsg: 'Succeeded', dnsInboundNsg: 'Succeeded' });
     expect(calls(env, PUT('networkSecurityGroups'))).toBe(2);
+  });
+
+  it('the subnet steps add the environment\'s rules as child resources with one priority block, once', async () => {
+    env = await withAzure();
+    await azure.createNetworkSecurityGroups(env.client, input);
+    await settle(env);
+    await azure.createPrivateEndpointSubnet(env.client, input);
+    await settle(env);
+    await azure.createDnsResolverSubnet(env.client, input);
+    await settle(env);
+    const base = 100 + azure.preferredPriorityBlock(ENV) * 10;
+    const props = (nsg: { id: string }, name: string) => env.ctx.state.azure.resources[nsg.id.toLowerCase()]!.body.properties.securityRules.find((r: any) => r.name === name)?.properties;
+    expect(props(n.privateEndpointNsg, `aoai-link-${ENV}-https`)).toEqual(rule(base, 'Tcp', '443'));
+    expect(props(n.dnsInboundNsg, `aoai-link-${ENV}-dns-udp`)).toEqual(rule(base, 'Udp', '53'));
+    expect(props(n.dnsInboundNsg, `aoai-link-${ENV}-dns-tcp`)).toEqual(rule(base + 1, 'Tcp', '53'));
+    expect(calls(env, PUT('networkSecurityGroups/securityRules'))).toBe(3);
+    expect(calls(env, PUT('networkSecurityGroups'))).toBe(2);
+    await azure.createPrivateEndpointSubnet(env.client, input);
+    await azure.createDnsResolverSubnet(env.client, input);
+    expect(calls(env, PUT('networkSecurityGroups/securityRules'))).toBe(3);
+  });
+
+  it('priorities move up past those another rule holds, and a rule of ours keeps its own', () => {
+    const rules = azure.dnsInboundRules(ENV);
+    const base = 100 + azure.preferredPriorityBlock(ENV) * 10;
+    const other = (name: string, priority: number, direction = 'Inbound') => ({ name, properties: { priority, direction } });
+    expect(azure.choosePriorities(ENV, rules, [])).toEqual([base, base + 1]);
+    expect(azure.choosePriorities(ENV, rules, [other('theirs', base + 1)])).toEqual([base + 10, base + 11]);
+    expect(azure.choosePriorities(ENV, rules, [other('theirs', base + 1, 'Outbound')])).toEqual([base, base + 1]);
+    expect(azure.choosePriorities(ENV, rules, [other(rules[0].name, 4000), other(rules[1].name, 4001), other('theirs', base)])).toEqual([4000, 4001]);
   });
 });
 
@@ -359,7 +387,8 @@ describe('the private endpoint and DNS resolver subnets', () => {
     const repaired = await failureOf(azure.createDnsResolverSubnet(env.client, input));
     expect(repaired).toBeInstanceOf(ResourceNotReady);
     expect(stored(env, n.dnsInboundNsg.id)!.body.tags![REPAIR_TAG]).toBe('1');
-    expect(stored(env, n.dnsInboundNsg.id)!.body.properties.securityRules).toHaveLength(2);
+    // The repair re-sends the rules the NSG holds (an NSG PUT replaces the list): here none yet.
+    expect(stored(env, n.dnsInboundNsg.id)!.body.properties.securityRules).toEqual([]);
   });
 });
 

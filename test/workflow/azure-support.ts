@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { ArmOperation, ArmResource } from '../../local/cloud/state';
 import type { StepInput } from '../../functions/azure-network/azure-network';
 import { startTestAzure, type TestAzure } from '../local-azure/support';
+import { greenfieldHub } from '../../functions/commons/hub';
 
 export const REQUEST = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'events', 'new-environment.json'), 'utf8'));
 
@@ -15,7 +16,7 @@ export const REQUEST = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 
 export function stepInput(patch: (request: any) => void = () => undefined): StepInput {
   const request = JSON.parse(JSON.stringify(REQUEST));
   patch(request);
-  return { request, facts: { vpcCidrs: ['172.17.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com' } };
+  return { request, facts: { vpcCidrs: ['172.17.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com', hub: greenfieldHub(request) } };
 }
 
 const RG_ID = `/subscriptions/${REQUEST.azure.subscriptionId}/resourceGroups/${REQUEST.azure.resourceGroup}`;

@@ -6,6 +6,7 @@
  */
 import { DescribeVpnConnectionsCommand } from '@aws-sdk/client-ec2';
 import { TransientCloudError } from '../../functions/commons/errors';
+import { hubResourceNames } from '../../functions/commons/hub';
 import { resourceNames } from '../../functions/commons/naming';
 import { describeDiagnosis, diagnoseTunnels, explainTunnelsDown, type DiagnosisInput } from '../../functions/tunnels/diagnosis';
 import type { CloudState } from '../../local/cloud/state';
@@ -27,7 +28,8 @@ const names = () => resourceNames(saved.built.request);
 const env = 'aoai-prod-01';
 const lngName = (n: number) => `lng-${env}-aws-tunnel-${n}`;
 const connectionName = (n: number) => `cn-${env}-aws-tunnel-${n}`;
-const gatewayName = `vpngw-${env}`;
+// The hub's gateway is named for the VNet, whichever environment built it.
+const gatewayName = 'vpngw-vnet-hub';
 
 async function diagnosisInput(clouds: VpnClouds, patch: (input: DiagnosisInput) => void = () => undefined): Promise<DiagnosisInput> {
   const { built } = saved;
@@ -80,7 +82,7 @@ describe('the diagnosis of a consistent VPN', () => {
 describe('findings about the connection as a whole', () => {
   it('an Azure VPN gateway that does not exist (and nothing compared against it)', async () => {
     const { shared, tunnel1 } = await findingsAfter((state) => {
-      delete state.azure.resources[names().azure.vpnGateway.id.toLowerCase()];
+      delete state.azure.resources[hubResourceNames(saved.built.request).vpnGateway.id.toLowerCase()];
     });
     expect(shared).toEqual([`the Azure VPN gateway ${gatewayName} does not exist`]);
     expect(tunnel1).toEqual([]);
@@ -174,7 +176,7 @@ describe('findings about the connection as a whole', () => {
 
   it('an Azure gateway without a public IP address reads as (none)', async () => {
     const { shared } = await findingsAfter((state) => {
-      delete state.azure.resources[names().azure.publicIp.id.toLowerCase()];
+      delete state.azure.resources[hubResourceNames(saved.built.request).publicIp.id.toLowerCase()];
     });
     expect(shared).toEqual([`customer gateway ${saved.built.customerGatewayId} has IP ${saved.built.publicIp}, but the Azure VPN gateway ${gatewayName}'s public IP is (none)`]);
   });
@@ -243,7 +245,7 @@ describe('findings about one tunnel, on that tunnel only', () => {
       const connection = azureResource(state, 'connections', connectionName(2));
       connection.operation = { kind: 'update', startedAt: 0, readyAt: 1, outcome: 'Failed', operationId: 'op-test' };
       connection.body.properties.connectionType = 'Vnet2Vnet';
-      connection.body.properties.virtualNetworkGateway1 = { id: names().azure.vpnGateway.id.replace(gatewayName, 'vpngw-other') };
+      connection.body.properties.virtualNetworkGateway1 = { id: hubResourceNames(saved.built.request).vpnGateway.id.replace(gatewayName, 'vpngw-other') };
       connection.body.properties.localNetworkGateway2 = { id: names().azure.tunnels[0].localNetworkGateway.id };
     });
     expect(tunnel2).toEqual([

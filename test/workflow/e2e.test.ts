@@ -65,14 +65,24 @@ describe('the default request', () => {
         tags: expect.objectContaining({ environment: 'aoai-prod-01', 'managed-by': 'aoai-private-link' }),
       });
     }
-    // Subnets, zone groups and record sets are not taggable in ARM; the endpoint's NIC is Azure's own creation.
-    const untaggable = /\/(subnets|privateDnsZoneGroups|A|networkInterfaces)$/;
+    // Subnets, zone groups, record sets and NSG rules are not taggable in ARM; the endpoint's NIC is Azure's own creation.
+    const untaggable = /\/(subnets|privateDnsZoneGroups|A|networkInterfaces|securityRules)$/;
     const taggable = resources.azure.filter((r: any) => !untaggable.test(r.type));
     expect(taggable.length).toBeGreaterThanOrEqual(10);
+    // The environment's own tunnel resources carry its tag; what it built for the hub carries the hub's tags
+    // and no environment tag, so no one environment's teardown takes the hub from the others.
+    const ownTypes = /^Microsoft\.Network\/(localNetworkGateways|connections)$/;
+    expect(taggable.filter((r: any) => ownTypes.test(r.type))).toHaveLength(4);
     for (const resource of taggable) {
-      expect({ id: resource.id, tags: resource.tags }).toEqual({
+      const own = ownTypes.test(resource.type);
+      expect({ id: resource.id, tags: resource.tags, environmentTag: own ? 'aoai-prod-01' : resource.tags.environment }).toEqual({
         id: resource.id,
-        tags: expect.objectContaining({ environment: 'aoai-prod-01', 'managed-by': 'aoai-private-link' }),
+        tags: expect.objectContaining(
+          own
+            ? { environment: 'aoai-prod-01', 'managed-by': 'aoai-private-link' }
+            : { hub: 'vnet-hub', 'built-for-environment': 'aoai-prod-01', 'managed-by': 'aoai-private-link' },
+        ),
+        environmentTag: own ? 'aoai-prod-01' : undefined,
       });
     }
   });
@@ -152,7 +162,8 @@ describe('faults that must not stop the run', () => {
     const flaky = await run({ faults: 'throttle:0.1,error5xx:0.05', jitterSeed: 3 });
     expect(flaky.result.status).toBe('SUCCEEDED');
     expect(createdCounts(flaky.state())).toEqual(createdCounts(baseline.state()));
-  });
+    // Each throttled ARM answer makes the SDK wait its Retry-After in real seconds, not on the simulated clock.
+  }, 240_000);
 
   it('latencies jittered by ±25% still end SUCCEEDED', async () => {
     const jittered = await run({ jitterSeed: 11 });
@@ -166,7 +177,7 @@ describe('faults and configurations that must stop the run with a cause an engin
     const failed = await run({ faults: 'gateway-failed' });
     expect(failed.result.exitCode).toBe(1);
     expect(failed.result.error).toBe('GatewayBuildFailed');
-    expect(failed.result.cause).toMatch(/VPN gateway vpngw-aoai-prod-01 build ended with provisioningState Failed/);
+    expect(failed.result.cause).toMatch(/VPN gateway vpngw-vnet-hub build ended with provisioningState Failed/);
     expect((failed.result as any).failedState).toMatch(/VPN gateway/);
   });
 

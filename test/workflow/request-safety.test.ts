@@ -11,7 +11,6 @@ import type { CloudState } from '../../local/cloud/state';
 import { request, run, type Run } from './support';
 
 const ENV = 'aoai-prod-01';
-const NSG_PE = `nsg-${ENV}-private-endpoint`;
 
 let first: Run;
 
@@ -41,14 +40,11 @@ test('resources named like ours but without our managed-by tag are refused, each
   const state: CloudState = JSON.parse(readFileSync(first.stateFile, 'utf8'));
   const resources = state.azure.resources as Record<string, { name: string; type: string; body: any }>;
   const find = (type: string, name: string) => Object.values(resources).find((r) => r.type === type && r.name === name)!;
-  // Azure: the endpoint NSG becomes another team's, with RDP open to the Internet; the DNS subnet loses its NSG.
-  const nsg = find('Microsoft.Network/networkSecurityGroups', NSG_PE);
-  delete nsg.body.tags;
-  nsg.body.properties.securityRules.push({
-    name: 'allow-rdp-from-internet',
-    properties: { protocol: 'Tcp', access: 'Allow', direction: 'Inbound', priority: 200, sourceAddressPrefix: 'Internet', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '3389' },
-  });
-  delete find('Microsoft.Network/virtualNetworks/subnets', `snet-${ENV}-dns-inbound`).body.properties.networkSecurityGroup;
+  // Azure: tunnel 1's local network gateway and connection (this environment's, by name) lose the tag. The hub's
+  // resources are not named here: the hub is shared, and one that is no longer ours is adopted, read only
+  // (test/workflow/hub-preflight.test.ts).
+  delete find('Microsoft.Network/localNetworkGateways', `lng-${ENV}-aws-tunnel-1`).body.tags['managed-by'];
+  delete find('Microsoft.Network/connections', `cn-${ENV}-aws-tunnel-1`).body.tags['managed-by'];
   // AWS: the customer gateway, the probe's security group and tunnel 1's key secret lose the tag.
   state.aws.customerGateways[0].Tags = withoutOurTag(state.aws.customerGateways[0].Tags);
   const probeGroup = state.aws.securityGroups.find((g) => g.GroupName === `aoai-link-${ENV}-probe`)!;
@@ -72,10 +68,8 @@ test('resources named like ours but without our managed-by tag are refused, each
     ['environmentId', /Secrets Manager secret aoai-link\/aoai-prod-01\/tunnel-1-psk/],
     ['environmentId', /Route 53 Resolver outbound endpoint aoai-link-aoai-prod-01-outbound \(rslvr-out-/],
     ['environmentId', /Lambda function aoai-link-probe-aoai-prod-01 \(arn:aws:lambda:/],
-    ['environmentId', new RegExp(`network security group ${NSG_PE} `)],
-    // Its NSG is no longer ours, so neither is the subnet that NSG proves ownership of.
-    ['azure.privateEndpointSubnetPrefix', new RegExp(`subnet snet-aoai-prod-01-private-endpoint .*its network security group ${NSG_PE} is not this environment's`)],
-    ['azure.dnsResolverSubnetPrefix', /subnet snet-aoai-prod-01-dns-inbound .*no network security group of this environment/],
+    ['environmentId', new RegExp(`local network gateway lng-${ENV}-aws-tunnel-1 `)],
+    ['environmentId', new RegExp(`connection cn-${ENV}-aws-tunnel-1 `)],
   ];
   for (const [problemPath, message] of expected) {
     expect(problems).toContainEqual({ path: problemPath, message: expect.stringMatching(message) });

@@ -9,8 +9,12 @@ import type { EnvironmentRequest } from '../../functions/commons/request/contrac
 import { sampleRequest } from '../intake/support';
 import { lambdaContext } from '../support/lambda-context';
 import { logLines } from '../support/log-lines';
+import { greenfieldHub } from '../../functions/commons/hub';
 
 const ENV = 'aoai-prod-01';
+const NET = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network/providers/Microsoft.Network';
+const VNET = `${NET}/virtualNetworks/vnet-hub`;
+const created = (id: string) => ({ name: id.split('/').pop(), id, action: 'created' });
 const SECRET_ARN = (n: number) => `arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:aoai-link/${ENV}/tunnel-${n}-psk-AbCdEf`;
 
 const probeOk = { label: 'before lock', dns: { ok: true, answers: ['192.168.1.4'] }, tcp: { ok: true }, api: { ok: true, status: 200 } };
@@ -21,7 +25,7 @@ function finishedState(options: Partial<EnvironmentRequest['options']> = {}, tun
   Object.assign(request.options, options);
   return {
     request,
-    facts: { vpcCidrs: ['10.0.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com' },
+    facts: { vpcCidrs: ['10.0.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com', hub: greenfieldHub(request) },
     gatewayAddress: { publicIp: '20.0.0.10', publicIpId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/publicIPAddresses/pip-aoai-prod-01-vpngw' },
     built: {
       vpn: {
@@ -83,17 +87,48 @@ test('the whole summary: result, addresses, tunnels, probe and every created res
       },
       azure: {
         resourceGroup: 'rg-network',
-        vpnGateway: `vpngw-${ENV}`,
-        publicIp: `pip-${ENV}-vpngw`,
         localNetworkGateways: [`lng-${ENV}-aws-tunnel-1`, `lng-${ENV}-aws-tunnel-2`],
         connections: [`cn-${ENV}-aws-tunnel-1`, `cn-${ENV}-aws-tunnel-2`],
-        privateEndpoint: `pe-${ENV}-openai`,
-        privateDnsZone: 'privatelink.openai.azure.com',
-        dnsResolver: `dnspr-${ENV}`,
-        subnets: ['GatewaySubnet', `snet-${ENV}-private-endpoint`, `snet-${ENV}-dns-inbound`],
+        securityRules: [
+          `nsg-vnet-hub-private-endpoint/aoai-link-${ENV}-https`,
+          `nsg-vnet-hub-dns-inbound/aoai-link-${ENV}-dns-udp`,
+          `nsg-vnet-hub-dns-inbound/aoai-link-${ENV}-dns-tcp`,
+        ],
       },
     },
+    hub: {
+      gatewaySubnet: created(`${VNET}/subnets/GatewaySubnet`),
+      publicIp: created(`${NET}/publicIPAddresses/pip-vnet-hub-vpngw`),
+      vpnGateway: created(`${NET}/virtualNetworkGateways/vpngw-vnet-hub`),
+      privateEndpointNsg: created(`${NET}/networkSecurityGroups/nsg-vnet-hub-private-endpoint`),
+      privateEndpointSubnet: created(`${VNET}/subnets/snet-vnet-hub-private-endpoint`),
+      dnsInboundNsg: created(`${NET}/networkSecurityGroups/nsg-vnet-hub-dns-inbound`),
+      dnsResolverSubnet: created(`${VNET}/subnets/snet-vnet-hub-dns-inbound`),
+      privateDnsZone: created(`${NET}/privateDnsZones/privatelink.openai.azure.com`),
+      virtualNetworkLink: created(`${NET}/privateDnsZones/privatelink.openai.azure.com/virtualNetworkLinks/link-vnet-hub`),
+      privateEndpoint: created(`${NET}/privateEndpoints/pe-vnet-hub-aoai-prod`),
+      privateDnsZoneGroup: created(`${NET}/privateEndpoints/pe-vnet-hub-aoai-prod/privateDnsZoneGroups/default`),
+      dnsResolver: created(`${NET}/dnsResolvers/dnspr-vnet-hub`),
+      inboundEndpoint: created(`${NET}/dnsResolvers/dnspr-vnet-hub/inboundEndpoints/in-vnet-hub`),
+    },
   });
+});
+
+test('per hub resource: created, used or adopted, as the first step decided; an NSG the subnet lacks is not listed', () => {
+  const state = finishedState();
+  const hub = state.facts.hub;
+  hub.vpnGateway = { ...hub.vpnGateway, action: 'use', ready: true };
+  hub.privateEndpoint = { id: '/subscriptions/x/resourceGroups/rg-other/providers/Microsoft.Network/privateEndpoints/pe-platform', action: 'adopt', ready: true };
+  delete hub.privateDnsZoneGroup;
+  delete hub.dnsInboundNsg;
+  const summary = summarise(state);
+  expect(summary.hub.vpnGateway).toEqual({ name: 'vpngw-vnet-hub', id: `${NET}/virtualNetworkGateways/vpngw-vnet-hub`, action: 'used' });
+  expect(summary.hub.privateEndpoint).toEqual({ name: 'pe-platform', id: hub.privateEndpoint.id, action: 'adopted' });
+  expect(summary.hub.publicIp.action).toBe('created');
+  expect(Object.keys(summary.hub)).not.toContain('privateDnsZoneGroup');
+  expect(Object.keys(summary.hub)).not.toContain('dnsInboundNsg');
+  // No NSG on the resolver subnet: no DNS rule of this environment to name.
+  expect(summary.created.azure.securityRules).toEqual([`nsg-vnet-hub-private-endpoint/aoai-link-${ENV}-https`]);
 });
 
 test('public access: Disabled when locked first or after the probe, Enabled when kept', () => {

@@ -116,7 +116,7 @@ describe('the TunnelsDown cause names what the product found on both clouds', ()
     const { cause } = await causeAfter((state) => {
       state.aws.customerGateways[0].IpAddress = '203.0.113.9';
     });
-    expect(cause).toMatch(/customer gateway cgw-\w+ has IP 203\.0\.113\.9, but the Azure VPN gateway vpngw-aoai-prod-01's public IP is 20\.194\.0\.5/);
+    expect(cause).toMatch(/customer gateway cgw-\w+ has IP 203\.0\.113\.9, but the Azure VPN gateway vpngw-vnet-hub's public IP is 20\.194\.0\.5/);
   });
 
   it('a virtual private gateway detached from the VPC', async () => {

@@ -4,6 +4,7 @@
  * the key repair, the re-send of a failed connection, the attempt counter, its bound and the redrive reset.
  */
 import { ResourceNotReady, TunnelsDown } from '../../functions/commons/errors';
+import { hubResourceNames } from '../../functions/commons/hub';
 import { resourceNames } from '../../functions/commons/naming';
 import { IPSEC_POLICY, checkTunnels, connectTunnels, createLocalNetworkGateways, tunnelsInUse } from '../../functions/tunnels/tunnels';
 import type { CloudState } from '../../local/cloud/state';
@@ -97,7 +98,7 @@ describe('joining the tunnels', () => {
     expect(written.properties).toMatchObject({
       connectionType: 'IPsec',
       connectionProtocol: 'IKEv2',
-      virtualNetworkGateway1: { id: names().azure.vpnGateway.id },
+      virtualNetworkGateway1: { id: hubResourceNames(saved.built.request).vpnGateway.id },
       localNetworkGateway2: { id: names().azure.tunnels[0].localNetworkGateway.id },
       sharedKey: secretValue(h.state, saved.built.pskSecretArns[0]),
       enableBgp: false,
@@ -200,7 +201,7 @@ describe('joining the tunnels', () => {
 
   it('waits for the Azure VPN gateway and for each local network gateway', async () => {
     h = await resumeVpn(saved, (state) => {
-      delete state.azure.resources[names().azure.vpnGateway.id.toLowerCase()];
+      delete state.azure.resources[hubResourceNames(saved.built.request).vpnGateway.id.toLowerCase()];
     });
     expect(await thrown(connectTunnels(h.arm, h.secrets, tunnelInput(saved.built)))).toBeInstanceOf(ResourceNotReady);
     await h.close();

@@ -35,7 +35,7 @@ test('a control or invisible character reported by a cloud is shown as \\uXXXX, 
   const request = sampleRequest();
   const facts = factsAgreeingWith(request);
   facts.openAiAccount!.kind = 'Open\u001b[2JAI';
-  facts.vnet!.subnets = [{ name: 'snet-\u202eevil', addressPrefix: request.azure.privateEndpointSubnetPrefix }];
+  facts.vnet!.subnets = [{ name: 'snet-\u202eevil', addressPrefix: request.azure.privateEndpointSubnetPrefix! }];
   const problems = crossCheckRequest(request, facts, subnetNamesByPrefixField(request.environmentId));
   expect(problems).toEqual([
     { path: 'azure.privateEndpointSubnetPrefix', message: expect.stringContaining('existing subnet snet-\\u202eevil') },

@@ -11,6 +11,7 @@ import {
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { CreateResolverEndpointCommand, CreateResolverRuleCommand } from '@aws-sdk/client-route53resolver';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { greenfieldHub, hubResourceNames, hubTags, type HubResourceNames } from '../../functions/commons/hub';
 import { resourceNames, standardTags, type ResourceNames } from '../../functions/commons/naming';
 import type { EnvironmentRequest } from '../../functions/commons/request/contract';
 import { validateRequestDocument } from '../../functions/commons/request/schema';
@@ -34,8 +35,11 @@ function validRequest(document: unknown = DEFAULT_REQUEST): EnvironmentRequest {
 }
 // Computed in a hook, not at collection: the mutation run gives a hook's coverage to the tests it serves.
 let NAMES: ResourceNames;
+/** The names the product gives the hub's resources (the VPN gateway, the resolver, the endpoint… of vnet-hub). */
+let HUB: HubResourceNames;
 beforeAll(() => {
   NAMES = resourceNames(validRequest());
+  HUB = hubResourceNames(validRequest());
 });
 
 /** The default world plus a second VPC (with a subnet and a route table) that belongs to nobody in the request. */
@@ -89,12 +93,15 @@ function existingAzure(id: string, tags: Record<string, string> | undefined, pro
 }
 
 /** A subnet of vnet-hub (what the world file would hold). */
-function existingSubnet(name: string, addressPrefix: string, nsgId?: string): void {
+function existingSubnet(name: string, addressPrefix: string, nsgId?: string, properties: Record<string, unknown> = {}): void {
   existingAzure(`${NAMES.azure.virtualNetwork.id}/subnets/${name}`, undefined, {
     addressPrefix,
     ...(nsgId ? { networkSecurityGroup: { id: nsgId } } : {}),
+    ...properties,
   });
 }
+/** What a DNS resolver inbound endpoint's subnet carries. */
+const RESOLVER_DELEGATION = { delegations: [{ name: 'Microsoft.Network.dnsResolvers', properties: { serviceName: 'Microsoft.Network/dnsResolvers' } }] };
 
 const FOREIGN = { owner: 'another-team' };
 const OURS = standardTags(ENV);
@@ -111,20 +118,23 @@ describe('a consistent request', () => {
       vnetAddressPrefixes: ['192.168.0.0/16'],
       location: 'japaneast',
       openAiHost: 'aoai-prod.openai.azure.com',
+      // An empty VNet: every hub resource is to be built, with the hub's names.
+      hub: greenfieldHub(validRequest()),
     });
+    expect(validated.hubPlan.every((line) => line.startsWith('create '))).toBe(true);
     expect(clouds.writesSince(mark)).toEqual([]);
   });
 
   test('resources this product made for this environment are not refused', async () => {
     await start();
-    existingAzure(NAMES.azure.privateEndpointNsg.id, OURS);
-    existingAzure(NAMES.azure.dnsInboundNsg.id, OURS);
-    existingAzure(NAMES.azure.publicIp.id, OURS);
+    existingAzure(HUB.privateEndpointNsg.id, hubTags(validRequest()));
+    existingAzure(HUB.dnsInboundNsg.id, hubTags(validRequest()));
+    existingAzure(HUB.publicIp.id, hubTags(validRequest()));
     // The hub zone is ours when this product made it for any environment.
-    existingAzure(NAMES.azure.privateDnsZone.id, OURS_OTHER_ENV);
-    existingSubnet(NAMES.azure.privateEndpointSubnet.name, '192.168.1.0/27', NAMES.azure.privateEndpointNsg.id);
+    existingAzure(HUB.privateDnsZone.id, OURS_OTHER_ENV);
+    existingSubnet(HUB.privateEndpointSubnet.name, '192.168.1.0/27', HUB.privateEndpointNsg.id);
     // ARM ids compare without case.
-    existingSubnet(NAMES.azure.dnsInboundSubnet.name, '192.168.2.0/28', NAMES.azure.dnsInboundNsg.id.toUpperCase());
+    existingSubnet(HUB.dnsResolverSubnet.name, '192.168.2.0/28', HUB.dnsInboundNsg.id.toUpperCase(), RESOLVER_DELEGATION);
     const { ec2, secrets } = clouds.clients;
     await ec2.send(
       new CreateCustomerGatewayCommand({
@@ -164,7 +174,7 @@ describe('the ticket and its callback', () => {
 describe('contradictions with the clouds', () => {
   test('are all reported in one refusal, each at its field path, before anything is written', async () => {
     await start();
-    existingAzure(NAMES.azure.privateEndpointNsg.id, FOREIGN);
+    existingAzure(HUB.privateEndpointNsg.id, FOREIGN);
     const document = request((r) => {
       r.aws.resolverSubnetIds = [r.aws.resolverSubnetIds[0], MISSING_SUBNET];
       r.aws.probeSubnetIds = [OTHER_VPC_SUBNET];
@@ -178,7 +188,7 @@ describe('contradictions with the clouds', () => {
       'aws.resolverSubnetIds[1]',
       'aws.routeTableIds[1]',
       'azure.openAiDeployment',
-      'environmentId',
+      'azure.virtualNetworkName',
       'ticket.callbackUrl',
     ]);
     // The subnet and the table are reported with the VPC they really belong to, as read from EC2.
@@ -238,18 +248,18 @@ describe('contradictions with the clouds', () => {
 });
 
 describe('resources that carry our names but are not ours', () => {
+  // Hub resources carry the hub's names (for the VNet); the tunnels' resources, the environment's.
   const azureCases: [string, () => string, string][] = [
-    ['public IP', () => NAMES.azure.publicIp.id, 'environmentId'],
-    ['VPN gateway', () => NAMES.azure.vpnGateway.id, 'environmentId'],
+    ['public IP', () => HUB.publicIp.id, 'azure.virtualNetworkName'],
+    ['VPN gateway', () => HUB.vpnGateway.id, 'azure.virtualNetworkName'],
     ['local network gateway of tunnel 1', () => NAMES.azure.tunnels[0].localNetworkGateway.id, 'environmentId'],
     ['connection of tunnel 2', () => NAMES.azure.tunnels[1].connection.id, 'environmentId'],
-    ['private endpoint NSG', () => NAMES.azure.privateEndpointNsg.id, 'environmentId'],
-    ['DNS inbound NSG', () => NAMES.azure.dnsInboundNsg.id, 'environmentId'],
-    ['private endpoint', () => NAMES.azure.privateEndpoint.id, 'environmentId'],
-    ['private DNS zone', () => NAMES.azure.privateDnsZone.id, 'azure.resourceGroup'],
-    ['virtual network link', () => NAMES.azure.virtualNetworkLink.id, 'environmentId'],
-    ['DNS private resolver', () => NAMES.azure.dnsResolver.id, 'environmentId'],
-    ['inbound endpoint', () => NAMES.azure.inboundEndpoint.id, 'environmentId'],
+    ['private endpoint NSG', () => HUB.privateEndpointNsg.id, 'azure.virtualNetworkName'],
+    ['DNS inbound NSG', () => HUB.dnsInboundNsg.id, 'azure.virtualNetworkName'],
+    ['private endpoint', () => HUB.privateEndpoint.id, 'azure.virtualNetworkName'],
+    ['private DNS zone', () => HUB.privateDnsZone.id, 'azure.resourceGroup'],
+    // Elsewhere, and for no VNet: the hub's resolver name is taken.
+    ['DNS private resolver', () => HUB.dnsResolver.id, 'azure.virtualNetworkName'],
   ];
 
   test.each(azureCases)('Azure %s without our tags is refused (%#)', async (_kind, id, path) => {
@@ -261,22 +271,23 @@ describe('resources that carry our names but are not ours', () => {
     expect(writes).toEqual([]);
   });
 
-  test('an Azure resource of this product for another environment is refused; with no tags at all too', async () => {
+  test('a hub resource another environment built before hubs is used; one without tags or of another product is refused', async () => {
     await start();
-    existingAzure(NAMES.azure.privateEndpointNsg.id, OURS_OTHER_ENV);
-    existingAzure(NAMES.azure.dnsInboundNsg.id, undefined);
-    existingAzure(NAMES.azure.publicIp.id, { 'managed-by': 'someone-else', environment: ENV });
+    existingAzure(HUB.privateEndpointNsg.id, OURS_OTHER_ENV);
+    const used = await validateEnvironmentRequest(DEFAULT_REQUEST, clouds.clients, clouds.context);
+    expect(used.facts.hub.privateEndpointNsg).toEqual({ id: HUB.privateEndpointNsg.id, action: 'use', ready: true });
+    existingAzure(HUB.dnsInboundNsg.id, undefined);
+    existingAzure(HUB.publicIp.id, { 'managed-by': 'someone-else', environment: ENV });
     const { error } = await refusal(DEFAULT_REQUEST);
     expect(problemsOf(error).map((p) => [p.path, p.message.includes('nsg-') || p.message.includes('pip-')])).toEqual([
-      ['environmentId', true],
-      ['environmentId', true],
-      ['environmentId', true],
+      ['azure.virtualNetworkName', true],
+      ['azure.virtualNetworkName', true],
     ]);
   });
 
   test('the hub zone without our tag is refused even when it carries this environment', async () => {
     await start();
-    existingAzure(NAMES.azure.privateDnsZone.id, { environment: ENV });
+    existingAzure(HUB.privateDnsZone.id, { environment: ENV });
     expect(pathsOf((await refusal(DEFAULT_REQUEST)).error)).toEqual(['azure.resourceGroup']);
   });
 
@@ -290,29 +301,29 @@ describe('resources that carry our names but are not ours', () => {
     expect(pathsOf((await refusal(oneTunnel)).error)).toEqual(['environmentId']);
   });
 
-  test('a subnet with our name is refused on its prefix field unless our NSG of this environment is on it', async () => {
+  test('a subnet with the requested prefix is used with our NSG on it, adopted (read only) with anyone else’s or none', async () => {
     await start();
-    existingAzure(NAMES.azure.privateEndpointNsg.id, OURS);
-    existingAzure('/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network/providers/Microsoft.Network/networkSecurityGroups/nsg-theirs', FOREIGN);
-    // Same prefixes as the request: only ownership, not the address plan, can refuse them.
-    existingSubnet(
-      NAMES.azure.privateEndpointSubnet.name,
-      '192.168.1.0/27',
-      '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network/providers/Microsoft.Network/networkSecurityGroups/nsg-theirs',
-    );
-    existingSubnet(NAMES.azure.dnsInboundSubnet.name, '192.168.2.0/28');
-    const { error, writes } = await refusal(DEFAULT_REQUEST);
-    expect(pathsOf(error)).toEqual(['azure.dnsResolverSubnetPrefix', 'azure.privateEndpointSubnetPrefix']);
-    expect(writes).toEqual([]);
+    const theirs = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network/providers/Microsoft.Network/networkSecurityGroups/nsg-theirs';
+    existingAzure(HUB.dnsInboundNsg.id, hubTags(validRequest()));
+    existingAzure(theirs, FOREIGN);
+    // Same prefixes as the request: the subnets are the hub's, whoever built them.
+    existingSubnet(HUB.privateEndpointSubnet.name, '192.168.1.0/27', theirs);
+    existingSubnet(HUB.dnsResolverSubnet.name.toUpperCase(), '192.168.2.0/28', HUB.dnsInboundNsg.id, RESOLVER_DELEGATION);
+    const mark = clouds.mark();
+    const { facts } = await validateEnvironmentRequest(DEFAULT_REQUEST, clouds.clients, clouds.context);
+    expect(facts.hub.privateEndpointSubnet).toMatchObject({ action: 'adopt', ready: true });
+    expect(facts.hub.privateEndpointNsg).toEqual({ id: theirs, action: 'adopt', ready: true });
+    expect(facts.hub.dnsResolverSubnet).toMatchObject({ action: 'use', ready: true });
+    expect(clouds.writesSince(mark)).toEqual([]);
   });
 
-  test('a subnet with our name and our NSG that is not tagged for this environment is refused', async () => {
+  test('a subnet with the hub’s name and another prefix is refused on its prefix field', async () => {
     await start();
-    existingAzure(NAMES.azure.privateEndpointNsg.id, OURS_OTHER_ENV);
-    existingSubnet(NAMES.azure.privateEndpointSubnet.name.toUpperCase(), '192.168.1.0/27', NAMES.azure.privateEndpointNsg.id);
-    const paths = pathsOf((await refusal(DEFAULT_REQUEST)).error);
-    // The NSG itself is another environment's, and the subnet is refused through it.
-    expect(paths).toEqual(['azure.privateEndpointSubnetPrefix', 'environmentId']);
+    existingSubnet(HUB.privateEndpointSubnet.name.toUpperCase(), '192.168.3.0/27');
+    const { error, writes } = await refusal(DEFAULT_REQUEST);
+    expect(pathsOf(error)).toEqual(['azure.privateEndpointSubnetPrefix']);
+    expect(problemsOf(error)[0].message).toContain('192.168.3.0/27');
+    expect(writes).toEqual([]);
   });
 
   const tagsOf = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));

@@ -121,7 +121,8 @@ export async function startValidatorClouds(world: World = readWorld()): Promise<
         if (count > (since.aws[name] ?? 0) && !/^(Describe|List|Get)/.test(name)) changed.push(`aws ${name}`);
       }
       for (const [name, count] of Object.entries(now.azure)) {
-        if (count > (since.azure[name] ?? 0) && !name.startsWith('GET ')) changed.push(`azure ${name}`);
+        // ARM's read-only POST lists (DnsResolvers_ListByVirtualNetwork) change nothing.
+        if (count > (since.azure[name] ?? 0) && !name.startsWith('GET ') && !/^POST .*\/listDnsResolvers$/i.test(name)) changed.push(`azure ${name}`);
       }
       return changed;
     },

@@ -21,6 +21,7 @@ import { startLocalClouds, type LocalClouds } from '../../local/cloud';
 import type { CloudState } from '../../local/cloud/state';
 import { readWorld, stateFromWorld } from '../../local/cloud/world';
 import { NO_FAULTS, parseFaults } from '../../local/faults';
+import { greenfieldHub } from '../../functions/commons/hub';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -39,6 +40,7 @@ export const FACTS: EnvironmentFacts = {
   vnetAddressPrefixes: ['192.168.0.0/16'],
   location: 'japaneast',
   openAiHost: 'aoai-prod.openai.azure.com',
+  hub: greenfieldHub(vpnRequest()),
 };
 
 export interface VpnClouds {

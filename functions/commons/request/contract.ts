@@ -26,12 +26,17 @@ export interface EnvironmentRequest {
     subscriptionId: string;
     resourceGroup: string;
     virtualNetworkName: string;
-    gatewaySubnetPrefix: string;
-    privateEndpointSubnetPrefix: string;
-    dnsResolverSubnetPrefix: string;
+    /** Left out when the VNet already has a VPN gateway or a GatewaySubnet: the product uses what is there. */
+    gatewaySubnetPrefix?: string;
+    /** Left out when the account already has an approved private endpoint in the VNet. */
+    privateEndpointSubnetPrefix?: string;
+    /** Left out when the VNet already has a DNS private resolver with an inbound endpoint. */
+    dnsResolverSubnetPrefix?: string;
     gatewaySku: string;
     openAiAccountId: string;
     openAiDeployment: string;
+    /** An existing `privatelink.openai.azure.com` zone (a landing zone's central one): written to and linked, never deleted. */
+    privateDnsZoneId?: string;
   };
   options: {
     publicNetworkAccess: PublicNetworkAccessOption;
@@ -62,6 +67,8 @@ export const DEFAULT_OPTIONS: EnvironmentRequest['options'] = { publicNetworkAcc
 export const GATEWAY_SKUS = ['VpnGw1AZ', 'VpnGw2AZ', 'VpnGw3AZ', 'VpnGw4AZ', 'VpnGw5AZ'] as const;
 export const DEFAULT_GATEWAY_SKU = 'VpnGw1AZ';
 export const GATEWAY_SUBNET_NAME = 'GatewaySubnet';
+/** The one zone name azure.privateDnsZoneId may name: where the account's private endpoint record lives. */
+export const OPENAI_PRIVATE_LINK_ZONE_NAME = 'privatelink.openai.azure.com';
 
 /** The three Azure subnet prefix fields, in the order problems about them are reported. */
 export const SUBNET_PREFIX_FIELDS = ['gatewaySubnetPrefix', 'privateEndpointSubnetPrefix', 'dnsResolverSubnetPrefix'] as const;

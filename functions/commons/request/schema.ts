@@ -14,6 +14,7 @@ import {
   ENVIRONMENT_ID_PATTERN,
   GATEWAY_SKUS,
   MAX_REQUEST_BYTES,
+  OPENAI_PRIVATE_LINK_ZONE_NAME,
   PUBLIC_NETWORK_ACCESS_OPTIONS,
   REQUEST_VERSION,
   SUBNET_PREFIX_FIELDS,
@@ -131,10 +132,12 @@ function splitAccountId(id: string): OpenAiAccountRef {
   return { subscriptionId: parts[2], resourceGroup: parts[4], accountName: parts[8] };
 }
 
-const checkOpenAiAccountId: Check = (value) => {
-  const example = '/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.CognitiveServices/accounts/<name>';
+/**
+ * A top-level ARM id of one resource type, segment by segment: what is wrong with it in plain words, or its
+ * segments. ARM ids start with "/" (so parts[0] is empty) and have exactly 9 parts for a top-level resource.
+ */
+function topLevelArmIdProblem(value: string, namespace: string, type: string, example: string): string | { subscription: string; group: string; name: string } {
   const parts = value.split('/');
-  // ARM ids start with "/" (so parts[0] is empty) and have exactly 9 parts for a top-level resource.
   const shapeOk =
     parts.length === 9 &&
     parts[0] === '' &&
@@ -142,15 +145,37 @@ const checkOpenAiAccountId: Check = (value) => {
     parts[3].toLowerCase() === 'resourcegroups' &&
     parts[5].toLowerCase() === 'providers';
   if (!shapeOk) return `must be an Azure resource id of the form ${example}`;
-  const [, , subscription, , group, , namespace, type, name] = parts;
-  if (namespace.toLowerCase() !== 'microsoft.cognitiveservices' || type.toLowerCase() !== 'accounts') {
-    return `must be the id of a Microsoft.CognitiveServices/accounts resource; this is a ${namespace}/${type} id`;
+  const [, , subscription, , group, , givenNamespace, givenType, name] = parts;
+  if (givenNamespace.toLowerCase() !== namespace.toLowerCase() || givenType.toLowerCase() !== type.toLowerCase()) {
+    return `must be the id of a ${namespace}/${type} resource; this is a ${givenNamespace}/${givenType} id`;
   }
   if (!GUID.test(subscription)) return `the subscription segment must be a GUID; got "${subscription}"`;
   const groupProblem = checkResourceGroup(group);
   if (groupProblem) return `the resource group segment ${groupProblem}`;
-  if (!/^[A-Za-z0-9][A-Za-z0-9-]{1,63}$/.test(name)) {
+  return { subscription, group, name };
+}
+
+const checkOpenAiAccountId: Check = (value) => {
+  const checked = topLevelArmIdProblem(value, 'Microsoft.CognitiveServices', 'accounts', '/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.CognitiveServices/accounts/<name>');
+  if (typeof checked === 'string') return checked;
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{1,63}$/.test(checked.name)) {
     return 'the account name segment must be 2 to 64 letters, digits or hyphens, starting with a letter or digit';
+  }
+  return undefined;
+};
+
+/** Splits an ARM id of a Microsoft.Network/privateDnsZones zone; undefined when it is not one. */
+export function parsePrivateDnsZoneId(id: string): { subscriptionId: string; resourceGroup: string; zoneName: string } | undefined {
+  return checkPrivateDnsZoneId(id) === undefined ? { subscriptionId: id.split('/')[2], resourceGroup: id.split('/')[4], zoneName: id.split('/')[8] } : undefined;
+}
+
+const checkPrivateDnsZoneId: Check = (value) => {
+  const example = `/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/${OPENAI_PRIVATE_LINK_ZONE_NAME}`;
+  const checked = topLevelArmIdProblem(value, 'Microsoft.Network', 'privateDnsZones', example);
+  if (typeof checked === 'string') return checked;
+  // DNS names compare without case; the OpenAI endpoint's private link record lives only in this zone.
+  if (checked.name.toLowerCase() !== OPENAI_PRIVATE_LINK_ZONE_NAME) {
+    return `must name the zone ${OPENAI_PRIVATE_LINK_ZONE_NAME} (where Azure OpenAI's private endpoint records live); this id names "${checked.name}"`;
   }
   return undefined;
 };
@@ -203,6 +228,7 @@ const KNOWN_FIELDS = {
     'gatewaySku',
     'openAiAccountId',
     'openAiDeployment',
+    'privateDnsZoneId',
   ],
   options: ['publicNetworkAccess', 'tunnels', 'publicNetworkAccessOnTeardown'],
 } as const;
@@ -490,35 +516,44 @@ function validateAzure(root: Json, out: Collector): EnvironmentRequest['azure'] 
   const resourceGroup = stringField(azure, 'resourceGroup', 'azure', out, checkResourceGroup);
   const virtualNetworkName = stringField(azure, 'virtualNetworkName', 'azure', out, checkVirtualNetworkName);
   const prefixes: Partial<Record<SubnetPrefixField, string>> = {};
-  for (const field of SUBNET_PREFIX_FIELDS) prefixes[field] = stringField(azure, field, 'azure', out, subnetPrefixCheck(field));
+  // Each may be left out when the VNet already has what it is for: discovery decides, and refuses what it must build without one.
+  const brokenPrefixes = new Set<SubnetPrefixField>();
+  for (const field of SUBNET_PREFIX_FIELDS) {
+    const before = out.problems.length;
+    prefixes[field] = stringField(azure, field, 'azure', out, subnetPrefixCheck(field), { optional: true });
+    if (out.problems.length > before) brokenPrefixes.add(field);
+  }
   checkPrefixesApart(prefixes, out);
   const gatewaySku = has(azure, 'gatewaySku') ? stringField(azure, 'gatewaySku', 'azure', out, checkGatewaySku) : DEFAULT_GATEWAY_SKU;
   const openAiAccountId = stringField(azure, 'openAiAccountId', 'azure', out, checkOpenAiAccountId);
   const openAiDeployment = stringField(azure, 'openAiDeployment', 'azure', out, checkDeployment);
-  const { gatewaySubnetPrefix, privateEndpointSubnetPrefix, dnsResolverSubnetPrefix } = prefixes;
+  const zoneGiven = has(azure, 'privateDnsZoneId');
+  const privateDnsZoneId = stringField(azure, 'privateDnsZoneId', 'azure', out, checkPrivateDnsZoneId, { optional: true });
   if (
     !subscriptionId ||
     !resourceGroup ||
     !virtualNetworkName ||
-    !gatewaySubnetPrefix ||
-    !privateEndpointSubnetPrefix ||
-    !dnsResolverSubnetPrefix ||
+    brokenPrefixes.size > 0 ||
     !gatewaySku ||
     !openAiAccountId ||
-    !openAiDeployment
+    !openAiDeployment ||
+    (zoneGiven && !privateDnsZoneId)
   ) {
     return undefined;
   }
+  // Absent optional fields stay absent, so a request without them normalises (and hashes) as it always did.
+  const { gatewaySubnetPrefix, privateEndpointSubnetPrefix, dnsResolverSubnetPrefix } = prefixes;
   return {
     subscriptionId,
     resourceGroup,
     virtualNetworkName,
-    gatewaySubnetPrefix,
-    privateEndpointSubnetPrefix,
-    dnsResolverSubnetPrefix,
+    ...(gatewaySubnetPrefix !== undefined ? { gatewaySubnetPrefix } : {}),
+    ...(privateEndpointSubnetPrefix !== undefined ? { privateEndpointSubnetPrefix } : {}),
+    ...(dnsResolverSubnetPrefix !== undefined ? { dnsResolverSubnetPrefix } : {}),
     gatewaySku,
     openAiAccountId,
     openAiDeployment,
+    ...(privateDnsZoneId !== undefined ? { privateDnsZoneId } : {}),
   };
 }
 
@@ -588,6 +623,16 @@ export function shownProblems(problems: RequestProblem[]): RequestProblem[] {
   const out = new Collector();
   for (const problem of problems) out.add(problem.path, problem.message);
   return out.problems;
+}
+
+/**
+ * The prefix of a subnet the product is to build. The first step refuses a request that leaves it out when the
+ * subnet must be built (commons/hub-discovery.ts), so its absence here is a fault of the workflow, not of the request.
+ */
+export function subnetPrefixToBuild(request: EnvironmentRequest, field: SubnetPrefixField): string {
+  const prefix = request.azure[field];
+  if (prefix === undefined) throw new Error(`azure.${field} is not in the request, yet the workflow is building its subnet; the first step should have refused it`);
+  return prefix;
 }
 
 /** One line per problem: "path: message". */

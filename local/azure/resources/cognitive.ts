@@ -28,21 +28,27 @@ const cognitiveAccount: TypeRule = {
     return body;
   },
   view(_ctx, store, resource, body) {
-    // Approved private endpoint connections, as the account reports them.
-    body.properties.privateEndpointConnections = store
-      .ofType('Microsoft.Network/privateEndpoints')
-      .filter((pe) => (pe.body.properties.privateLinkServiceConnections ?? []).some((c: Props) => String(c.properties?.privateLinkServiceId).toLowerCase() === resource.id.toLowerCase()))
-      .map((pe) => ({
-        id: `${resource.id}/privateEndpointConnections/${pe.name}.${store.guid(`pec:${pe.id}`)}`,
-        name: `${pe.name}.${store.guid(`pec:${pe.id}`)}`,
-        type: 'Microsoft.CognitiveServices/accounts/privateEndpointConnections',
-        properties: {
-          privateEndpoint: { id: pe.id },
-          groupIds: ['account'],
-          privateLinkServiceConnectionState: { status: 'Approved', description: 'Auto-Approved', actionsRequired: 'None' },
-          provisioningState: store.provisioningState(pe),
+    // One connection per private endpoint that names the account (auto-approved or manual), with the state the
+    // endpoint's connection holds: derived at read time, so world-loaded and API-written endpoints show alike.
+    body.properties.privateEndpointConnections = store.ofType('Microsoft.Network/privateEndpoints').flatMap((pe) => {
+      const connections: Props[] = [...(pe.body.properties.privateLinkServiceConnections ?? []), ...(pe.body.properties.manualPrivateLinkServiceConnections ?? [])];
+      const connection = connections.find((c) => String(c.properties?.privateLinkServiceId).toLowerCase() === resource.id.toLowerCase());
+      if (!connection) return [];
+      const state = connection.properties?.privateLinkServiceConnectionState ?? { status: 'Pending', description: '', actionsRequired: 'None' };
+      return [
+        {
+          id: `${resource.id}/privateEndpointConnections/${pe.name}.${store.guid(`pec:${pe.id}`)}`,
+          name: `${pe.name}.${store.guid(`pec:${pe.id}`)}`,
+          type: 'Microsoft.CognitiveServices/accounts/privateEndpointConnections',
+          properties: {
+            privateEndpoint: { id: pe.id },
+            groupIds: connection.properties?.groupIds ?? ['account'],
+            privateLinkServiceConnectionState: clone(state),
+            provisioningState: store.provisioningState(pe),
+          },
         },
-      }));
+      ];
+    });
   },
 };
 

@@ -1,10 +1,12 @@
 /** Private DNS zones with their VNet links and A records, and the DNS Private Resolver with its inbound endpoint. */
 import type { ArmResource } from '../../cloud/state';
 import { ArmBadRequestError, ArmConflictError } from '../errors';
-import { sameType } from '../ids';
+import { armKey } from '../../cloud/state';
+import { parseArmId, sameType } from '../ids';
+import type { ArmStore } from '../store';
 import { parseIpv4, rangeHolds } from '../../network/ipv4';
 import type { Props, ResourceFamily, TypeRule } from './rule';
-import { allocatePrivateIp, baseBody, cidr, idOf, NETWORK_RETRY_AFTER, requireExisting, subnetPrefixes } from './shared';
+import { allocatePrivateIp, baseBody, cidr, idOf, lastLabel, NETWORK_RETRY_AFTER, requireExisting, subnetPrefixes } from './shared';
 
 const privateDnsZone: TypeRule = {
   latency: { create: 'azure.privateDnsZone.create', delete: 'azure.privateDnsZone.delete' },
@@ -35,6 +37,31 @@ const privateDnsZone: TypeRule = {
   },
 };
 
+/**
+ * A VNet is linked to at most one zone of a name: a link to another zone of the same name (any resource group or
+ * subscription; a link still being created or deleted counts) is refused with 400 BadRequest and the service's
+ * message (MicrosoftDocs/azure-aks-docs#212, microsoft-foundry/foundry-samples#214, Azure/ARO-RP#796).
+ */
+function refuseOverlappingNamespace(store: ArmStore, zoneId: string, vnetId: string): void {
+  const zoneName = lastLabel(zoneId).toLowerCase();
+  const other = store
+    .ofType('Microsoft.Network/privateDnsZones/virtualNetworkLinks')
+    .find((link) => {
+      const otherZone = parseArmId(link.id).parentId!;
+      return (
+        armKey(otherZone) !== armKey(zoneId) &&
+        lastLabel(otherZone).toLowerCase() === zoneName &&
+        armKey(String(idOf(link.body.properties.virtualNetwork) ?? '')) === armKey(vnetId)
+      );
+    });
+  if (other) {
+    throw new ArmBadRequestError(
+      'BadRequest',
+      `A virtual network cannot be linked to multiple zones with overlapping namespaces. You tried to link virtual network with '${zoneName}' and '${zoneName}' zones.`,
+    );
+  }
+}
+
 const virtualNetworkLink: TypeRule = {
   latency: { create: 'azure.virtualNetworkLink.create', delete: 'azure.virtualNetworkLink.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
@@ -49,6 +76,7 @@ const virtualNetworkLink: TypeRule = {
     if (duplicate) {
       throw new ArmConflictError('Conflict', `A virtual network cannot be linked to the same Private DNS zone more than once (already linked by ${duplicate.id}).`);
     }
+    refuseOverlappingNamespace(store, target.parentId!, vnetId!);
     props.registrationEnabled ??= false;
     return body;
   },
@@ -57,10 +85,25 @@ const virtualNetworkLink: TypeRule = {
   },
 };
 
+/**
+ * `{zone}/A/{name}` (RecordSets_CreateOrUpdate, 2024-06-01): synchronous (200/201, no operation to poll), and a
+ * PUT replaces the record set whole, whoever wrote it before: a zone group's record the same as any other, the
+ * last write wins.
+ */
 const privateDnsARecord: TypeRule = {
-  write({ existing, request }) {
+  write({ target, existing, request }) {
     const body = baseBody(request, existing);
     delete body.location;
+    const props = body.properties;
+    const records: Props[] = Array.isArray(props.aRecords) ? props.aRecords : [];
+    for (const record of records) {
+      if (typeof record?.ipv4Address !== 'string' || parseIpv4(record.ipv4Address) === undefined) {
+        throw new ArmBadRequestError('BadRequest', `The A record set ${target.name} has an invalid IPv4 address '${record?.ipv4Address}'.`);
+      }
+    }
+    props.aRecords = records.map((r) => ({ ipv4Address: r.ipv4Address }));
+    props.fqdn = `${target.name}.${lastLabel(target.parentId!)}.`;
+    props.isAutoRegistered = false;
     return body;
   },
 };
@@ -153,4 +196,6 @@ export const dnsFamily: ResourceFamily = {
     'Microsoft.Network/dnsResolvers': dnsResolver,
     'Microsoft.Network/dnsResolvers/inboundEndpoints': inboundEndpoint,
   },
+  // A zone's SOA record set: answered by arm.ts in the zone's record-set list, never stored.
+  ruleless: ['Microsoft.Network/privateDnsZones/SOA'],
 };

@@ -1,11 +1,34 @@
 /** The VPN gateway, the local network gateways that stand for the AWS tunnels, and the connections between them. */
 import type { EmulatorContext } from '../../cloud/context';
+import { armKey } from '../../cloud/state';
 import { ArmBadRequestError, ArmConflictError } from '../errors';
 import type { ArmStore } from '../store';
 import { addressAt } from '../../network/ipv4';
 import { connectionProblems } from '../../network/ike';
 import type { Body, Props, ResourceFamily, TypeRule } from './rule';
 import { baseBody, cidr, idOf, inUseCannotBeDeleted, NETWORK_RETRY_AFTER, requireExisting, requireSucceeded, subnetPrefixes } from './shared';
+
+/**
+ * One gateway per VNet: a gateway whose IP configuration names a GatewaySubnet another gateway already uses (being
+ * built or deleted too) is refused. The message is the one a user met ("A virtual network can't be associated with
+ * more than one gateway", MicrosoftDocs/architecture-center#1529); no source gives the code, so the generic 400
+ * BadRequest, which a caller cannot tell from other refusals without looking first.
+ */
+function refuseASecondGateway(store: ArmStore, gatewayId: string, gatewaySubnetId: string): void {
+  const other = store
+    .ofType('Microsoft.Network/virtualNetworkGateways')
+    .find(
+      (g) =>
+        armKey(g.id) !== armKey(gatewayId) &&
+        (g.body.properties.ipConfigurations ?? []).some((ipc: Props) => armKey(String(idOf(ipc?.properties?.subnet) ?? '')) === armKey(gatewaySubnetId)),
+    );
+  if (other) {
+    throw new ArmBadRequestError(
+      'BadRequest',
+      `A virtual network can't be associated with more than one gateway. Subnet ${gatewaySubnetId} is already used by virtual network gateway ${other.id}.`,
+    );
+  }
+}
 
 const virtualNetworkGateway: TypeRule = {
   resourceGuid: true,
@@ -31,6 +54,7 @@ const virtualNetworkGateway: TypeRule = {
         );
       }
       requireSucceeded(store, gwSubnet, target.id, 'PutSubnetOperation');
+      refuseASecondGateway(store, target.id, gwSubnet.id);
       const pip = requireExisting(store, idOf(ipc.properties?.publicIPAddress), target.id, 'ipConfigurations[].properties.publicIPAddress.id');
       requireSucceeded(store, pip, target.id, 'PutPublicIpAddressOperation');
       tunnelIps.push(pip.body.properties.ipAddress);

@@ -12,7 +12,7 @@ import type { ResourceFamily, TypeRule } from './rule';
 import { securityFamily } from './security';
 
 export type { Body, ResourceFamily, TypeRule, WriteInput } from './rule';
-export { securityRuleEntry } from './security';
+export { refuseConflictingPriorities, securityRuleEntry } from './security';
 export { refuseWhileTheGatewayIsBusy, storeSharedKey } from './gateways';
 export { supportedApiVersions } from './api-versions';
 

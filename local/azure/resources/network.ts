@@ -1,4 +1,5 @@
 /** Virtual networks, their subnets, and public IP addresses. */
+import { armKey } from '../../cloud/state';
 import { ArmBadRequestError, ArmConflictError } from '../errors';
 import { parseArmId, sameType } from '../ids';
 import type { ArmStore } from '../store';
@@ -6,11 +7,46 @@ import { rangeContains, rangesOverlap, type Ipv4Range } from '../../network/ipv4
 import type { Props, ResourceFamily, TypeRule } from './rule';
 import { baseBody, cidr, clone, idOf, lastLabel, NETWORK_RETRY_AFTER, referencingId, requireExisting, subnetPrefixes } from './shared';
 
+/** True when a `{id}` reference names that subnet (ARM ids compare case-insensitively). */
+function namesSubnet(ref: unknown, subnetId: string): boolean {
+  return armKey(String(idOf(ref) ?? '')) === armKey(subnetId);
+}
+
+/**
+ * What lives in a subnet, as ARM reports it on every read (derived from the store, never stored, so world-loaded
+ * and API-written resources show alike): `ipConfigurations` lists the gateways' IP configurations and the NIC IP
+ * configurations (a private endpoint's among them) on the subnet; `privateEndpoints` the endpoints in it. ARM
+ * leaves a list out when it is empty.
+ */
+export function showSubnetOccupants(store: ArmStore, subnetId: string, props: Props): void {
+  const ipConfigurations: { id: string }[] = [];
+  for (const gateway of store.ofType('Microsoft.Network/virtualNetworkGateways')) {
+    for (const ipc of gateway.body.properties.ipConfigurations ?? []) {
+      if (namesSubnet(ipc?.properties?.subnet, subnetId)) ipConfigurations.push({ id: ipc.id ?? `${gateway.id}/ipConfigurations/${ipc.name ?? 'default'}` });
+    }
+  }
+  for (const nic of store.ofType('Microsoft.Network/networkInterfaces')) {
+    for (const ipc of nic.body.properties.ipConfigurations ?? []) {
+      if (namesSubnet(ipc?.properties?.subnet, subnetId)) ipConfigurations.push({ id: ipc.id ?? `${nic.id}/ipConfigurations/${ipc.name}` });
+    }
+  }
+  const privateEndpoints = store
+    .ofType('Microsoft.Network/privateEndpoints')
+    .filter((pe) => namesSubnet(pe.body.properties.subnet, subnetId))
+    .map((pe) => ({ id: pe.id }));
+  delete props.ipConfigurations;
+  delete props.privateEndpoints;
+  if (ipConfigurations.length) props.ipConfigurations = ipConfigurations;
+  if (privateEndpoints.length) props.privateEndpoints = privateEndpoints;
+}
+
 const virtualNetwork: TypeRule = {
   view(_ctx, store, resource, body) {
-    body.properties.subnets = store
-      .children(resource.id, 'Microsoft.Network/virtualNetworks/subnets')
-      .map((s) => ({ id: s.id, name: s.name, type: s.type, etag: s.body.etag, properties: { ...clone(s.body.properties), provisioningState: store.provisioningState(s) } }));
+    body.properties.subnets = store.children(resource.id, 'Microsoft.Network/virtualNetworks/subnets').map((s) => {
+      const properties: Props = { ...clone(s.body.properties), provisioningState: store.provisioningState(s) };
+      showSubnetOccupants(store, s.id, properties);
+      return { id: s.id, name: s.name, type: s.type, etag: s.body.etag, properties };
+    });
   },
 };
 
@@ -31,6 +67,9 @@ const subnet: TypeRule = {
   retryAfterSeconds: NETWORK_RETRY_AFTER,
   beforeDelete(store, resource) {
     refuseWhileAnotherSubnetOperationRuns(store, parseArmId(resource.id).parentId!, resource.name);
+  },
+  view(_ctx, store, resource, body) {
+    showSubnetOccupants(store, resource.id, body.properties);
   },
   inUseError: (resource, usedBy) =>
     new ArmBadRequestError(

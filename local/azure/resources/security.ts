@@ -30,6 +30,25 @@ function checkSecurityRule(nsgId: string, rule: Props): void {
   }
 }
 
+/**
+ * Two rules of one NSG with the same priority and direction are refused: 400 SecurityRuleConflict, naming the rule
+ * already there and the one written (`written`), as the NRP answers (Azure/aks-engine#2106, egen/bucc#183).
+ */
+export function refuseConflictingPriorities(rules: Props[], written?: string): void {
+  const seen = new Map<string, Props>();
+  const ordered = written ? [...rules.filter((r) => r.name !== written), ...rules.filter((r) => r.name === written)] : rules;
+  for (const rule of ordered) {
+    const key = `${String(rule.properties?.direction ?? '').toLowerCase()}/${Number(rule.properties?.priority)}`;
+    const other = seen.get(key);
+    if (other) {
+      throw new ArmBadRequestError(
+        'SecurityRuleConflict',
+        `Security rule ${other.name} conflicts with rule ${rule.name}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.`,
+      );
+    }
+    seen.set(key, rule);
+  }
+}
 
 export function securityRuleEntry(nsgId: string, rule: Props): Props {
   checkSecurityRule(nsgId, rule);
@@ -45,7 +64,9 @@ const networkSecurityGroup: TypeRule = {
   write({ target, existing, request }) {
     const body = baseBody(request, existing);
     const props = body.properties;
+    // A PUT of the NSG replaces its whole rule list, child rules written since included.
     props.securityRules = (Array.isArray(props.securityRules) ? props.securityRules : []).map((r: Props) => securityRuleEntry(target.id, r));
+    refuseConflictingPriorities(props.securityRules);
     props.defaultSecurityRules = DEFAULT_SECURITY_RULES.map(([name, description, access, direction, priority, source, destination]) => ({
       name,
       id: `${target.id}/defaultSecurityRules/${name}`,
