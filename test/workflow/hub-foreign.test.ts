@@ -6,11 +6,13 @@
  * own child rules in their NSGs. An endpoint that is not ours, whose record the zone lacks, gets its A record
  * written, and the probe's DNS answer comes out right.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ArmResource, CloudState } from '../../local/cloud/state';
 import { readWorld, stateFromWorld } from '../../local/cloud/world';
-import { azureWrites, FOREIGN_HUB, FOREIGN_SPOKE, PROVEN_PROBE } from './hub-support';
+import { runLocalRequests } from '../../local/runner';
+import { azureWrites, FOREIGN_HUB, FOREIGN_SPOKE, hubCriticalPath, PROVEN_PROBE } from './hub-support';
 import { run, type Run } from './support';
 
 const spoke = (n: 1 | 2) => JSON.parse(readFileSync(FOREIGN_SPOKE(n), 'utf8'));
@@ -42,6 +44,13 @@ describe('two spokes on a hub another team built', () => {
     expect([one.result.status, one.result.error, two.result.status, two.result.error]).toEqual(['SUCCEEDED', null, 'SUCCEEDED', null]);
     expect(one.result.report!.probe).toMatchObject(PROVEN_PROBE);
     expect(two.result.report!.probe).toMatchObject(PROVEN_PROBE);
+  });
+
+  it('spoke two, on the ready hub, finishes within 5% of its own critical path', () => {
+    const report = two.result.report!;
+    const critical = hubCriticalPath(report, two.result.output);
+    expect(report.simulatedSeconds).toBeGreaterThanOrEqual(critical.seconds);
+    expect(report.simulatedSeconds).toBeLessThanOrEqual(critical.seconds * 1.05);
   });
 
   it('spoke one adopts the hub and creates the endpoint it lacks; spoke two uses that endpoint', () => {
@@ -96,4 +105,24 @@ describe('two spokes on a hub another team built', () => {
     // The endpoint itself is not written.
     expect(azureWrites(adopted.result.report!)).not.toContain('PUT Microsoft.Network/privateEndpoints');
   });
+});
+
+describe("two spokes started together on a hub another team built", () => {
+  let result: Awaited<ReturnType<typeof runLocalRequests>>;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'foreign-hub-together-'));
+    result = await runLocalRequests({ requestFiles: [FOREIGN_SPOKE(1), FOREIGN_SPOKE(2)], worldFile: FOREIGN_HUB, stateFile: path.join(dir, 'state.json'), outDir: path.join(dir, 'out'), output: null });
+  }, 600_000);
+
+  it('both succeed and prove their paths, through the one endpoint the first to get there built', () => {
+    expect(result.runs.map((r) => [r.status, r.error])).toEqual([
+      ['SUCCEEDED', null],
+      ['SUCCEEDED', null],
+    ]);
+    for (const r of result.runs) expect(r.report!.probe).toMatchObject(PROVEN_PROBE);
+    const endpoints = result.runs[0].report!.resources.azure.filter((resource) => resource.type === 'Microsoft.Network/privateEndpoints');
+    expect(endpoints.map((resource) => resource.id.split('/').pop())).toEqual(['pe-vnet-hub-aoai-prod']);
+  });
+
 });
