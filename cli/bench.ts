@@ -190,17 +190,18 @@ function spokeRequest(world: any, i: number): any {
 
 /**
  * The hub: the default environment builds it (the fresh hub's 44 minutes), one spoke then joins the ready hub
- * alone (measured against its own critical path), then `spokes - 1` more start together; all are then torn down
- * together, and nothing may be left.
+ * alone (measured against its own critical path), then `spokes` more start together; all are then torn down
+ * together, and a teardown run after them, the last on the hub, must leave nothing.
  */
 async function benchHub(spokes: number): Promise<HubRow[]> {
   const outDir = runDirectory('hub');
   mkdirSync(outDir, { recursive: true });
   const worldFile = path.join(outDir, 'world.json');
-  const world = hubWorld(spokes);
+  // One spoke joins the ready hub alone, then `spokes` more start together.
+  const world = hubWorld(spokes + 1);
   writeFileSync(worldFile, JSON.stringify(world));
   const stateFile = path.join(outDir, 'state.json');
-  const requestFiles = Array.from({ length: spokes }, (_, index) => {
+  const requestFiles = Array.from({ length: spokes + 1 }, (_, index) => {
     const file = path.join(outDir, `spoke-${index + 1}.json`);
     writeFileSync(file, JSON.stringify(spokeRequest(world, index + 1)));
     return file;
@@ -239,7 +240,7 @@ async function benchHub(spokes: number): Promise<HubRow[]> {
   const started = Date.now();
   const together = await runner().runLocalRequests({ output: null, worldFile, stateFile, requestFiles: requestFiles.slice(1), outDir: path.join(outDir, 'together') });
   rows.push({
-    run: `${spokes - 1} more environments started together on the hub`,
+    run: `${spokes} more environments started together on the hub`,
     status: together.exitCode === 0 ? 'SUCCEEDED' : 'FAILED',
     environments: together.runs.length,
     succeeded: together.runs.filter((r) => r.status === 'SUCCEEDED').length,
@@ -258,7 +259,7 @@ async function benchHub(spokes: number): Promise<HubRow[]> {
   const left = Math.max(0, ...teardown.runs.map((r) => (r.report?.resources.aws.length ?? 0) + (r.report?.resources.azure.length ?? 0)));
   rows.push({
     // Torn down at the same moment, each environment sees the others on the hub and keeps the hub for them.
-    run: `teardown of all ${spokes + 1} together (left: ${left}, the hub each kept for the others)`,
+    run: `teardown of all ${spokes + 2} together (left: ${left}, the hub each kept for the others)`,
     status: teardown.exitCode === 0 ? 'SUCCEEDED' : 'FAILED',
     environments: teardown.runs.length,
     succeeded: teardown.runs.filter((r) => r.status === 'SUCCEEDED').length,
