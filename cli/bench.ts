@@ -98,6 +98,11 @@ export function joinedTunnels(joins: { create: number; negotiation: number }[]):
   );
 }
 
+/** How far a run's simulated time is over its critical path, in percent to one decimal. */
+function percentOver(simulatedSeconds: number, criticalSeconds: number): number {
+  return Math.round(((simulatedSeconds - criticalSeconds) / criticalSeconds) * 1000) / 10;
+}
+
 const runDirectory = (label: string) => path.join(tmpdir(), `aoai-bench-${process.pid}-${label.replace(/\W+/g, '-')}`);
 
 async function measure(label: string, jitterSeed?: number): Promise<Row> {
@@ -110,7 +115,7 @@ async function measure(label: string, jitterSeed?: number): Promise<Row> {
     status: result.status,
     simulatedSeconds: report.simulatedSeconds,
     criticalPathSeconds: critical,
-    overPercent: Math.round(((report.simulatedSeconds - critical) / critical) * 1000) / 10,
+    overPercent: percentOver(report.simulatedSeconds, critical),
     stateTransitions: report.stateTransitions,
     taskInvocations: report.taskInvocations,
     realMilliseconds: result.realMilliseconds,
@@ -207,36 +212,28 @@ async function benchHub(spokes: number): Promise<HubRow[]> {
     return file;
   });
   const rows: HubRow[] = [];
-  const reported = (run: Awaited<ReturnType<ReturnType<typeof runner>['runLocal']>>, what: string) => {
-    if (!run.report) throw new Error(`${what} was ${run.status}: ${JSON.stringify(run.problems ?? run.error)}`);
-    return run.report;
+  /** One environment's run, measured against the critical path its own operations give. */
+  const measured = (label: string, run: Awaited<ReturnType<ReturnType<typeof runner>['runLocal']>>): HubRow => {
+    if (!run.report) throw new Error(`${label} was ${run.status}: ${JSON.stringify(run.problems ?? run.error)}`);
+    const critical = criticalPath(run.report.operations as Operation[], run.output);
+    return {
+      run: label,
+      status: run.status,
+      environments: 1,
+      succeeded: run.status === 'SUCCEEDED' ? 1 : 0,
+      simulatedSeconds: run.report.simulatedSeconds,
+      criticalPathSeconds: critical,
+      overPercent: percentOver(run.report.simulatedSeconds, critical),
+      realMilliseconds: run.realMilliseconds,
+    };
   };
-  const hub = await runner().runLocal({ output: null, worldFile, stateFile, outDir: path.join(outDir, 'hub') });
-  reported(hub, 'the hub run');
-  const hubCritical = criticalPath(hub.report!.operations as Operation[], hub.output);
-  rows.push({
-    run: 'the first environment, building the hub',
-    status: hub.status,
-    environments: 1,
-    succeeded: hub.status === 'SUCCEEDED' ? 1 : 0,
-    simulatedSeconds: hub.report!.simulatedSeconds,
-    criticalPathSeconds: hubCritical,
-    overPercent: Math.round(((hub.report!.simulatedSeconds - hubCritical) / hubCritical) * 1000) / 10,
-    realMilliseconds: hub.realMilliseconds,
-  });
-  const one = await runner().runLocal({ output: null, worldFile, stateFile, requestFile: requestFiles[0], outDir: path.join(outDir, 'spoke-1') });
-  reported(one, 'the first spoke');
-  const oneCritical = criticalPath(one.report!.operations as Operation[], one.output);
-  rows.push({
-    run: 'one more environment on the ready hub',
-    status: one.status,
-    environments: 1,
-    succeeded: one.status === 'SUCCEEDED' ? 1 : 0,
-    simulatedSeconds: one.report!.simulatedSeconds,
-    criticalPathSeconds: oneCritical,
-    overPercent: Math.round(((one.report!.simulatedSeconds - oneCritical) / oneCritical) * 1000) / 10,
-    realMilliseconds: one.realMilliseconds,
-  });
+  rows.push(measured('the first environment, building the hub', await runner().runLocal({ output: null, worldFile, stateFile, outDir: path.join(outDir, 'hub') })));
+  rows.push(
+    measured(
+      'one more environment on the ready hub',
+      await runner().runLocal({ output: null, worldFile, stateFile, requestFile: requestFiles[0], outDir: path.join(outDir, 'spoke-1') }),
+    ),
+  );
   const started = Date.now();
   const together = await runner().runLocalRequests({ output: null, worldFile, stateFile, requestFiles: requestFiles.slice(1), outDir: path.join(outDir, 'together') });
   rows.push({

@@ -8,7 +8,7 @@
 import { createHash } from 'crypto';
 import { GATEWAY_SUBNET_NAME, type EnvironmentRequest } from './request/contract';
 import { parseOpenAiAccountId } from './request/schema';
-import { MANAGED_BY, OPENAI_PRIVATE_DNS_ZONE, TAG_MANAGED_BY, type AzureResourceName } from './naming';
+import { MANAGED_BY, networkIdsOf, OPENAI_PRIVATE_DNS_ZONE, TAG_MANAGED_BY, type AzureResourceName } from './naming';
 import type { HubFacts, HubResource } from './workflow-data';
 
 /** The tag that marks a resource the product built for a hub, with the VNet's name as its value. */
@@ -53,10 +53,8 @@ export interface HubResourceNames {
 
 /** The names the product gives the hub's resources when it builds them, from the request alone. */
 export function hubResourceNames(request: EnvironmentRequest): HubResourceNames {
-  const { subscriptionId, resourceGroup, virtualNetworkName, openAiAccountId } = request.azure;
-  const resourceGroupId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
-  const network = (type: string, name: string): AzureResourceName => ({ name, id: `${resourceGroupId}/providers/Microsoft.Network/${type}/${name}` });
-  const child = (parent: AzureResourceName, type: string, name: string): AzureResourceName => ({ name, id: `${parent.id}/${type}/${name}` });
+  const { virtualNetworkName, openAiAccountId } = request.azure;
+  const { network, child } = networkIdsOf(request);
   const virtualNetwork = network('virtualNetworks', virtualNetworkName);
   const stem = hubStem(virtualNetworkName, virtualNetwork.id);
   const vpnGateway = network('virtualNetworkGateways', `vpngw-${stem}`);

@@ -81,16 +81,21 @@ export interface ResourceNames {
   };
 }
 
+/** How the request's resource group names Microsoft.Network resources and their children. */
+export function networkIdsOf(request: EnvironmentRequest) {
+  const resourceGroupId = `/subscriptions/${request.azure.subscriptionId}/resourceGroups/${request.azure.resourceGroup}`;
+  return {
+    resourceGroupId,
+    network: (type: string, name: string): AzureResourceName => ({ name, id: `${resourceGroupId}/providers/Microsoft.Network/${type}/${name}` }),
+    child: (parent: AzureResourceName, type: string, name: string): AzureResourceName => ({ name, id: `${parent.id}/${type}/${name}` }),
+  };
+}
+
 /** Every name and id the workflow uses for this request's environment. */
 export function resourceNames(request: EnvironmentRequest): ResourceNames {
   const env = request.environmentId;
   const { subscriptionId, resourceGroup, virtualNetworkName, openAiAccountId } = request.azure;
-  const resourceGroupId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
-  const network = (type: string, name: string): AzureResourceName => ({
-    name,
-    id: `${resourceGroupId}/providers/Microsoft.Network/${type}/${name}`,
-  });
-  const child = (parent: AzureResourceName, type: string, name: string): AzureResourceName => ({ name, id: `${parent.id}/${type}/${name}` });
+  const { resourceGroupId, network, child } = networkIdsOf(request);
 
   const virtualNetwork = network('virtualNetworks', virtualNetworkName);
   const vpnGateway = network('virtualNetworkGateways', `vpngw-${env}`);

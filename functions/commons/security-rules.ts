@@ -27,3 +27,9 @@ export function dnsInboundRules(environmentId: string): EnvironmentRule[] {
 export function environmentRuleNames(environmentId: string): string[] {
   return [...privateEndpointRules(environmentId), ...dnsInboundRules(environmentId)].map((rule) => rule.name);
 }
+
+/** The NSGs on a VNet's subnets (as ARM's VNet body lists them), each once: where an environment's rules can be. */
+export function nsgIdsOnSubnets(vnet: { properties: { subnets?: { properties?: { networkSecurityGroup?: { id?: string } } }[] } } | undefined): string[] {
+  const ids = (vnet?.properties.subnets ?? []).map((s) => s.properties?.networkSecurityGroup?.id).filter((id): id is string => !!id);
+  return [...new Map(ids.map((id) => [id.toLowerCase(), id])).values()];
+}

@@ -15,7 +15,7 @@ import { isAzureDeletionRefusedWhileInUse } from '../commons/cloud-errors';
 import { ResourceNotReady } from '../commons/errors';
 import { hubResourceNames, isOurHubResource, type HubResourceNames } from '../commons/hub';
 import { otherEnvironmentsOnTheHub } from '../commons/hub-users';
-import { environmentRuleNames } from '../commons/security-rules';
+import { environmentRuleNames, nsgIdsOnSubnets } from '../commons/security-rules';
 import { invocationLog } from '../commons/logger';
 import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames, type ResourceNames } from '../commons/naming';
 import { carriesOurTags, declaredSharedResourceIds } from '../commons/ownership';
@@ -215,8 +215,7 @@ function idsOf(list: unknown): string[] {
 export async function removeSecurityRules(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input).azure;
   const vnet = await getArmResource(arm, n.virtualNetwork.id, NET);
-  const subnets: { properties?: { networkSecurityGroup?: { id?: string } } }[] = vnet?.properties.subnets ?? [];
-  const nsgIds = [...new Map(subnets.map((s) => s.properties?.networkSecurityGroup?.id).filter((id): id is string => !!id).map((id) => [lower(id), id])).values()];
+  const nsgIds = nsgIdsOnSubnets(vnet);
   const ruleNames = environmentRuleNames(input.request.environmentId);
   const removals: Removal[] = nsgIds.flatMap((nsgId) =>
     ruleNames.map((rule) => ({ what: `The rule ${rule} of ${nsgId.split('/').pop()}`, id: `${nsgId}/securityRules/${rule}`, apiVersion: NET, judge: () => OURS })),
@@ -402,7 +401,6 @@ async function judgeSubnet(arm: ResourceManagementClient, input: RemovalInput, w
 
 /** What still sits in the subnet: ours (the endpoint's NIC, the gateway, the resolver) goes first; anything else stays. */
 function subnetBlocker(input: RemovalInput, subnet: ArmResourceView): Blocker {
-  const n = names(input);
   const props = subnet.properties;
   const links: { properties?: { link?: string } }[] = props.serviceAssociationLinks ?? [];
   const users = [...idsOf(props.ipConfigurations), ...idsOf(props.privateEndpoints), ...links.map((l) => l.properties?.link)];

@@ -14,7 +14,7 @@ import { NOT_DELETED_EC2_STATES, awsResourcesWithOurNames, azureResourcesWithOur
 import { hubResourceNames, isOurHubResource } from '../commons/hub';
 import { otherEnvironmentsOnTheHub } from '../commons/hub-users';
 import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames } from '../commons/naming';
-import { environmentRuleNames } from '../commons/security-rules';
+import { environmentRuleNames, nsgIdsOnSubnets } from '../commons/security-rules';
 import { declaredSharedResourceIds, isOurs, type NamedResource } from '../commons/ownership';
 import type { EnvironmentRequest, RequestProblem } from '../commons/request/contract';
 import { shownProblems, validateRequestDocument } from '../commons/request/schema';
@@ -210,8 +210,7 @@ async function hubResources(arm: ResourceManagementClient, request: EnvironmentR
 
 /** This environment's rules in the NSGs on the VNet's subnets: named for the environment, they carry no tags. */
 async function environmentSecurityRules(arm: ResourceManagementClient, request: EnvironmentRequest, vnet: Awaited<ReturnType<typeof getArmResource>>): Promise<NamedResource[]> {
-  const subnets: { properties?: { networkSecurityGroup?: { id?: string } } }[] = vnet?.properties.subnets ?? [];
-  const nsgIds = [...new Map(subnets.map((s) => s.properties?.networkSecurityGroup?.id).filter((id): id is string => !!id).map((id) => [id.toLowerCase(), id])).values()];
+  const nsgIds = nsgIdsOnSubnets(vnet);
   const found: NamedResource[] = [];
   for (const nsgId of nsgIds) {
     for (const rule of environmentRuleNames(request.environmentId)) {

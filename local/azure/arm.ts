@@ -12,7 +12,7 @@ import { armKey, normaliseArmId, type ArmOperation, type ArmResource } from '../
 import { ArmBadRequestError, ArmConflictError, ArmError, ArmNotFoundError } from './errors';
 import { InvalidArmIdError, normaliseLocation, parseArmId, sameType, type ParsedArmId } from './ids';
 import { seededDraw } from '../faults';
-import { canonicalType, refuseConflictingPriorities, refuseWhileTheGatewayIsBusy, ruleFor, securityRuleEntry, storeSharedKey, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
+import { canonicalType, refuseConflictingPriorities, refuseWhileTheGatewayIsBusy, resourceFromWrite, ruleFor, securityRuleEntry, storeSharedKey, supportedApiVersions, type Body, type TypeRule, type WriteInput } from './resources';
 import { nestedResourcesExist } from './resources/shared';
 import { ArmStore } from './store';
 
@@ -303,18 +303,7 @@ export class ArmEmulator {
       outcome: asyncFailed ? 'Failed' : accepted,
       operationId: this.store.newOperationId(),
     };
-    body.etag = this.store.newEtag(target.id);
-    delete body.properties.provisioningState; // derived from the operation, never stored
-    if (rule.resourceGuid) body.properties.resourceGuid = existing?.body.properties.resourceGuid ?? this.store.guid(`resourceGuid:${armKey(target.id)}`);
-
-    const resource: ArmResource = {
-      id: existing?.id ?? target.id,
-      type: existing?.type ?? canonicalType(target.type),
-      name: existing?.name ?? target.name,
-      apiVersion,
-      body,
-      operation,
-    };
+    const resource: ArmResource = { ...resourceFromWrite(this.store, rule, target, existing, body, apiVersion), operation };
     if (existing?.preExisting) resource.preExisting = true;
     this.store.put(resource);
     rule.afterWrite?.(input, resource);

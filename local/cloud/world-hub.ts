@@ -6,11 +6,11 @@
  */
 import { SimulatedClock } from '../clock';
 import { parseArmId } from '../azure/ids';
-import { canonicalType, ruleFor } from '../azure/resources';
+import { resourceFromWrite, ruleFor } from '../azure/resources';
 import type { Props } from '../azure/resources/rule';
 import { ArmStore } from '../azure/store';
 import { parseIpv4, parseNetworkPrefix } from '../network/ipv4';
-import { armKey, normaliseArmId, type ArmResource, type AzureState } from './state';
+import { normaliseArmId, type ArmResource, type AzureState } from './state';
 import type { World, WorldSubnet } from './world';
 
 export interface WorldVirtualNetworkGateway {
@@ -241,18 +241,7 @@ function writeAsArmDoes(store: ArmStore, rawId: string, request: Props, apiVersi
   const existing = store.get(target.id);
   // The rules of the types seeded here read no emulator context (faults, network): none exists while loading a world.
   const input = { ctx: undefined as never, store, target, existing, request: JSON.parse(JSON.stringify(request)) as Props, method: 'PUT' as const };
-  const body = rule.write(input);
-  body.etag = store.newEtag(target.id);
-  delete body.properties.provisioningState;
-  if (rule.resourceGuid) body.properties.resourceGuid = existing?.body.properties.resourceGuid ?? store.guid(`resourceGuid:${armKey(target.id)}`);
-  const resource: ArmResource = {
-    id: existing?.id ?? target.id,
-    type: existing?.type ?? canonicalType(target.type),
-    name: existing?.name ?? target.name,
-    apiVersion,
-    body,
-    preExisting: true,
-  };
+  const resource: ArmResource = { ...resourceFromWrite(store, rule, target, existing, rule.write(input), apiVersion), preExisting: true };
   store.put(resource);
   rule.afterWrite?.(input, resource);
   return resource;

@@ -4,7 +4,6 @@
  * asked to restore puts that back, and by default a teardown leaves the account locked.
  */
 import { ACL_DEFAULT_ACTION_BEFORE_TAG, PUBLIC_ACCESS_BEFORE_TAG } from '../../functions/commons/public-access-record';
-import { resourceNames } from '../../functions/commons/naming';
 import { request, run } from '../workflow/support';
 import { provisionedAzureNames } from './remove-azure-support';
 

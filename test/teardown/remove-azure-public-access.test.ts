@@ -7,7 +7,6 @@
 import * as azure from '../../functions/azure-network/azure-network';
 import { ResourceNotReady } from '../../functions/commons/errors';
 import { hubTags } from '../../functions/commons/hub';
-import { armTags, resourceNames } from '../../functions/commons/naming';
 import type { InventoriedState } from '../../functions/commons/teardown-data';
 import { checkAccountLocked, lockPublicAccess } from '../../functions/openai-account/openai-account';
 import { ACL_DEFAULT_ACTION_BEFORE_TAG, PUBLIC_ACCESS_BEFORE_TAG } from '../../functions/commons/public-access-record';

@@ -11,7 +11,6 @@ import { greenfieldHub, hubResourceNames, hubTags } from '../../functions/common
 import { resourceNames, standardTags } from '../../functions/commons/naming';
 import type { EnvironmentRequest } from '../../functions/commons/request/contract';
 import { validateRequestDocument } from '../../functions/commons/request/schema';
-import type { HubFacts } from '../../functions/commons/workflow-data';
 import { validateEnvironmentRequest, type CheckedRequest } from '../../functions/validate-request/validate';
 import { readWorld, type World } from '../../local/cloud/world';
 import { DEFAULT_REQUEST, ROOT } from './support';
@@ -70,7 +69,6 @@ async function refused(world: World, document: unknown): Promise<{ paths: string
   expect(writes).toEqual([]);
   return { paths: pathsOf(error), problems: problemsOf(error) };
 }
-const actions = (hub: HubFacts) => Object.fromEntries(Object.entries(hub).map(([key, value]) => [key, value.action]));
 
 describe('discovery', () => {
   test('the foreign hub is adopted piece by piece, the plan says so, and nothing is written', async () => {

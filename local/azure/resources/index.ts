@@ -8,7 +8,10 @@ import { dnsFamily } from './dns';
 import { endpointsFamily } from './endpoints';
 import { gatewaysFamily } from './gateways';
 import { networkFamily } from './network';
-import type { ResourceFamily, TypeRule } from './rule';
+import { armKey, type ArmResource } from '../../cloud/state';
+import type { ParsedArmId } from '../ids';
+import type { ArmStore } from '../store';
+import type { Body, ResourceFamily, TypeRule } from './rule';
 import { securityFamily } from './security';
 
 export type { Body, ResourceFamily, TypeRule, WriteInput } from './rule';
@@ -49,4 +52,22 @@ export const CANONICAL_TYPES: Record<string, string> = Object.fromEntries(
 
 export function canonicalType(type: string): string {
   return CANONICAL_TYPES[type.toLowerCase()] ?? type;
+}
+
+/**
+ * What ARM keeps of a body its type rule wrote: a new etag, no provisioningState (derived from the operation,
+ * never stored), and the resourceGuid the resource had, or a new one for a type that carries one.
+ */
+export function resourceFromWrite(
+  store: ArmStore,
+  rule: TypeRule,
+  target: ParsedArmId,
+  existing: ArmResource | undefined,
+  body: Body,
+  apiVersion: string,
+): ArmResource {
+  body.etag = store.newEtag(target.id);
+  delete body.properties.provisioningState;
+  if (rule.resourceGuid) body.properties.resourceGuid = existing?.body.properties.resourceGuid ?? store.guid(`resourceGuid:${armKey(target.id)}`);
+  return { id: existing?.id ?? target.id, type: existing?.type ?? canonicalType(target.type), name: existing?.name ?? target.name, apiVersion, body };
 }
