@@ -76,10 +76,16 @@ export function criticalPath(operations: Operation[], output: any, jitterSeed?: 
   const account = duration(operations, /\/Microsoft\.CognitiveServices\/accounts\/[^/]+$/i);
   const tunnels: { outsideIp: string }[] = output?.tunnels ?? [];
   const vpnConnectionId: string = output?.created?.aws?.vpnConnection ?? '';
-  const joins = tunnels.map((t, index) => ({
-    create: duration(operations, new RegExp(`/connections/[^/]*tunnel-${index + 1}$`, 'i')),
-    negotiation: latencies.of('tunnel.up', tunnelModel().tunnelKey(vpnConnectionId, t.outsideIp)),
-  }));
+  // With BGP, tunnels 3 and 4 are the second VPN connection's, and each also waits for its session.
+  const bgp = output?.routing === 'bgp';
+  const vpnConnectionIds: string[] = output?.created?.aws?.vpnConnections ?? [vpnConnectionId];
+  const joins = tunnels.map((t, index) => {
+    const key = tunnelModel().tunnelKey(vpnConnectionIds[bgp ? Math.floor(index / 2) : 0] ?? vpnConnectionId, t.outsideIp);
+    return {
+      create: duration(operations, new RegExp(`/connections/[^/]*tunnel-${index + 1}$`, 'i')),
+      negotiation: latencies.of('tunnel.up', key) + (bgp ? latencies.of('bgp.session', key) : 0),
+    };
+  });
   return Math.max(publicIp + gateway, awsSideToLocalGateways(operations)) + joinedTunnels(joins) + account;
 }
 
@@ -105,9 +111,22 @@ function percentOver(simulatedSeconds: number, criticalSeconds: number): number 
 
 const runDirectory = (label: string) => path.join(tmpdir(), `aoai-bench-${process.pid}-${label.replace(/\W+/g, '-')}`);
 
-async function measure(label: string, jitterSeed?: number): Promise<Row> {
+/** The default request with active-active BGP routing. */
+function bgpRequest(): unknown {
+  const request = readJson('events/new-environment.json');
+  request.options.routing = 'bgp';
+  return request;
+}
+
+async function measure(label: string, jitterSeed?: number, request?: unknown): Promise<Row> {
   const outDir = runDirectory(label);
-  const result = await runner().runLocal({ output: null, outDir, stateFile: path.join(outDir, 'state.json'), ...(jitterSeed !== undefined ? { jitterSeed } : {}) });
+  const result = await runner().runLocal({
+    output: null,
+    outDir,
+    stateFile: path.join(outDir, 'state.json'),
+    ...(jitterSeed !== undefined ? { jitterSeed } : {}),
+    ...(request !== undefined ? { request } : {}),
+  });
   const report = result.report!;
   const critical = criticalPath(report.operations as Operation[], result.output, jitterSeed);
   return {
@@ -283,6 +302,10 @@ async function bench(seeds: number, json: boolean, io: CliIo, spokes = 10): Prom
   const teardowns: TeardownRow[] = [];
   for (const [label, seed] of runs) {
     rows.push(await measure(label, seed));
+    teardowns.push(await measureTeardown(label, seed));
+  }
+  for (const [label, seed] of [['BGP routing, default table'], ['BGP routing, --jitter 1', 1]] as [string, number?][]) {
+    rows.push(await measure(label, seed, bgpRequest()));
     teardowns.push(await measureTeardown(label, seed));
   }
   const hub = spokes > 0 ? await benchHub(spokes) : [];

@@ -18,6 +18,8 @@ export interface FaultSpec {
   asyncFailRate: number;
   /** The probe function idles into `Inactive` before it is invoked, as a VPC function left for weeks does. */
   probeInactive: boolean;
+  /** Azure VPN gateway instances (0 or 1, in ipConfigurations order) that stop answering: their tunnels go down. */
+  instanceDown: number[];
 }
 
 export const NO_FAULTS: FaultSpec = {
@@ -28,6 +30,7 @@ export const NO_FAULTS: FaultSpec = {
   wrongPsk: false,
   asyncFailRate: 0,
   probeInactive: false,
+  instanceDown: [],
 };
 
 /** Every fault `--faults` knows, in the form it is written (NAME and RATE are placeholders). */
@@ -39,6 +42,7 @@ export const KNOWN_FAULTS = [
   'gateway-failed',
   'wrong-psk',
   'probe-inactive',
+  'instance-down:N',
 ] as const;
 
 export class FaultSpecError extends Error {
@@ -53,9 +57,9 @@ function parseRate(kind: string, value: string | undefined): number {
   return rate;
 }
 
-/** Parses `drop-response:CreateVpnGateway,throttle:0.1,error5xx:0.05,async-fail:0.1,gateway-failed,wrong-psk,probe-inactive`. */
+/** Parses `drop-response:CreateVpnGateway,throttle:0.1,error5xx:0.05,async-fail:0.1,gateway-failed,wrong-psk,probe-inactive,instance-down:0`. */
 export function parseFaults(spec: string | undefined): FaultSpec {
-  const faults: FaultSpec = { ...NO_FAULTS, dropResponse: [] };
+  const faults: FaultSpec = { ...NO_FAULTS, dropResponse: [], instanceDown: [] };
   if (!spec) return faults;
   for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const colon = item.indexOf(':');
@@ -83,6 +87,10 @@ export function parseFaults(spec: string | undefined): FaultSpec {
         break;
       case 'probe-inactive':
         faults.probeInactive = true;
+        break;
+      case 'instance-down':
+        if (value !== '0' && value !== '1') throw new FaultSpecError(`instance-down needs an Azure gateway instance, 0 or 1, e.g. instance-down:0 (got "${value ?? ''}")`);
+        if (!faults.instanceDown.includes(Number(value))) faults.instanceDown.push(Number(value));
         break;
       default:
         throw new FaultSpecError(`unknown fault "${kind}"; known: ${KNOWN_FAULTS.join(', ')}`);

@@ -10,9 +10,13 @@ export const DEFAULT_LATENCY_SECONDS = {
   'azure.subnet.write': 10,
   'azure.networkSecurityGroup.create': 10,
   'azure.virtualNetworkGateway.create': 2400,
+  /** An update in place (custom BGP addresses added): no source gives a figure, so as long as a build (docs/local-mode.md). */
+  'azure.virtualNetworkGateway.update': 2400,
   'azure.localNetworkGateway.create': 30,
   'azure.connection.create': 60,
   'tunnel.up': 120,
+  /** BGP session established after its tunnel is up: one AWS BGP hold time (docs/local-mode.md, "Strict readings: BGP and active-active"). */
+  'bgp.session': 30,
   'azure.privateDnsZone.create': 30,
   'azure.virtualNetworkLink.create': 30,
   'azure.privateEndpoint.create': 90,

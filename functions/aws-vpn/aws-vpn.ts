@@ -35,7 +35,9 @@ import { ResourceConflict, ResourceFailed, ResourceNotReady } from '../commons/e
 import { ec2TagFilters, ec2TagSpecifications, ec2Tags, MANAGED_BY, resourceNames, TAG_ENVIRONMENT, TAG_MANAGED_BY } from '../commons/naming';
 import { carriesOurTags, tagObject } from '../commons/ownership';
 import { generatePreSharedKey } from '../commons/psk';
+import { DEFAULT_AWS_ASN } from '../commons/bgp';
 import type {
+  AwsTunnel,
   CustomerGatewayCreated,
   CustomerGatewayInput,
   RoutePropagationEnabled,
@@ -53,9 +55,18 @@ export type { StepInput };
 
 const LIVE_STATES = { Name: 'state', Values: ['pending', 'available'] };
 
+/** One customer gateway per Azure gateway instance in use: the first with static routing, both with BGP. */
 export async function createCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, input: CustomerGatewayInput): Promise<CustomerGatewayCreated> {
+  const names = resourceNames(input.request).aws.customerGateways;
+  const addresses = input.addresses?.length ? input.addresses : [input.publicIp];
+  if (addresses.length < names.length) throw new ResourceNotReady(`The Azure gateway reports ${addresses.length} public IPs; BGP routing needs one per instance (${names.length})`);
+  const ids: string[] = [];
+  for (const [index, name] of names.entries()) ids.push(await ensureCustomerGateway(ec2, ec2Once, input, name, addresses[index], index));
+  return { customerGatewayId: ids[0], customerGatewayIds: ids };
+}
+
+async function ensureCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, input: CustomerGatewayInput, name: string, address: string, index: number): Promise<string> {
   const env = input.request.environmentId;
-  const name = resourceNames(input.request).aws.customerGateway;
   const { resource } = await lookUpThenCreateOnce(
     'CreateCustomerGateway',
     async () => (await ec2.send(new DescribeCustomerGatewaysCommand({ Filters: [...ec2TagFilters(env, name), LIVE_STATES] }))).CustomerGateways?.[0],
@@ -64,9 +75,10 @@ export async function createCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, 
         await ec2Once.send(
           new CreateCustomerGatewayCommand({
             Type: 'ipsec.1',
-            IpAddress: input.publicIp,
-            BgpAsn: 65000, // required by the API, unused with static routing
-            DeviceName: `Azure VPN gateway for ${env}`,
+            IpAddress: address,
+            // With BGP, the Azure gateway's ASN; with static routing the API still requires one and ignores it.
+            BgpAsn: input.facts.bgp?.azureAsn ?? 65000,
+            DeviceName: index === 0 ? `Azure VPN gateway for ${env}` : `Azure VPN gateway instance ${index} for ${env}`,
             TagSpecifications: ec2TagSpecifications('customer-gateway', env, name),
           }),
         )
@@ -78,13 +90,19 @@ export async function createCustomerGateway(ec2: EC2Client, ec2Once: EC2Client, 
       `Customer gateway ${resource.CustomerGatewayId} at ${resource.IpAddress} was not created by this product for ${env}, and EC2 answers our create with it. Give it a distinct device name or delete it if unused, then re-run.`,
     );
   }
-  // A customer gateway's IP cannot change; one with another IP means the Azure address changed under us.
-  if (resource.IpAddress !== input.publicIp) {
+  // A customer gateway's IP and ASN cannot change; another one means the Azure side changed under us.
+  if (resource.IpAddress !== address) {
     throw new ResourceConflict(
-      `Customer gateway ${resource.CustomerGatewayId} (${name}) points at ${resource.IpAddress}, but the Azure gateway's public IP is ${input.publicIp}. Delete the old customer gateway and its VPN connection, then re-run.`,
+      `Customer gateway ${resource.CustomerGatewayId} (${name}) points at ${resource.IpAddress}, but the Azure gateway's public IP is ${address}. Delete the old customer gateway and its VPN connection, then re-run.`,
     );
   }
-  return { customerGatewayId: resource.CustomerGatewayId! };
+  const bgp = input.facts.bgp;
+  if (bgp && resource.BgpAsn !== undefined && Number(resource.BgpAsn) !== bgp.azureAsn) {
+    throw new ResourceConflict(
+      `Customer gateway ${resource.CustomerGatewayId} (${name}) has BGP ASN ${resource.BgpAsn}, but the Azure gateway speaks BGP as ${bgp.azureAsn}. Delete the old customer gateway and its VPN connection, then re-run.`,
+    );
+  }
+  return resource.CustomerGatewayId!;
 }
 
 export async function createVpnGateway(ec2: EC2Client, ec2Once: EC2Client, input: StepInput): Promise<VpnGatewayCreated> {
@@ -96,7 +114,7 @@ export async function createVpnGateway(ec2: EC2Client, ec2Once: EC2Client, input
     async () =>
       (
         await ec2Once.send(
-          new CreateVpnGatewayCommand({ Type: 'ipsec.1', AmazonSideAsn: 64512, TagSpecifications: ec2TagSpecifications('vpn-gateway', env, name) }),
+          new CreateVpnGatewayCommand({ Type: 'ipsec.1', AmazonSideAsn: input.facts.bgp?.awsAsn ?? DEFAULT_AWS_ASN, TagSpecifications: ec2TagSpecifications('vpn-gateway', env, name) }),
         )
       ).VpnGateway!,
   );
@@ -226,9 +244,11 @@ async function restoreTunnelKey(
   }
 }
 
-function tunnelOptions(key: string) {
+function tunnelOptions(key: string, insideCidr?: string) {
   return {
     PreSharedKey: key,
+    // With BGP, the /30 of the mapping: AWS would otherwise pick one outside Azure's APIPA range.
+    ...(insideCidr ? { TunnelInsideCidr: insideCidr } : {}),
     IKEVersions: [{ Value: 'ikev2' }],
     Phase1EncryptionAlgorithms: [{ Value: 'AES256' }],
     Phase2EncryptionAlgorithms: [{ Value: 'AES256' }],
@@ -254,45 +274,75 @@ export async function createVpnConnection(
 ): Promise<VpnConnectionCreated> {
   const env = input.request.environmentId;
   const names = resourceNames(input.request).aws;
-  const keys = [await ensureTunnelKey(secrets, env, names.pskSecretNames[0]), await ensureTunnelKey(secrets, env, names.pskSecretNames[1])];
-  const { resource } = await lookUpThenCreateOnce(
-    'CreateVpnConnection',
-    () => findVpnConnection(ec2, env, names.vpnConnection),
-    async () =>
-      (
-        await ec2Once.send(
-          new CreateVpnConnectionCommand({
-            Type: 'ipsec.1',
-            CustomerGatewayId: input.customerGatewayId,
-            VpnGatewayId: input.vpnGatewayId,
-            Options: { StaticRoutesOnly: true, TunnelInsideIpVersion: 'ipv4', TunnelOptions: keys.map((k) => tunnelOptions(k.key)) },
-            TagSpecifications: ec2TagSpecifications('vpn-connection', env, names.vpnConnection),
-          }),
-        )
-      ).VpnConnection!,
-  );
-  // EC2 answers a create between two gateways that already have a connection with that connection.
-  if (!carriesOurTags(tagObject(resource.Tags), env)) {
-    throw new ResourceConflict(
-      `VPN connection ${resource.VpnConnectionId} between ${input.customerGatewayId} and ${input.vpnGatewayId} was not created by this product for ${env}, and EC2 answers our create with it. Delete it if unused, then re-run.`,
+  const customerGatewayIds = input.customerGatewayIds?.length ? input.customerGatewayIds : [input.customerGatewayId];
+  const bgp = input.facts.bgp;
+  const connectionIds: string[] = [];
+  const arns: string[] = [];
+  for (const [index, name] of names.vpnConnections.entries()) {
+    const customerGatewayId = customerGatewayIds[index];
+    if (!customerGatewayId) throw new ResourceFailed(`No customer gateway was created for VPN connection ${name}`);
+    // Each key is stored before the connection that uses it is created, tunnel by tunnel in order.
+    const secretNames = names.pskSecretNames.slice(2 * index, 2 * index + 2);
+    const keys: { arn: string; key: string }[] = [];
+    for (const secretName of secretNames) keys.push(await ensureTunnelKey(secrets, env, secretName));
+    const insideCidrs = bgp?.tunnels.filter((t) => t.vpnConnection === index + 1).map((t) => t.insideCidr);
+    const { resource } = await lookUpThenCreateOnce(
+      'CreateVpnConnection',
+      () => findVpnConnection(ec2, env, name),
+      async () =>
+        (
+          await ec2Once.send(
+            new CreateVpnConnectionCommand({
+              Type: 'ipsec.1',
+              CustomerGatewayId: customerGatewayId,
+              VpnGatewayId: input.vpnGatewayId,
+              Options: {
+                StaticRoutesOnly: !bgp,
+                TunnelInsideIpVersion: 'ipv4',
+                TunnelOptions: keys.map((k, tunnel) => tunnelOptions(k.key, insideCidrs?.[tunnel])),
+              },
+              TagSpecifications: ec2TagSpecifications('vpn-connection', env, name),
+            }),
+          )
+        ).VpnConnection!,
     );
+    // EC2 answers a create between two gateways that already have a connection with that connection.
+    if (!carriesOurTags(tagObject(resource.Tags), env)) {
+      throw new ResourceConflict(
+        `VPN connection ${resource.VpnConnectionId} between ${customerGatewayId} and ${input.vpnGatewayId} was not created by this product for ${env}, and EC2 answers our create with it. Delete it if unused, then re-run.`,
+      );
+    }
+    connectionIds.push(resource.VpnConnectionId!);
+    arns.push(...keys.map((k) => k.arn));
   }
-  return { vpnConnectionId: resource.VpnConnectionId!, pskSecretArns: keys.map((k) => k.arn) };
+  return { vpnConnectionId: connectionIds[0], vpnConnectionIds: connectionIds, pskSecretArns: arns };
 }
 
-/** Once the connection is available: the static route to the VNet, and the tunnels' outside addresses. */
+/**
+ * Once the connections are available: with static routing the route to the VNet (with BGP the VGW learns it
+ * from Azure), and every tunnel's outside address, numbered across the connections.
+ */
 export async function completeVpnConnection(ec2: EC2Client, input: VpnConnectionStep): Promise<TunnelAddresses> {
-  const connection = (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [input.vpnConnectionId] }))).VpnConnections?.[0];
-  if (!connection) throw new ResourceFailed(`VPN connection ${input.vpnConnectionId} no longer exists`);
-  if (connection.State === 'pending') throw new ResourceNotReady(`VPN connection ${input.vpnConnectionId} is still pending`);
-  if (connection.State !== 'available') throw new ResourceFailed(`VPN connection ${input.vpnConnectionId} is ${connection.State}`);
+  const ids = input.vpnConnectionIds?.length ? input.vpnConnectionIds : [input.vpnConnectionId];
+  const tunnels: AwsTunnel[] = [];
+  for (const vpnConnectionId of ids) {
+    const connection = (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [vpnConnectionId] }))).VpnConnections?.[0];
+    if (!connection) throw new ResourceFailed(`VPN connection ${vpnConnectionId} no longer exists`);
+    if (connection.State === 'pending') throw new ResourceNotReady(`VPN connection ${vpnConnectionId} is still pending`);
+    if (connection.State !== 'available') throw new ResourceFailed(`VPN connection ${vpnConnectionId} is ${connection.State}`);
+    if (!input.facts.bgp) await addVnetRoutes(ec2, input, connection);
+    const own = (connection.Options?.TunnelOptions ?? []).map((t) => ({ tunnel: tunnels.length + 1, outsideIp: t.OutsideIpAddress!, vpnConnectionId }));
+    if (own.length < 2) throw new ResourceNotReady(`VPN connection ${vpnConnectionId} reports ${own.length} tunnels`);
+    for (const t of own) tunnels.push({ ...t, tunnel: tunnels.length + 1 });
+  }
+  return { vpnConnectionId: ids[0], vpnConnectionIds: ids, tunnels };
+}
+
+async function addVnetRoutes(ec2: EC2Client, input: VpnConnectionStep, connection: VpnConnection): Promise<void> {
   for (const prefix of input.facts.vnetAddressPrefixes) {
     const has = connection.Routes?.some((r) => r.DestinationCidrBlock === prefix && r.State !== 'deleted' && r.State !== 'deleting');
     if (!has) {
-      await ec2.send(new CreateVpnConnectionRouteCommand({ VpnConnectionId: input.vpnConnectionId, DestinationCidrBlock: prefix }));
+      await ec2.send(new CreateVpnConnectionRouteCommand({ VpnConnectionId: connection.VpnConnectionId, DestinationCidrBlock: prefix }));
     }
   }
-  const tunnels = (connection.Options?.TunnelOptions ?? []).map((t, index) => ({ tunnel: index + 1, outsideIp: t.OutsideIpAddress! }));
-  if (tunnels.length < 2) throw new ResourceNotReady(`VPN connection ${input.vpnConnectionId} reports ${tunnels.length} tunnels`);
-  return { vpnConnectionId: input.vpnConnectionId, tunnels };
 }

@@ -27,6 +27,7 @@ import {
 } from '../commons/arm';
 import { cloudErrorCode } from '../commons/cloud-errors';
 import { GatewayBuildFailed, ResourceFailed, ResourceNotReady, WaitTimedOut } from '../commons/errors';
+import { invocationLog } from '../commons/logger';
 import { hubResourceNames, hubTags, type HubResourceNames } from '../commons/hub';
 import { dnsInboundRules, privateEndpointRules, type EnvironmentRule } from '../commons/security-rules';
 
@@ -132,10 +133,19 @@ export async function createGatewaySubnetAndPublicIp(arm: ResourceManagementClie
   const publicIp = h.publicIp.action === 'create'
     ? (await ensure(arm, h.publicIp.id, NET, await gatewayPublicIpWithRecord(arm, input))).provisioningState
     : await stateOf(arm, h.publicIp, NET);
-  return { gatewaySubnet: subnet, publicIp };
+  const second = input.facts.bgp?.secondPublicIp;
+  if (!second) return { gatewaySubnet: subnet, publicIp };
+  return { gatewaySubnet: subnet, publicIp, secondPublicIp: await ensureOnHub(arm, second, NET, () => gatewayPublicIp(input)) };
 }
 
-/** The public IP's address, known as soon as the IP is provisioned: the AWS side needs nothing else. */
+async function addressOf(arm: ResourceManagementClient, resource: HubResource, what: string, desired: DesiredResource | undefined): Promise<string> {
+  const pip = await requireSucceeded(arm, resource.id, NET, what, desired);
+  const address = pip.properties.ipAddress as string | undefined;
+  if (!address) throw new ResourceNotReady(`${what} ${resource.id} has no address yet`);
+  return address;
+}
+
+/** The public IPs' addresses, known as soon as the IPs are provisioned: the AWS side needs nothing else. */
 export async function readGatewayPublicIp(arm: ResourceManagementClient, input: StepInput): Promise<GatewayAddress> {
   const h = hub(input);
   // A gateway already on the hub has its subnet; a new one needs it Succeeded before the gateway is sent.
@@ -143,10 +153,10 @@ export async function readGatewayPublicIp(arm: ResourceManagementClient, input: 
     await requireSucceeded(arm, h.gatewaySubnet.id, NET, 'GatewaySubnet', repairable(h.gatewaySubnet, () => gatewaySubnet(input)));
   }
   const desired = h.publicIp.action === 'adopt' ? undefined : await gatewayPublicIpWithRecord(arm, input);
-  const pip = await requireSucceeded(arm, h.publicIp.id, NET, 'The gateway public IP', desired);
-  const address = pip.properties.ipAddress as string | undefined;
-  if (!address) throw new ResourceNotReady(`The gateway public IP ${h.publicIp.id} has no address yet`);
-  return { publicIp: address, publicIpId: h.publicIp.id };
+  const address = await addressOf(arm, h.publicIp, 'The gateway public IP', desired);
+  const second = input.facts.bgp?.secondPublicIp;
+  const addresses = second ? [address, await addressOf(arm, second, "The gateway's second public IP", repairable(second, () => gatewayPublicIp(input)))] : [address];
+  return { publicIp: address, publicIpId: h.publicIp.id, addresses };
 }
 
 /** VpnGw1AZ–3AZ are Generation1 SKUs; 4AZ and 5AZ exist only as Generation2. */
@@ -157,30 +167,55 @@ function gatewayGeneration(sku: string): string {
 function vpnGateway(input: StepInput): DesiredResource {
   const h = hub(input);
   const sku = input.request.azure.gatewaySku;
+  const bgp = input.facts.bgp;
+  const configuration = (id: string, publicIpId: string) => ({
+    name: nameOf(id),
+    properties: { privateIPAllocationMethod: 'Dynamic', subnet: { id: h.gatewaySubnet.id }, publicIPAddress: { id: publicIpId } },
+  });
+  const routing = bgp
+    ? {
+        // One instance per AWS customer gateway; each IP configuration carries its instance's APIPA addresses.
+        activeActive: true,
+        enableBgp: true,
+        ipConfigurations: [configuration(bgp.ipConfigurationIds[0], h.publicIp.id), configuration(bgp.ipConfigurationIds[1], bgp.secondPublicIp.id)],
+        bgpSettings: {
+          asn: bgp.azureAsn,
+          bgpPeeringAddresses: bgp.ipConfigurationIds.map((ipconfigurationId, instance) => ({ ipconfigurationId, customBgpIpAddresses: bgp.instanceAddresses[instance] })),
+        },
+      }
+    : { activeActive: false, enableBgp: false, ipConfigurations: [configuration(h.vpnGateway.ipConfigurationId, h.publicIp.id)] };
   return {
     body: {
       location: input.facts.location,
       tags: hubTags(input.request),
-      properties: {
-        gatewayType: 'Vpn',
-        vpnType: 'RouteBased',
-        sku: { name: sku, tier: sku },
-        vpnGatewayGeneration: gatewayGeneration(sku),
-        activeActive: false,
-        enableBgp: false,
-        ipConfigurations: [
-          {
-            name: nameOf(h.vpnGateway.ipConfigurationId),
-            properties: {
-              privateIPAllocationMethod: 'Dynamic',
-              subnet: { id: h.gatewaySubnet.id },
-              publicIPAddress: { id: h.publicIp.id },
-            },
-          },
-        ],
-      },
+      properties: { gatewayType: 'Vpn', vpnType: 'RouteBased', sku: { name: sku, tier: sku }, vpnGatewayGeneration: gatewayGeneration(sku), ...routing },
     },
   };
+}
+
+/**
+ * Our gateway on the hub, already built for other environments: this environment's custom APIPA addresses are
+ * added to what each IP configuration has (never removed: the others' tunnels use them). Undefined when nothing
+ * is missing, or when the gateway is not ours to change.
+ */
+async function addEnvironmentBgpAddresses(arm: ResourceManagementClient, input: StepInput): Promise<string | undefined> {
+  const bgp = input.facts.bgp;
+  const resource = hub(input).vpnGateway;
+  if (!bgp || resource.action !== 'use') return undefined;
+  const current = await getArmResource(arm, resource.id, NET);
+  if (!current || provisioningStateOf(current) !== 'Succeeded') return undefined;
+  const peerings: { ipconfigurationId?: string; customBgpIpAddresses?: string[] }[] = current.properties.bgpSettings?.bgpPeeringAddresses ?? [];
+  let missing = false;
+  const merged = bgp.ipConfigurationIds.map((ipconfigurationId, instance) => {
+    const have = peerings.find((p) => p.ipconfigurationId?.toLowerCase() === ipconfigurationId.toLowerCase())?.customBgpIpAddresses ?? [];
+    const add = bgp.instanceAddresses[instance].filter((address) => !have.includes(address));
+    missing ||= add.length > 0;
+    return { ipconfigurationId, customBgpIpAddresses: [...have, ...add] };
+  });
+  if (!missing) return undefined;
+  invocationLog().info('gateway BGP addresses added', { gateway: resource.id, bgpPeeringAddresses: merged });
+  const body = { location: current.location, tags: current.tags, properties: { ...current.properties, bgpSettings: { ...current.properties.bgpSettings, bgpPeeringAddresses: merged } } };
+  return (await ensureArmResource(arm, resource.id, NET, body, { needsUpdate: () => true })).provisioningState;
 }
 
 /** A gateway build takes about 40 minutes: the 90-minute bound leaves room for one rebuild after a failure. */
@@ -188,7 +223,7 @@ const MAX_GATEWAY_REBUILDS = 1;
 
 /** Builds the hub's gateway when there is none; ours already there is re-sent only if it failed; another team's is only looked at. */
 export async function createVpnGateway(arm: ResourceManagementClient, input: StepInput): Promise<GatewayBuild> {
-  const provisioningState = await ensureOnHub(arm, hub(input).vpnGateway, NET, () => vpnGateway(input));
+  const provisioningState = (await addEnvironmentBgpAddresses(arm, input)) ?? (await ensureOnHub(arm, hub(input).vpnGateway, NET, () => vpnGateway(input)));
   return { provisioningState, attempt: 0 };
 }
 
@@ -209,6 +244,9 @@ async function pollVpnGateway(arm: ResourceManagementClient, input: PollInput, a
   const gatewayName = nameOf(resource.id);
   const gateway = await getArmResource(arm, resource.id, NET);
   const state = gateway ? provisioningStateOf(gateway) : 'NotFound';
+  // A gateway the product built for others, done building, gets this environment's BGP addresses before it is ready for it.
+  const updating = state === 'Succeeded' ? await addEnvironmentBgpAddresses(arm, input) : undefined;
+  if (updating !== undefined) return { ready: false, provisioningState: updating, attempt };
   if (state === 'Succeeded') return { ready: true, provisioningState: state, attempt };
   const failed = state === 'Failed' || state === 'Canceled';
   if (failed && gateway && resource.action !== 'adopt') {

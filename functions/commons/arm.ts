@@ -85,6 +85,35 @@ export async function armRequest(
   return parsed;
 }
 
+/** How long an action's answer is waited for inside one task, at most: past that a later look asks again. */
+const ACTION_POLLS = 10;
+const ACTION_LONGEST_PAUSE_MS = 2000;
+
+/**
+ * A long-running ARM action (a POST such as a gateway's getBgpPeerStatus): 200 is the answer; 202 points at
+ * where the answer will be (Location), which is followed on the ARM endpoint only, honouring Retry-After up to
+ * a short pause. Undefined when Azure is still working after a few looks.
+ */
+export async function armAction(arm: ResourceManagementClient, path: string, apiVersion: string): Promise<unknown | undefined> {
+  const send = (url: string, method: 'GET' | 'POST') =>
+    arm.sendRequest(createPipelineRequest({ url, method, body: method === 'POST' ? '{}' : undefined, headers: createHttpHeaders({ 'content-type': 'application/json' }) }));
+  let response = await send(`${armEndpoint()}${path}?api-version=${apiVersion}`, 'POST');
+  for (let poll = 0; response.status === 202 && poll < ACTION_POLLS; poll++) {
+    const location = response.headers.get('location');
+    if (!location) return undefined;
+    if (new URL(location).origin !== new URL(armEndpoint()).origin) throw new Error(`ARM pointed an action's answer outside ${new URL(armEndpoint()).origin}`);
+    const seconds = Number(response.headers.get('retry-after') ?? '1');
+    await new Promise((resolve) => setTimeout(resolve, Math.min(Number.isFinite(seconds) ? seconds * 1000 : 1000, ACTION_LONGEST_PAUSE_MS)));
+    response = await send(location, 'GET');
+  }
+  if (response.status === 202) return undefined;
+  const parsed = JSON.parse(response.bodyAsText || '{}');
+  if (response.status >= 400) {
+    throw Object.assign(new Error(parsed.error?.message ?? `HTTP ${response.status}`), { code: parsed.error?.code ?? 'ArmError', statusCode: response.status });
+  }
+  return parsed;
+}
+
 export interface EnsureOptions {
   /** Send the body as raw JSON (fields the generic model does not know, such as `zones`). */
   raw?: boolean;

@@ -17,11 +17,12 @@ import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { API_VERSIONS, armRequest, getArmResource, provisioningStateOf, type ArmResourceView } from './arm';
 import { cidrContains, cidrOverlaps } from './cidr';
 import { armEndpoint } from './clients/azure';
+import { bgpTable, planBgp, type GatewayBgpUse } from './bgp';
 import { greenfieldHub, hubResourceNames, isOurHubResource, type HubResourceNames } from './hub';
 import { MANAGED_BY, OPENAI_PRIVATE_DNS_ZONE, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames, type AzureResourceName } from './naming';
 import { carriesOurTags, tagObject } from './ownership';
-import { GATEWAY_SUBNET_NAME, type EnvironmentRequest, type RequestProblem, type SubnetPrefixField } from './request/contract';
-import type { HubAction, HubFacts, HubResource } from './workflow-data';
+import { GATEWAY_SUBNET_NAME, usesBgp, type EnvironmentRequest, type RequestProblem, type SubnetPrefixField } from './request/contract';
+import type { BgpFacts, HubAction, HubFacts, HubResource } from './workflow-data';
 
 const NET = API_VERSIONS.network;
 const DNS = API_VERSIONS.privateDns;
@@ -47,6 +48,8 @@ export interface HubFindings {
 
 export interface HubDiscovery {
   hub: HubFacts;
+  /** With BGP routing: the tunnel mapping on this gateway (undefined when refused, or with static routing). */
+  bgp?: BgpFacts;
   /** One line per hub resource: "create …", "use …" or "adopt …". */
   plan: string[];
   problems: RequestProblem[];
@@ -311,6 +314,98 @@ async function otherEnvironmentsOn(ctx: Context, gatewayId: string): Promise<Hub
   return others;
 }
 
+// --- the gateway's BGP (options.routing bgp) ----------------------------------------------------------------
+
+interface GatewayView {
+  properties?: {
+    activeActive?: boolean;
+    enableBgp?: boolean;
+    ipConfigurations?: { id?: string; name?: string; properties?: { publicIPAddress?: { id?: string } } }[];
+    bgpSettings?: { asn?: number; bgpPeeringAddresses?: { ipconfigurationId?: string; customBgpIpAddresses?: string[] }[] };
+  };
+}
+
+/** What the gateway's other connections use (their custom addresses and their peers'), and this environment's own /30s. */
+async function bgpAddressesOnGateway(ctx: Context, gatewayId: string): Promise<{ used: string[]; own?: string[] }> {
+  const ownLngs = resourceNames(ctx.request).azure.tunnels.map((t) => t.localNetworkGateway.id.toLowerCase());
+  const used: string[] = [];
+  const ownPeers = new Map<string, string>();
+  for (const connection of await listAll(ctx.arm, 'GET', `${gatewayId}/connections`, NET)) {
+    const lngId: string | undefined = connection.properties?.localNetworkGateway2?.id;
+    const lng = lngId ? await getArmResource(ctx.arm, lngId, NET) : undefined;
+    const peer: string | undefined = lng?.properties?.bgpSettings?.bgpPeeringAddress;
+    if (lngId && ownLngs.includes(lngId.toLowerCase())) {
+      if (peer) ownPeers.set(lngId.toLowerCase(), peer);
+      continue;
+    }
+    for (const custom of connection.properties?.gatewayCustomBgpIpAddresses ?? []) if (custom?.customBgpIpAddress) used.push(custom.customBgpIpAddress);
+    if (peer) used.push(peer);
+  }
+  // A re-run keeps the /30s its tunnels were built with, whatever was freed since.
+  const own = ownLngs.map((id) => ownPeers.get(id));
+  const toSlash30 = (peer: string) => {
+    const [a, b, c, d] = peer.split('.').map(Number);
+    return `${a}.${b}.${c}.${d - (d % 4)}/30`;
+  };
+  return { used, own: own.every((p): p is string => p !== undefined) ? own.map(toSlash30) : undefined };
+}
+
+/**
+ * The tunnel mapping for this environment, and the gateway's second instance. A gateway already there must be
+ * active-active with BGP on (converting one would cut every other environment's tunnels); another team's is
+ * never changed, so the environment must fit in the custom addresses it already has.
+ */
+async function discoverBgp(ctx: Context, hub: HubFacts, gateway: (ArmResourceView & GatewayView) | undefined): Promise<BgpFacts | undefined> {
+  const { names, request } = ctx;
+  const path = 'options.routing';
+  const requested = request.options.bgp ?? {};
+  if (!gateway) {
+    const plan = planBgp(requested, { usedAddresses: [] });
+    if (!plan.ok) {
+      ctx.problems.push(...plan.problems);
+      return undefined;
+    }
+    const secondPublicIp = await ourNamed(ctx, 'public IP address', names.secondPublicIp, NET, 'azure.virtualNetworkName');
+    return { ...plan.mapping, ipConfigurationIds: [names.vpnGatewayIpConfigurationId, names.vpnGatewaySecondIpConfigurationId], secondPublicIp };
+  }
+  const name = gateway.name ?? lastSegment(gateway.id);
+  const props = gateway.properties ?? {};
+  const configurations = props.ipConfigurations ?? [];
+  if (props.activeActive !== true || props.enableBgp !== true || configurations.length < 2) {
+    refuse(
+      ctx,
+      path,
+      `the hub's VPN gateway ${name} is ${props.activeActive === true ? 'active-active' : 'active-standby'} with BGP ${props.enableBgp === true ? 'on' : 'off'}: ` +
+        'BGP over four tunnels needs an active-active gateway with BGP on, and converting it would interrupt every connection already on it. Use options.routing "static" on this hub, or have its owner convert the gateway',
+    );
+    return undefined;
+  }
+  const ipConfigurationIds: [string, string] = [configurations[0].id ?? names.vpnGatewayIpConfigurationId, configurations[1].id ?? names.vpnGatewaySecondIpConfigurationId];
+  const configuredOn = (configurationId: string) =>
+    (props.bgpSettings?.bgpPeeringAddresses ?? []).find((p) => sameId(p.ipconfigurationId, configurationId))?.customBgpIpAddresses ?? [];
+  const addresses = await bgpAddressesOnGateway(ctx, gateway.id);
+  const use: GatewayBgpUse = {
+    asn: props.bgpSettings?.asn,
+    usedAddresses: addresses.used,
+    configured: hub.vpnGateway.action === 'adopt' ? [configuredOn(ipConfigurationIds[0]), configuredOn(ipConfigurationIds[1])] : undefined,
+  };
+  const plan = planBgp(requested.tunnelInsideCidrs || !addresses.own ? requested : { ...requested, tunnelInsideCidrs: addresses.own }, use);
+  if (!plan.ok) {
+    ctx.problems.push(...plan.problems);
+    return undefined;
+  }
+  // Our own gateway gets this environment's addresses added (another team's already has them: planBgp saw to it).
+  const missing = plan.mapping.tunnels.some((t) => !configuredOn(ipConfigurationIds[t.azureInstance]).includes(t.azureAddress));
+  const secondPublicIpId = configurations[1].properties?.publicIPAddress?.id ?? names.secondPublicIp.id;
+  const secondPublicIp = await getArmResource(ctx.arm, secondPublicIpId, NET);
+  return {
+    ...plan.mapping,
+    ipConfigurationIds,
+    ...(missing ? { gatewayNeedsAddresses: true as const } : {}),
+    secondPublicIp: secondPublicIp ? existing(secondPublicIp, secondPublicIpId, hubActionOf(secondPublicIp.tags)) : { id: secondPublicIpId, action: hub.vpnGateway.action, ready: false },
+  };
+}
+
 // --- the resolver ------------------------------------------------------------------------------------------
 
 async function discoverResolver(ctx: Context, hub: HubFacts): Promise<void> {
@@ -544,13 +639,18 @@ const ACTION_WORDS: Record<HubAction, string> = {
 };
 
 /** One line per hub resource, in the order the workflow meets them. */
-export function hubPlan(hub: HubFacts): string[] {
+export function hubPlan(hub: HubFacts, bgp?: BgpFacts): string[] {
   const lines: string[] = [];
   for (const [key, label] of PLAN_LABELS) {
     const resource = hub[key] as HubResource | undefined;
     if (!resource) continue;
     const state = resource.action === 'create' ? '' : resource.ready ? '' : ', not ready yet';
     lines.push(`${resource.action} ${label} ${lastSegment(resource.id)} (${ACTION_WORDS[resource.action]}${state}): ${resource.id}`);
+  }
+  if (bgp) {
+    const second = bgp.secondPublicIp;
+    lines.push(`${second.action} gateway's second public IP ${lastSegment(second.id)} (${ACTION_WORDS[second.action]}${second.action !== 'create' && !second.ready ? ', not ready yet' : ''}): ${second.id}`);
+    lines.push(...bgpTable(bgp));
   }
   return lines;
 }
@@ -605,9 +705,10 @@ export async function discoverHub(
   const account = observed.account ?? (await getArmResource(arm, request.azure.openAiAccountId, API_VERSIONS.cognitiveServices));
   const gateway = await discoverGateway(ctx, hub);
   if (gateway) findings.otherEnvironmentsOnGateway = await otherEnvironmentsOn(ctx, hub.vpnGateway.id);
+  const bgp = usesBgp(request) ? await discoverBgp(ctx, hub, gateway) : undefined;
   await discoverResolver(ctx, hub);
   await discoverZone(ctx, hub);
   await discoverEndpoint(ctx, hub, account);
   if (observed.vpcCidrs) problems.push(...sharedGatewayProblems(request, observed.vpcCidrs, findings));
-  return { hub, plan: hubPlan(hub), problems, findings };
+  return { hub, bgp, plan: hubPlan(hub, bgp), problems, findings };
 }

@@ -33,8 +33,11 @@ export interface HubResourceNames {
   virtualNetwork: AzureResourceName;
   gatewaySubnet: AzureResourceName;
   publicIp: AzureResourceName;
+  /** Active-active (BGP routing): the second instance's public IP and IP configuration. */
+  secondPublicIp: AzureResourceName;
   vpnGateway: AzureResourceName;
   vpnGatewayIpConfigurationId: string;
+  vpnGatewaySecondIpConfigurationId: string;
   privateEndpointSubnet: AzureResourceName;
   privateEndpointNsg: AzureResourceName;
   /** One endpoint per OpenAI account per hub: two for one account in one zone would overwrite each other's record. */
@@ -71,8 +74,10 @@ export function hubResourceNames(request: EnvironmentRequest): HubResourceNames 
     virtualNetwork,
     gatewaySubnet: child(virtualNetwork, 'subnets', GATEWAY_SUBNET_NAME),
     publicIp: network('publicIPAddresses', `pip-${stem}-vpngw`),
+    secondPublicIp: network('publicIPAddresses', `pip-${stem}-vpngw-2`),
     vpnGateway,
     vpnGatewayIpConfigurationId: `${vpnGateway.id}/ipConfigurations/default`,
+    vpnGatewaySecondIpConfigurationId: `${vpnGateway.id}/ipConfigurations/active-active`,
     privateEndpointSubnet: child(virtualNetwork, 'subnets', `snet-${stem}-private-endpoint`),
     privateEndpointNsg: network('networkSecurityGroups', `nsg-${stem}-private-endpoint`),
     privateEndpoint,

@@ -43,14 +43,19 @@ export async function awsResourcesWithOurNames(
   const add = (kind: string, name: string, id: string | undefined, tags: { Key?: string; Value?: string }[] | undefined) =>
     found.push({ cloud: 'aws', kind, name, id: id ?? '(no id)', path: 'environmentId', tags: tagObject(tags) });
 
-  for (const gateway of (await ec2.send(new DescribeCustomerGatewaysCommand({ Filters: byName(names.customerGateway) }))).CustomerGateways ?? []) {
-    add('customer gateway', names.customerGateway, gateway.CustomerGatewayId, gateway.Tags);
+  // One customer gateway and VPN connection per Azure gateway instance in use: two of each with BGP.
+  for (const name of names.customerGateways) {
+    for (const gateway of (await ec2.send(new DescribeCustomerGatewaysCommand({ Filters: byName(name) }))).CustomerGateways ?? []) {
+      add('customer gateway', name, gateway.CustomerGatewayId, gateway.Tags);
+    }
   }
   for (const gateway of (await ec2.send(new DescribeVpnGatewaysCommand({ Filters: byName(names.vpnGateway) }))).VpnGateways ?? []) {
     add('virtual private gateway', names.vpnGateway, gateway.VpnGatewayId, gateway.Tags);
   }
-  for (const connection of (await ec2.send(new DescribeVpnConnectionsCommand({ Filters: byName(names.vpnConnection) }))).VpnConnections ?? []) {
-    add('VPN connection', names.vpnConnection, connection.VpnConnectionId, connection.Tags);
+  for (const name of names.vpnConnections) {
+    for (const connection of (await ec2.send(new DescribeVpnConnectionsCommand({ Filters: byName(name) }))).VpnConnections ?? []) {
+      add('VPN connection', name, connection.VpnConnectionId, connection.Tags);
+    }
   }
   // Security group names are unique per VPC: a foreign group with our name would also make our create fail.
   const groupNames = [names.dnsOutboundSecurityGroup, names.probeSecurityGroup];

@@ -7,7 +7,7 @@
  * tests check that.
  */
 import { createHash } from 'crypto';
-import { GATEWAY_SUBNET_NAME, type EnvironmentRequest, type SubnetPrefixField } from './request/contract';
+import { GATEWAY_SUBNET_NAME, usesBgp, type EnvironmentRequest, type SubnetPrefixField } from './request/contract';
 import { parseOpenAiAccountId } from './request/schema';
 
 export const NAME_PREFIX = 'aoai-link';
@@ -23,9 +23,9 @@ export interface AzureResourceName {
   id: string;
 }
 
-/** Names for one of the two AWS tunnels (index 0 = tunnel 1). */
+/** Names for one AWS tunnel (index 0 = tunnel 1; with BGP, tunnels 3 and 4 are the second VPN connection's). */
 export interface TunnelNames {
-  tunnel: 1 | 2;
+  tunnel: number;
   localNetworkGateway: AzureResourceName;
   connection: AzureResourceName;
   /** Secrets Manager secret holding the tunnel's pre-shared key. */
@@ -50,7 +50,8 @@ export interface ResourceNames {
     vpnGateway: AzureResourceName;
     /** The gateway's single IP configuration (`default`), referenced by BGP settings. */
     vpnGatewayIpConfigurationId: string;
-    tunnels: [TunnelNames, TunnelNames];
+    /** Two tunnels with static routing, four with BGP. */
+    tunnels: TunnelNames[];
     privateEndpointNsg: AzureResourceName;
     dnsInboundNsg: AzureResourceName;
     privateEndpoint: AzureResourceName;
@@ -65,9 +66,13 @@ export interface ResourceNames {
   };
   aws: {
     region: string;
+    /** The first customer gateway and VPN connection (the only ones with static routing). */
     customerGateway: string;
     vpnGateway: string;
     vpnConnection: string;
+    /** One per Azure gateway instance in use: one with static routing, two with BGP. */
+    customerGateways: string[];
+    vpnConnections: string[];
     dnsOutboundSecurityGroup: string;
     probeSecurityGroup: string;
     resolverEndpoint: string;
@@ -75,8 +80,8 @@ export interface ResourceNames {
     resolverRuleAssociation: string;
     /** Route 53 Resolver idempotency keys (≤ 255 characters). */
     creatorRequestIds: { resolverEndpoint: string; resolverRule: string };
-    /** PSK secret names, tunnel 1 then tunnel 2. */
-    pskSecretNames: [string, string];
+    /** PSK secret names, one per tunnel in order. */
+    pskSecretNames: string[];
     probeFunction: string;
   };
 }
@@ -103,8 +108,9 @@ export function resourceNames(request: EnvironmentRequest): ResourceNames {
   const privateDnsZone = network('privateDnsZones', OPENAI_PRIVATE_DNS_ZONE);
   const dnsResolver = network('dnsResolvers', `dnspr-${env}`);
   const subnetNames = subnetNamesByPrefixField(env);
-  const pskSecretNames: [string, string] = [pskSecretName(env, 1), pskSecretName(env, 2)];
-  const tunnel = (n: 1 | 2): TunnelNames => ({
+  const tunnelNumbers = usesBgp(request) ? [1, 2, 3, 4] : [1, 2];
+  const pskSecretNames = tunnelNumbers.map((n) => pskSecretName(env, n));
+  const tunnel = (n: number): TunnelNames => ({
     tunnel: n,
     localNetworkGateway: network('localNetworkGateways', `lng-${env}-aws-tunnel-${n}`),
     connection: network('connections', `cn-${env}-aws-tunnel-${n}`),
@@ -112,6 +118,7 @@ export function resourceNames(request: EnvironmentRequest): ResourceNames {
   });
   const account = parseOpenAiAccountId(openAiAccountId);
   const prefix = `${NAME_PREFIX}-${env}`;
+  const instanceNumbers = usesBgp(request) ? [1, 2] : [1];
 
   return {
     environmentId: env,
@@ -128,7 +135,7 @@ export function resourceNames(request: EnvironmentRequest): ResourceNames {
       publicIp: network('publicIPAddresses', `pip-${env}-vpngw`),
       vpnGateway,
       vpnGatewayIpConfigurationId: `${vpnGateway.id}/ipConfigurations/default`,
-      tunnels: [tunnel(1), tunnel(2)],
+      tunnels: tunnelNumbers.map(tunnel),
       privateEndpointNsg: network('networkSecurityGroups', `nsg-${env}-private-endpoint`),
       dnsInboundNsg: network('networkSecurityGroups', `nsg-${env}-dns-inbound`),
       privateEndpoint,
@@ -152,6 +159,8 @@ export function resourceNames(request: EnvironmentRequest): ResourceNames {
       customerGateway: `${prefix}-cgw`,
       vpnGateway: `${prefix}-vgw`,
       vpnConnection: `${prefix}-vpn`,
+      customerGateways: instanceNumbers.map((n) => (n === 1 ? `${prefix}-cgw` : `${prefix}-cgw-${n}`)),
+      vpnConnections: instanceNumbers.map((n) => (n === 1 ? `${prefix}-vpn` : `${prefix}-vpn-${n}`)),
       dnsOutboundSecurityGroup: `${prefix}-dns-outbound`,
       probeSecurityGroup: `${prefix}-probe`,
       resolverEndpoint: `${prefix}-outbound`,
@@ -197,7 +206,7 @@ export function subnetNamesByPrefixField(environmentId: string): Record<SubnetPr
   };
 }
 
-export function pskSecretName(environmentId: string, tunnel: 1 | 2): string {
+export function pskSecretName(environmentId: string, tunnel: number): string {
   return `${NAME_PREFIX}/${environmentId}/tunnel-${tunnel}-psk`;
 }
 

@@ -63,7 +63,8 @@ export type RemovableNsg = 'privateEndpoint' | 'dnsInbound';
 /** What every removal task is sent (the action's name travels beside it, see workflow-data.ts ActionEnvelope). */
 export interface RemovalInput {
   request: EnvironmentRequest;
-  tunnel?: 1 | 2;
+  /** A tunnel number, 1 to 4 (3 and 4 only with BGP routing), as naming.ts numbers them. */
+  tunnel?: number;
   subnet?: RemovableSubnet;
   nsg?: RemovableNsg;
 }
@@ -75,6 +76,11 @@ export interface RemovalOutcome {
   id?: string;
   /** For `left`: why it is not ours. */
   reason?: string;
+}
+
+/** What a removal of one resource per tunnel answers: each tunnel's outcome, in tunnel order. */
+export interface TunnelRemovals {
+  tunnels: (RemovalOutcome & { tunnel: number })[];
 }
 
 /** `$.publicAccess`: what "Restore the OpenAI account's public access as it was" did. */
@@ -100,8 +106,8 @@ export interface TeardownActions {
     removeResolver: { input: RemovalInput; output: RemovalOutcome };
     removeSubnet: { input: RemovalInput & { subnet: RemovableSubnet }; output: RemovalOutcome };
     removeNetworkSecurityGroup: { input: RemovalInput & { nsg: RemovableNsg }; output: RemovalOutcome };
-    removeConnection: { input: RemovalInput & { tunnel: 1 | 2 }; output: RemovalOutcome };
-    removeLocalNetworkGateway: { input: RemovalInput & { tunnel: 1 | 2 }; output: RemovalOutcome };
+    removeConnections: { input: RemovalInput; output: TunnelRemovals };
+    removeLocalNetworkGateways: { input: RemovalInput; output: TunnelRemovals };
     removeVpnGateway: { input: RemovalInput; output: RemovalOutcome };
     removePublicIp: { input: RemovalInput; output: RemovalOutcome };
   };

@@ -15,6 +15,7 @@
  * test/commons/workflow-data.test.ts checks with the TypeScript compiler that the ASL's Parameters and
  * ResultPaths agree with these types. Secrets never appear here: tunnel keys travel as Secrets Manager ARNs.
  */
+import type { BgpMapping } from './bgp';
 import type { EnvironmentRequest } from './request/contract';
 
 export type { EnvironmentRequest } from './request/contract';
@@ -71,6 +72,17 @@ export interface HubFacts {
   inboundEndpoint: HubResource;
 }
 
+/**
+ * Active-active with BGP (`options.routing: bgp`): the tunnel mapping the first step computed (bgp.ts), the
+ * gateway's two IP configurations, instance 0 then 1, and the second instance's public IP.
+ */
+export interface BgpFacts extends BgpMapping {
+  ipConfigurationIds: [string, string];
+  secondPublicIp: HubResource;
+  /** Present when the product's own hub gateway lacks this environment's custom APIPA addresses: they are added first. */
+  gatewayNeedsAddresses?: true;
+}
+
 /** What later steps need from the clouds, small and secret-free: it travels in the state as `facts`. */
 export interface EnvironmentFacts {
   /** Every CIDR block of the VPC, secondary ones included (the Azure side must route all of them). */
@@ -82,6 +94,8 @@ export interface EnvironmentFacts {
   openAiHost: string;
   /** The Azure hub: what this environment creates, uses or adopts there. */
   hub: HubFacts;
+  /** Only with BGP routing. */
+  bgp?: BgpFacts;
 }
 
 /** The output of "Check the request against both clouds": the state every later step starts from. */
@@ -105,12 +119,16 @@ export interface ProvisioningOutcome {
 export interface GatewaySubnetAndPublicIpOutcome {
   gatewaySubnet: string;
   publicIp: string;
+  /** BGP routing: the second instance's public IP. */
+  secondPublicIp?: string;
 }
 
 /** `$.gatewayAddress`: the Azure gateway's public IP, which the AWS customer gateway points at. */
 export interface GatewayAddress {
   publicIp: string;
   publicIpId: string;
+  /** Every instance's public IP, instance 0 first: one customer gateway each (two with BGP, one with static routing). */
+  addresses: string[];
 }
 
 /** One poll of a bounded wait: the count of looks so far and the redrive count the look saw. */
@@ -153,11 +171,15 @@ export interface InboundEndpointAddress {
 // ---------------------------------------------------------------------------------------------------------
 
 export interface CustomerGatewayInput extends StepInput {
-  /** The Azure gateway's public IP. */
+  /** The Azure gateway's (first) public IP. */
   publicIp: string;
+  /** Every instance's public IP (`$.gatewayAddress.addresses`). */
+  addresses?: string[];
 }
 export interface CustomerGatewayCreated {
   customerGatewayId: string;
+  /** One per Azure gateway instance in use. */
+  customerGatewayIds: string[];
 }
 
 export interface VpnGatewayCreated {
@@ -176,27 +198,35 @@ export interface RoutePropagationEnabled {
 
 export interface VpnConnectionInput extends StepInput {
   customerGatewayId: string;
+  customerGatewayIds?: string[];
   vpnGatewayId: string;
 }
-/** `$.vpnConnection`: the connection, and where its tunnel keys are kept (ARNs, never the keys). */
+/** `$.vpnConnection`: the connections, and where their tunnel keys are kept (ARNs, never the keys; one per tunnel). */
 export interface VpnConnectionCreated {
   vpnConnectionId: string;
+  /** One per customer gateway: one with static routing, two with BGP. */
+  vpnConnectionIds: string[];
   pskSecretArns: string[];
 }
 
 export interface VpnConnectionStep extends StepInput {
   vpnConnectionId: string;
+  vpnConnectionIds?: string[];
 }
 
 /** One AWS tunnel: its number and its outside (public) address, the Azure local network gateway's address. */
 export interface AwsTunnel {
+  /** 1 and 2 on the first VPN connection; with BGP 3 and 4 on the second. */
   tunnel: number;
   outsideIp: string;
+  /** The VPN connection the tunnel belongs to. */
+  vpnConnectionId?: string;
 }
 
 /** `$.tunnelAddresses`. */
 export interface TunnelAddresses {
   vpnConnectionId: string;
+  vpnConnectionIds: string[];
   tunnels: AwsTunnel[];
 }
 
@@ -206,6 +236,8 @@ export interface TunnelAddresses {
 
 export interface TunnelInput extends StepInput {
   vpnConnectionId: string;
+  /** Every VPN connection: one with static routing, two with BGP. */
+  vpnConnectionIds?: string[];
   tunnels: AwsTunnel[];
   pskSecretArns: string[];
   /** `$$.Execution.RedriveCount`: how many times the execution has been redriven (0 on its first run). */
@@ -237,6 +269,8 @@ export interface TunnelsJoined {
   connections: string[];
   attempt: 0;
   redriveCount: number;
+  /** Only a look says which tunnels are down. */
+  down?: undefined;
 }
 
 /** `$.tunnelCheck` after each look at both ends. */
@@ -245,6 +279,39 @@ export interface TunnelCheck {
   attempt: number;
   redriveCount: number;
   tunnels: TunnelState[];
+  /** With BGP: tunnels still down when the ones up were let carry the path (an Azure instance or AWS endpoint lost). */
+  down?: number[];
+}
+
+/** One look at the BGP sessions (`$.bgpCheck`); it starts at attempt 0. */
+export interface BgpCheckInput extends StepInput {
+  vpnConnectionId: string;
+  vpnConnectionIds?: string[];
+  tunnels: AwsTunnel[];
+  /** `$.tunnelCheck.down`: tunnels with no session to wait for. */
+  tunnelsDown?: number[];
+  attempt?: number;
+  maxAttempts: number;
+}
+
+/** One tunnel's BGP session, as each cloud reports it. */
+export interface BgpSessionState {
+  tunnel: number;
+  /** The AWS end's inside address: Azure's BGP neighbor. */
+  neighbor: string;
+  /** `VgwTelemetry[].AcceptedRouteCount`: the routes AWS learned from Azure over this tunnel. */
+  awsAcceptedRoutes: number;
+  /** Azure's `getBgpPeerStatus` state for the neighbor (Connected, Connecting, Idle, … or NotFound). */
+  azure: string;
+  /** Routes Azure received from the neighbor. */
+  azureRoutesReceived: number;
+}
+
+/** `$.bgpCheck`. */
+export interface BgpCheck {
+  ready: boolean;
+  attempt: number;
+  sessions: BgpSessionState[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -377,6 +444,7 @@ export interface WorkflowActions {
     createLocalNetworkGateways: ActionContract<TunnelInput, LocalNetworkGatewaysOutcome>;
     connectTunnels: ActionContract<TunnelInput, TunnelsJoined>;
     checkTunnels: ActionContract<TunnelCheckInput, TunnelCheck>;
+    checkBgpSessions: ActionContract<BgpCheckInput, BgpCheck>;
   };
   'aws-dns': {
     createForwardingSecurityGroup: ActionContract<ForwardingSecurityGroupInput, ForwardingSecurityGroup>;
@@ -420,8 +488,10 @@ export interface ActionEnvelope<Name extends string = string> {
 export interface BuiltResources {
   vpn: {
     customerGatewayId: string;
+    customerGatewayIds: string[];
     vpnGatewayId: string;
     vpnConnectionId: string;
+    vpnConnectionIds: string[];
     pskSecretArns: string[];
     tunnels: AwsTunnel[];
   };
@@ -457,6 +527,7 @@ export interface WorkflowStateFields extends ValidatedRequest {
   probeFunction: ProbeFunction;
   built: BuiltResources;
   tunnelCheck: TunnelsJoined | TunnelCheck;
+  bgpCheck: BgpCheck;
   probe: ProbeSummary;
   probeAfterLock: ProbeSummary;
   /** What the lock found: Succeeded when the account was locked already (another environment on the hub), so no wait. */
@@ -480,6 +551,8 @@ export interface FinishedState extends ValidatedRequest {
   gatewayAddress: GatewayAddress;
   built: BuiltResources;
   tunnelCheck: TunnelCheck;
+  /** With BGP routing: the last look at the sessions. */
+  bgpCheck?: BgpCheck;
   probe: ProbeSummary;
   probeAfterLock?: ProbeSummary;
 }

@@ -1,6 +1,7 @@
 /**
- * Removes the AWS side of the site-to-site VPN, in the order EC2 allows: the VPN connection (both tunnels go
- * with it), the virtual private gateway's attachment to the request's VPC, the gateway, the customer gateway;
+ * Removes the AWS side of the site-to-site VPN, in the order EC2 allows: the VPN connections (one, or two with
+ * BGP routing; each one's two tunnels go with it), the virtual private gateway's attachment to the request's VPC,
+ * the gateway, the customer gateways;
  * then the tunnel keys are scheduled for deletion with a recovery window. Each gateway and connection is found
  * by its Name tag, as aws-vpn.ts and the request check find them, and is removed only when it carries our tags.
  * EC2 keeps a deleted gateway or connection visible for a while in state `deleted`: that counts as gone.
@@ -25,7 +26,7 @@ import { resourceNames } from '../commons/naming';
 import { carriesOurTags, tagObject } from '../commons/ownership';
 import { TUNNEL_KEY_RECOVERY_WINDOW_DAYS, type RemovalInput, type RemovalOutcome } from '../commons/teardown-data';
 
-const byName = (name: string) => [{ Name: 'tag:Name', Values: [name] }];
+const byName = (...names: string[]) => [{ Name: 'tag:Name', Values: names }];
 
 interface StatefulResource extends FoundResource {
   state: string;
@@ -54,11 +55,12 @@ async function removeStateful(
   throw new ResourceNotReady(`${what} ${ours.map((r) => r.id).join(', ')} is being deleted`);
 }
 
+/** Every VPN connection of the environment (one, or two with BGP), whose deletions EC2 runs side by side. */
 export async function removeVpnConnection(ec2: EC2Client, input: RemovalInput): Promise<RemovalOutcome> {
-  const name = resourceNames(input.request).aws.vpnConnection;
-  const connections = (await ec2.send(new DescribeVpnConnectionsCommand({ Filters: byName(name) }))).VpnConnections ?? [];
+  const names = resourceNames(input.request).aws.vpnConnections;
+  const connections = (await ec2.send(new DescribeVpnConnectionsCommand({ Filters: byName(...names) }))).VpnConnections ?? [];
   return removeStateful(
-    `VPN connection (${name})`,
+    `VPN connection (${names.join(', ')})`,
     connections.map((c) => ({ id: c.VpnConnectionId ?? '', tags: tagObject(c.Tags), state: c.State ?? '' })),
     input.request.environmentId,
     async ({ id }) => {
@@ -141,11 +143,12 @@ export async function removeVpnGateway(ec2: EC2Client, input: RemovalInput): Pro
   });
 }
 
+/** Every customer gateway of the environment (one per Azure gateway instance it uses), deleted side by side. */
 export async function removeCustomerGateway(ec2: EC2Client, input: RemovalInput): Promise<RemovalOutcome> {
-  const name = resourceNames(input.request).aws.customerGateway;
-  const gateways = (await ec2.send(new DescribeCustomerGatewaysCommand({ Filters: byName(name) }))).CustomerGateways ?? [];
+  const names = resourceNames(input.request).aws.customerGateways;
+  const gateways = (await ec2.send(new DescribeCustomerGatewaysCommand({ Filters: byName(...names) }))).CustomerGateways ?? [];
   return removeStateful(
-    `Customer gateway (${name})`,
+    `Customer gateway (${names.join(', ')})`,
     gateways.map((g) => ({ id: g.CustomerGatewayId ?? '', tags: tagObject(g.Tags), state: g.State ?? '' })),
     input.request.environmentId,
     async ({ id }) => {

@@ -19,8 +19,8 @@ export const handler = actionHandler('remove-azure', removeAzureClients, {
   removeResolver: (input: Input<'removeResolver'>, c) => removal.removeResolver(c.arm, input),
   removeSubnet: (input: Input<'removeSubnet'>, c) => removal.removeSubnet(c.arm, input),
   removeNetworkSecurityGroup: (input: Input<'removeNetworkSecurityGroup'>, c) => removal.removeNetworkSecurityGroup(c.arm, input),
-  removeConnection: (input: Input<'removeConnection'>, c) => removal.removeConnection(c.arm, input),
-  removeLocalNetworkGateway: (input: Input<'removeLocalNetworkGateway'>, c) => removal.removeLocalNetworkGateway(c.arm, input),
+  removeConnections: (input: Input<'removeConnections'>, c) => removal.removeConnections(c.arm, input),
+  removeLocalNetworkGateways: (input: Input<'removeLocalNetworkGateways'>, c) => removal.removeLocalNetworkGateways(c.arm, input),
   removeVpnGateway: (input: Input<'removeVpnGateway'>, c) => removal.removeVpnGateway(c.arm, input),
   removePublicIp: (input: Input<'removePublicIp'>, c) => removal.removePublicIp(c.arm, input),
 });

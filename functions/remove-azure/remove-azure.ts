@@ -19,7 +19,7 @@ import { environmentRuleNames, nsgIdsOnSubnets } from '../commons/security-rules
 import { invocationLog } from '../commons/logger';
 import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames, type ResourceNames } from '../commons/naming';
 import { carriesOurTags, declaredSharedResourceIds } from '../commons/ownership';
-import type { RemovableNsg, RemovableSubnet, RemovalInput, RemovalOutcome } from '../commons/teardown-data';
+import type { RemovableNsg, RemovableSubnet, RemovalInput, RemovalOutcome, TunnelRemovals } from '../commons/teardown-data';
 
 const NET = API_VERSIONS.network;
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Canceled']);
@@ -150,7 +150,31 @@ function hubJudge(arm: ResourceManagementClient, input: RemovalInput) {
 async function removeEach(arm: ResourceManagementClient, removals: Removal[]): Promise<RemovalOutcome> {
   const outcomes: RemovalOutcome[] = [];
   for (const removal of removals) outcomes.push(await removeArmResource(arm, removal));
+  return oneOutcome(outcomes);
+}
+
+/** What happened to whichever was there: removed over left over absent. */
+function oneOutcome(outcomes: RemovalOutcome[]): RemovalOutcome {
   return outcomes.find((o) => o.outcome === 'removed') ?? outcomes.find((o) => o.outcome === 'left') ?? { outcome: 'absent' };
+}
+
+/**
+ * Removals that nothing in Azure serialises (local network gateways, public IPs): every deletion is started
+ * before any is waited for, so two or four of them take as long as one. Waits while any is still going.
+ */
+async function removeTogether<T>(removals: (() => Promise<T>)[]): Promise<T[]> {
+  const outcomes: T[] = [];
+  const waiting: string[] = [];
+  for (const remove of removals) {
+    try {
+      outcomes.push(await remove());
+    } catch (error) {
+      if (!(error instanceof ResourceNotReady)) throw error;
+      waiting.push(error.message);
+    }
+  }
+  if (waiting.length) throw new ResourceNotReady(waiting.join('; '));
+  return outcomes;
 }
 
 function lower(id: string | undefined): string {
@@ -166,6 +190,7 @@ function ourIdPrefixes(n: ResourceNames, hub: HubResourceNames): string[] {
   return [
     hub.vpnGateway.id,
     hub.publicIp.id,
+    hub.secondPublicIp.id,
     hub.privateEndpoint.id,
     `${a.resourceGroupId}/providers/Microsoft.Network/networkInterfaces/${hub.privateEndpointNicName}`,
     hub.dnsResolver.id,
@@ -462,20 +487,44 @@ export async function removeNetworkSecurityGroup(arm: ResourceManagementClient, 
 // The tunnels and the gateway
 // ---------------------------------------------------------------------------------------------------------
 
-export async function removeConnection(arm: ResourceManagementClient, input: RemovalInput & { tunnel: 1 | 2 }): Promise<RemovalOutcome> {
-  const tunnel = names(input).azure.tunnels[input.tunnel - 1];
+export async function removeConnection(arm: ResourceManagementClient, input: RemovalInput & { tunnel: number }): Promise<RemovalOutcome> {
+  const tunnel = tunnelNamed(input, input.tunnel);
   return removeArmResource(arm, { what: `The Azure connection of tunnel ${input.tunnel}`, id: tunnel.connection.id, apiVersion: NET, judge: byTags(input.request.environmentId) });
 }
 
 /** Azure refuses while a connection still uses it (InUseLocalNetworkGatewayCannotBeDeleted): that waits. */
-export async function removeLocalNetworkGateway(arm: ResourceManagementClient, input: RemovalInput & { tunnel: 1 | 2 }): Promise<RemovalOutcome> {
-  const tunnel = names(input).azure.tunnels[input.tunnel - 1];
+export async function removeLocalNetworkGateway(arm: ResourceManagementClient, input: RemovalInput & { tunnel: number }): Promise<RemovalOutcome> {
+  const tunnel = tunnelNamed(input, input.tunnel);
   return removeArmResource(arm, {
     what: `The local network gateway of tunnel ${input.tunnel}`,
     id: tunnel.localNetworkGateway.id,
     apiVersion: NET,
     judge: byTags(input.request.environmentId),
   });
+}
+
+function tunnelNamed(input: RemovalInput, tunnel: number) {
+  const found = names(input).azure.tunnels.find((t) => t.tunnel === tunnel);
+  if (!found) throw new RangeError(`The request has no tunnel ${tunnel}`);
+  return found;
+}
+
+/**
+ * Every tunnel's connection (two, or four with BGP), in tunnel order and one at a time: Azure runs one
+ * connection operation at a time per gateway, so the next deletion starts only once the one before is gone.
+ */
+export async function removeConnections(arm: ResourceManagementClient, input: RemovalInput): Promise<TunnelRemovals> {
+  const tunnels: TunnelRemovals['tunnels'] = [];
+  for (const { tunnel } of names(input).azure.tunnels) tunnels.push({ tunnel, ...(await removeConnection(arm, { request: input.request, tunnel })) });
+  return { tunnels };
+}
+
+/** Every tunnel's local network gateway, all deletions started together (no per-gateway rule holds them). */
+export async function removeLocalNetworkGateways(arm: ResourceManagementClient, input: RemovalInput): Promise<TunnelRemovals> {
+  const tunnels = await removeTogether(
+    names(input).azure.tunnels.map(({ tunnel }) => async () => ({ tunnel, ...(await removeLocalNetworkGateway(arm, { request: input.request, tunnel })) })),
+  );
+  return { tunnels };
 }
 
 /** Azure refuses while a connection is left on it: that waits. Its deletion is the longest of the Azure side. */
@@ -487,7 +536,7 @@ export async function removeVpnGateway(arm: ResourceManagementClient, input: Rem
   ]);
 }
 
-/** A public IP still allocated to a resource cannot go (PublicIPAddressCannotBeDeleted): our gateway first; anyone else's keeps it. */
+/** A public IP still allocated to a resource cannot go (PublicIPAddressCannotBeDeleted): our gateway first; anyone else's keeps it. Both of an active-active gateway's go together. */
 export async function removePublicIp(arm: ResourceManagementClient, input: RemovalInput): Promise<RemovalOutcome> {
   const n = names(input);
   const blocker = (pip: ArmResourceView): Blocker => {
@@ -495,8 +544,12 @@ export async function removePublicIp(arm: ResourceManagementClient, input: Remov
     const foreign = foreignReference(input, [allocatedTo]);
     return foreign ? { leave: `it is still allocated to ${foreign}, which is not this environment's` } : undefined;
   };
-  return removeEach(arm, [
-    { what: "The hub gateway's public IP", id: hubNames(input).publicIp.id, apiVersion: NET, judge: hubJudge(arm, input), blocker },
+  const hub = hubNames(input);
+  // The second goes with an active-active gateway (BGP routing), whichever environment's run built it.
+  const removals: Removal[] = [
+    { what: "The hub gateway's public IP", id: hub.publicIp.id, apiVersion: NET, judge: hubJudge(arm, input), blocker },
+    { what: "The hub gateway's second public IP", id: hub.secondPublicIp.id, apiVersion: NET, judge: hubJudge(arm, input), blocker },
     { what: 'The gateway public IP', id: n.azure.publicIp.id, apiVersion: NET, judge: byTags(input.request.environmentId), blocker },
-  ]);
+  ];
+  return oneOutcome(await removeTogether(removals.map((removal) => () => removeArmResource(arm, removal))));
 }

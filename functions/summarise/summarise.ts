@@ -3,6 +3,7 @@
  * was created, used or adopted, the private IP, tunnel states, the probe's results. Only ids, ARNs and
  * addresses: no secret reaches here.
  */
+import { bgpTable } from '../commons/bgp';
 import { dnsInboundRules, privateEndpointRules } from '../commons/security-rules';
 import { resourceNames } from '../commons/naming';
 import type { FinishedState, HubAction, HubFacts, HubResource } from '../commons/workflow-data';
@@ -25,10 +26,11 @@ function described(resource: HubResource): HubResourceSummary {
 }
 
 /** Every hub resource the environment relies on, in the order they are built; absent optional ones are left out. */
-export function hubSummary(hub: HubFacts): Record<string, HubResourceSummary> {
+export function hubSummary(hub: HubFacts, secondPublicIp?: HubResource): Record<string, HubResourceSummary> {
   const entries = Object.entries({
     gatewaySubnet: hub.gatewaySubnet,
     publicIp: hub.publicIp,
+    secondPublicIp,
     vpnGateway: hub.vpnGateway,
     privateEndpointNsg: hub.privateEndpointNsg,
     privateEndpointSubnet: hub.privateEndpointSubnet,
@@ -52,25 +54,42 @@ export function summarise(state: FinishedState) {
   const finalProbe = state.probeAfterLock ?? state.probe;
   const { vpn, dns, probeFunction } = state.built;
   const env = state.request.environmentId;
+  const down = state.tunnelCheck.down ?? [];
   const rulesIn = (nsg: HubResource | undefined, rules: { name: string }[]) => (nsg ? rules.map((r) => `${nsg.id.split('/').pop()}/${r.name}`) : []);
   return {
     environmentId: env,
-    result: `Private path proven: ${state.facts.openAiHost} resolves to ${dns.privateEndpoint.privateIp} inside ${state.request.aws.vpcId} and answers over the VPN.`,
+    result:
+      `Private path proven: ${state.facts.openAiHost} resolves to ${dns.privateEndpoint.privateIp} inside ${state.request.aws.vpcId} and answers over the VPN.` +
+      (down.length ? ` Degraded: tunnel${down.length === 1 ? '' : 's'} ${down.join(', ')} of ${state.tunnelCheck.tunnels.length} down; BGP carries the path over the others.` : ''),
     openAiEndpoint: `https://${state.facts.openAiHost}/`,
     privateEndpointIp: dns.privateEndpoint.privateIp,
     dnsInboundEndpointIp: dns.forwarding.inboundIp,
     azureGatewayPublicIp: state.gatewayAddress.publicIp,
     publicNetworkAccess: locked ? 'Disabled' : 'Enabled',
     tunnels: state.tunnelCheck.tunnels,
+    ...(down.length ? { tunnelsDown: down } : {}),
+    routing: state.facts.bgp ? 'bgp' : 'static',
+    /** With BGP: the tunnel mapping as a table, and each session as both clouds last reported it. */
+    ...(state.facts.bgp
+      ? {
+          bgp: {
+            azureGatewayPublicIps: state.gatewayAddress.addresses,
+            mapping: bgpTable(state.facts.bgp),
+            sessions: state.bgpCheck?.sessions ?? [],
+          },
+        }
+      : {}),
     probe: finalProbe,
     probes: [state.probe, ...(state.probeAfterLock ? [state.probeAfterLock] : [])],
     /** The hub's resources, each created, used or adopted by this environment. */
-    hub: hubSummary(hub),
+    hub: hubSummary(hub, state.facts.bgp?.secondPublicIp),
     created: {
       aws: {
         customerGateway: vpn.customerGatewayId,
+        ...(vpn.customerGatewayIds.length > 1 ? { customerGateways: vpn.customerGatewayIds } : {}),
         virtualPrivateGateway: vpn.vpnGatewayId,
         vpnConnection: vpn.vpnConnectionId,
+        ...(vpn.vpnConnectionIds.length > 1 ? { vpnConnections: vpn.vpnConnectionIds } : {}),
         tunnelKeySecrets: vpn.pskSecretArns,
         resolverOutboundEndpoint: dns.forwarding.resolverEndpointId,
         forwardingRule: dns.forwarding.resolverRuleId,

@@ -157,6 +157,8 @@ async function hubResources(arm: ResourceManagementClient, request: EnvironmentR
   const NET = API_VERSIONS.network;
   const candidates = [
     { kind: 'public IP address', resource: hub.publicIp, apiVersion: NET },
+    // An active-active gateway's (BGP routing): there whichever environment's run built the gateway.
+    { kind: 'public IP address', resource: hub.secondPublicIp, apiVersion: NET },
     { kind: 'virtual network gateway', resource: hub.vpnGateway, apiVersion: NET },
     { kind: 'network security group', resource: hub.privateEndpointNsg, apiVersion: NET },
     { kind: 'network security group', resource: hub.dnsInboundNsg, apiVersion: NET },

@@ -34,6 +34,8 @@ export interface DiagnosisInput {
   request: EnvironmentRequest;
   facts: EnvironmentFacts;
   connection: VpnConnection | undefined;
+  /** With BGP, both VPN connections (the first is `connection`). */
+  connections?: VpnConnection[];
   tunnels: DiagnosedTunnel[];
 }
 
@@ -90,9 +92,12 @@ async function diagnoseShared(arm: ResourceManagementClient, ec2: EC2Client, inp
   }
 
   if (connection.State !== 'available') findings.push(`VPN connection ${connection.VpnConnectionId} is ${connection.State}`);
-  if (connection.Options?.StaticRoutesOnly !== true) findings.push(`VPN connection ${connection.VpnConnectionId} is not static-routes-only, while Azure's side uses static address spaces`);
+  const bgp = input.facts.bgp !== undefined;
+  if (!bgp && connection.Options?.StaticRoutesOnly !== true) findings.push(`VPN connection ${connection.VpnConnectionId} is not static-routes-only, while Azure's side uses static address spaces`);
+  if (bgp && connection.Options?.StaticRoutesOnly === true) findings.push(`VPN connection ${connection.VpnConnectionId} is static-routes-only, while the Azure side speaks BGP`);
   const routes = (connection.Routes ?? []).filter((r) => r.State === 'available' || r.State === 'pending');
-  for (const prefix of input.facts.vnetAddressPrefixes) {
+  // With BGP the VNet's prefixes are learned, never static routes.
+  for (const prefix of bgp ? [] : input.facts.vnetAddressPrefixes) {
     if (!routes.some((r) => r.DestinationCidrBlock && covers(r.DestinationCidrBlock, prefix))) {
       const listed = routes.map((r) => r.DestinationCidrBlock).join(', ') || 'none';
       findings.push(`VPN connection ${connection.VpnConnectionId} has no static route for the VNet address space ${prefix} (static routes: ${listed})`);
@@ -166,7 +171,9 @@ async function diagnoseTunnel(
   const azureKey = ((await armRequest(arm, 'GET', `${names.connection.id}/sharedkey`, NET)) as { value?: string }).value;
   rememberSecret(azureKey);
   if (azureKey !== stored) findings.push(`the Azure connection ${connection.name}'s pre-shared key differs from the tunnel key in Secrets Manager (${tunnel.pskSecretArn}); a re-run sets it again`);
-  const awsOptions = input.connection?.Options?.TunnelOptions?.find((o) => o.OutsideIpAddress === tunnel.outsideIp);
+  const awsOptions = (input.connections ?? (input.connection ? [input.connection] : []))
+    .flatMap((c) => c.Options?.TunnelOptions ?? [])
+    .find((o) => o.OutsideIpAddress === tunnel.outsideIp);
   rememberSecret(awsOptions?.PreSharedKey);
   if (awsOptions?.PreSharedKey !== undefined && awsOptions.PreSharedKey !== stored) {
     findings.push(`the AWS tunnel's pre-shared key differs from the tunnel key in Secrets Manager (${tunnel.pskSecretArn})`);

@@ -11,4 +11,5 @@ export const handler = actionHandler('tunnels', tunnelsClients, {
   createLocalNetworkGateways: (input: Input<'createLocalNetworkGateways'>, c) => tunnels.createLocalNetworkGateways(c.arm, input),
   connectTunnels: (input: Input<'connectTunnels'>, c) => tunnels.connectTunnels(c.arm, c.secrets, input),
   checkTunnels: (input: Input<'checkTunnels'>, c) => tunnels.checkTunnels(c.arm, c.ec2, c.secrets, input),
+  checkBgpSessions: (input: Input<'checkBgpSessions'>, c) => tunnels.checkBgpSessions(c.arm, c.ec2, input),
 });

@@ -3,42 +3,83 @@
  * Secrets Manager inside the task (it never enters the state), then a bounded wait until Azure says Connected
  * and AWS says UP for every tunnel in use.
  */
-import { DescribeVpnConnectionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeVpnConnectionsCommand, type EC2Client, type VpnConnection } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ResourceManagementClient } from '@azure/arm-resources';
-import { API_VERSIONS, armRequest, ensureArmResource, getArmResource, provisioningStateOf, requireSucceeded, type DesiredResource } from '../commons/arm';
+import { API_VERSIONS, armAction, armRequest, ensureArmResource, getArmResource, provisioningStateOf, requireSucceeded, type DesiredResource } from '../commons/arm';
+import { bgpTable, connectionCustomAddresses, type BgpTunnel } from '../commons/bgp';
 import { isAnotherOperationInProgress, rememberSecret } from '../commons/cloud-errors';
-import { ResourceNotReady, TunnelsDown } from '../commons/errors';
+import { ResourceFailed, ResourceNotReady, TunnelsDown } from '../commons/errors';
 import { invocationLog } from '../commons/logger';
 import { armTags, resourceNames, type TunnelNames } from '../commons/naming';
 import type { EnvironmentRequest } from '../commons/request/contract';
-import type { AwsTunnel, LocalNetworkGatewaysOutcome, TunnelCheck, TunnelCheckInput, TunnelInput, TunnelsJoined, TunnelState } from '../commons/workflow-data';
+import type {
+  AwsTunnel,
+  BgpCheck,
+  BgpCheckInput,
+  BgpSessionState,
+  LocalNetworkGatewaysOutcome,
+  StepInput,
+  TunnelCheck,
+  TunnelCheckInput,
+  TunnelInput,
+  TunnelsJoined,
+  TunnelState,
+} from '../commons/workflow-data';
 import { explainTunnelsDown } from './diagnosis';
 
 export type { AwsTunnel, TunnelInput, TunnelState };
 
 const NET = API_VERSIONS.network;
 
-/** `options.tunnels`: both AWS tunnels (default) or tunnel 1 only, as seed 004 does. */
+/** With BGP, how many looks at the tunnels (after the first wait) before the ones that are up carry the path alone. */
+const DEGRADED_AFTER_LOOKS = 40;
+
+/** `options.tunnels`: both AWS tunnels (default) or tunnel 1 only, as seed 004 does; with BGP all four. */
 export function tunnelsInUse(input: { request: EnvironmentRequest; tunnels: AwsTunnel[] }): { aws: AwsTunnel; names: TunnelNames }[] {
   const names = resourceNames(input.request).azure.tunnels;
-  const count = input.request.options.tunnels === 'one' ? 1 : 2;
+  const count = input.request.options.tunnels === 'one' ? 1 : names.length;
   return input.tunnels.slice(0, count).map((aws, index) => ({ aws, names: names[index] }));
 }
 
-/** The local network gateway for one AWS tunnel; connectTunnels re-sends it when a write left it Failed. */
+/** The mapping's row for an AWS tunnel (BGP routing only). */
+function bgpTunnelOf(input: StepInput, aws: AwsTunnel): BgpTunnel | undefined {
+  return input.facts.bgp?.tunnels.find((t) => t.tunnel === aws.tunnel);
+}
+
+/**
+ * The local network gateway for one AWS tunnel; connectTunnels re-sends it when a write left it Failed. With
+ * static routing Azure routes the VPC CIDRs to it; with BGP it is the AWS end's BGP peer and learns them.
+ */
 function localNetworkGateway(input: TunnelInput, aws: AwsTunnel): DesiredResource {
+  const bgp = bgpTunnelOf(input, aws);
+  const addressPrefixes = bgp ? [] : input.facts.vpcCidrs;
+  const bgpSettings = bgp ? { asn: input.facts.bgp!.awsAsn, bgpPeeringAddress: bgp.awsAddress } : undefined;
   return {
     body: {
       location: input.facts.location,
       tags: armTags(input.request.environmentId, { 'aws-tunnel': String(aws.tunnel) }),
-      properties: { gatewayIpAddress: aws.outsideIp, localNetworkAddressSpace: { addressPrefixes: input.facts.vpcCidrs } },
+      properties: { gatewayIpAddress: aws.outsideIp, localNetworkAddressSpace: { addressPrefixes }, ...(bgpSettings ? { bgpSettings } : {}) },
     },
     options: {
       needsUpdate: (current) =>
         current.properties.gatewayIpAddress !== aws.outsideIp ||
-        JSON.stringify(current.properties.localNetworkAddressSpace?.addressPrefixes ?? []) !== JSON.stringify(input.facts.vpcCidrs),
+        JSON.stringify(current.properties.localNetworkAddressSpace?.addressPrefixes ?? []) !== JSON.stringify(addressPrefixes) ||
+        (bgpSettings !== undefined &&
+          (Number(current.properties.bgpSettings?.asn) !== bgpSettings.asn || current.properties.bgpSettings?.bgpPeeringAddress !== bgpSettings.bgpPeeringAddress)),
     },
+  };
+}
+
+/** With BGP: the connection's custom BGP address on each of the gateway's IP configurations. */
+function connectionBgp(input: TunnelInput, aws: AwsTunnel) {
+  const bgp = input.facts.bgp;
+  const tunnel = bgpTunnelOf(input, aws);
+  if (!bgp || !tunnel) return { enableBgp: false };
+  const addresses = connectionCustomAddresses(bgp, tunnel);
+  return {
+    enableBgp: true,
+    gatewayCustomBgpIpAddresses: bgp.ipConfigurationIds.map((ipConfigurationId, instance) => ({ ipConfigurationId, customBgpIpAddress: addresses[instance] })),
   };
 }
 
@@ -84,7 +125,7 @@ async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManage
   const waiting: string[] = [];
   let holding: string | undefined; // the connection whose write still runs on the gateway
   for (const [index, { aws, names }] of tunnelsInUse(input).entries()) {
-    await requireSucceeded(arm, names.localNetworkGateway.id, NET, `The local network gateway for AWS tunnel ${index + 1}`, localNetworkGateway(input, aws));
+    await requireSucceeded(arm, names.localNetworkGateway.id, NET, `The local network gateway for AWS tunnel ${aws.tunnel}`, localNetworkGateway(input, aws));
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: input.pskSecretArns[index] }));
     rememberSecret(secret.SecretString);
     const waitFor = holding && `the write of ${holding}`;
@@ -95,7 +136,7 @@ async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManage
         NET,
         {
           location: input.facts.location,
-          tags: armTags(input.request.environmentId, { 'aws-tunnel': String(index + 1) }),
+          tags: armTags(input.request.environmentId, { 'aws-tunnel': String(aws.tunnel) }),
           properties: {
             connectionType: 'IPsec',
             connectionProtocol: 'IKEv2',
@@ -103,7 +144,7 @@ async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManage
             virtualNetworkGateway1: { id: gatewayId, properties: {} },
             localNetworkGateway2: { id: names.localNetworkGateway.id, properties: {} },
             sharedKey: secret.SecretString,
-            enableBgp: false,
+            ...connectionBgp(input, aws),
             usePolicyBasedTrafficSelectors: false,
             connectionMode: 'Default',
             dpdTimeoutSeconds: 45,
@@ -177,8 +218,9 @@ export async function checkTunnels(
   const firstLookAfterRedrive = redriveCount > (input.lastRedriveCount ?? 0);
   if (firstLookAfterRedrive) await rejoin(arm, secrets, input);
   const attempt = firstLookAfterRedrive ? 1 : (input.attempt ?? 0) + 1;
-  const connection = (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: [input.vpnConnectionId] }))).VpnConnections?.[0];
-  const telemetry = connection?.VgwTelemetry ?? [];
+  const described = await describeConnections(ec2, input);
+  const connection = described[0];
+  const telemetry = described.flatMap((c) => c.VgwTelemetry ?? []);
   const tunnels: TunnelState[] = [];
   const inUse = tunnelsInUse(input);
   let connectionFailed = false;
@@ -197,8 +239,16 @@ export async function checkTunnels(
     });
   }
   if (connectionFailed && attempt < input.maxAttempts) await rejoin(arm, secrets, input);
-  const up = tunnels.every((t) => t.aws === 'UP' && t.azure === 'Connected');
-  if (up) return { ready: true, attempt, tunnels, redriveCount };
+  const isUp = (t: TunnelState) => t.aws === 'UP' && t.azure === 'Connected';
+  // With BGP, `down` is always there when ready: the session check reads it.
+  if (tunnels.every(isUp)) return { ready: true, attempt, tunnels, redriveCount, ...(input.facts.bgp ? { down: [] } : {}) };
+  // Active-active exists to survive the loss of an instance or an endpoint: after a while, the tunnels that are
+  // up carry the path (BGP routes around the others), and the summary names the ones that are not.
+  if (input.facts.bgp && tunnels.some(isUp) && attempt >= DEGRADED_AFTER_LOOKS) {
+    const down = tunnels.filter((t) => !isUp(t)).map((t) => t.tunnel);
+    invocationLog().warn('tunnels down', { tunnels: down, why: 'active-active carries the path over the tunnels that are up' });
+    return { ready: true, attempt, tunnels, redriveCount, down };
+  }
   if (attempt >= input.maxAttempts) {
     const report = tunnels
       .map(
@@ -210,9 +260,75 @@ export async function checkTunnels(
       request: input.request,
       facts: input.facts,
       connection,
+      connections: described,
       tunnels: inUse.map(({ aws, names }, index) => ({ tunnel: aws.tunnel, outsideIp: aws.outsideIp, names, pskSecretArn: input.pskSecretArns[index] })),
     });
-    throw new TunnelsDown(`The tunnels of VPN connection ${input.vpnConnectionId} did not come up within 30 minutes: ${report}. ${found}`);
+    throw new TunnelsDown(`The tunnels of VPN connection ${connectionIdsOf(input).join(' and ')} did not come up within 30 minutes: ${report}. ${found}`);
   }
   return { ready: false, attempt, tunnels, redriveCount };
+}
+
+function connectionIdsOf(input: { vpnConnectionId: string; vpnConnectionIds?: string[] }): string[] {
+  return input.vpnConnectionIds?.length ? input.vpnConnectionIds : [input.vpnConnectionId];
+}
+
+async function describeConnections(ec2: EC2Client, input: { vpnConnectionId: string; vpnConnectionIds?: string[] }): Promise<VpnConnection[]> {
+  return (await ec2.send(new DescribeVpnConnectionsCommand({ VpnConnectionIds: connectionIdsOf(input) }))).VpnConnections ?? [];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// BGP: the sessions on the UP tunnels, and the routes they carry
+// ---------------------------------------------------------------------------------------------------------
+
+/** A peer as Azure's getBgpPeerStatus lists it. */
+interface BgpPeer {
+  neighbor?: string;
+  state?: string;
+  routesReceived?: number;
+}
+
+/**
+ * One look at every tunnel's session: AWS must have accepted routes over it, and Azure's gateway must list the
+ * AWS inside address as a Connected peer. Bounded: after maxAttempts it names each session and what each side
+ * says, with the mapping an engineer compares against both consoles.
+ */
+export async function checkBgpSessions(arm: ResourceManagementClient, ec2: EC2Client, input: BgpCheckInput): Promise<BgpCheck> {
+  const bgp = input.facts.bgp;
+  if (!bgp) throw new ResourceFailed('The BGP check runs only for a request with options.routing "bgp"');
+  const attempt = (input.attempt ?? 0) + 1;
+  const telemetry = (await describeConnections(ec2, input)).flatMap((c) => c.VgwTelemetry ?? []);
+  const peers = (await gatewayBgpPeers(arm, input.facts.hub.vpnGateway.id)) ?? [];
+  // A tunnel the tunnel check found down (an instance or endpoint lost) has no session to wait for.
+  const down = new Set(input.tunnelsDown ?? []);
+  const sessions: BgpSessionState[] = input.tunnels.filter((aws) => !down.has(aws.tunnel)).map((aws) => {
+    const row = bgp.tunnels.find((t) => t.tunnel === aws.tunnel);
+    const neighbor = row?.awsAddress ?? '';
+    const awsSide = telemetry.find((t) => t.OutsideIpAddress === aws.outsideIp);
+    const peer = peers.find((p) => p.neighbor === neighbor && p.state === 'Connected') ?? peers.find((p) => p.neighbor === neighbor);
+    return {
+      tunnel: aws.tunnel,
+      neighbor,
+      awsAcceptedRoutes: awsSide?.AcceptedRouteCount ?? 0,
+      azure: peer?.state ?? 'NotFound',
+      azureRoutesReceived: Number(peer?.routesReceived ?? 0),
+    };
+  });
+  const ready = sessions.length > 0 && sessions.every((s) => s.awsAcceptedRoutes > 0 && s.azure === 'Connected');
+  if (ready) return { ready, attempt, sessions };
+  if (attempt >= input.maxAttempts) {
+    const report = sessions
+      .map((s) => `tunnel ${s.tunnel} (AWS inside ${s.neighbor}): AWS accepted ${s.awsAcceptedRoutes} routes, Azure reports the peer ${s.azure} with ${s.azureRoutesReceived} routes`)
+      .join('; ');
+    throw new TunnelsDown(
+      `The BGP sessions did not establish on every tunnel within 15 minutes although the tunnels are up: ${report}. ` +
+        `Compare both sides with the mapping (Azure ASN ${bgp.azureAsn}, AWS ASN ${bgp.awsAsn}): ${bgpTable(bgp).slice(2).join(' | ')}`,
+    );
+  }
+  return { ready: false, attempt, sessions };
+}
+
+/** Azure's getBgpPeerStatus, a long-running action: its answer, or undefined while Azure is still working on it. */
+async function gatewayBgpPeers(arm: ResourceManagementClient, gatewayId: string): Promise<BgpPeer[] | undefined> {
+  const answer = await armAction(arm, `${gatewayId}/getBgpPeerStatus`, NET);
+  return answer === undefined ? undefined : ((answer as { value?: BgpPeer[] }).value ?? []);
 }

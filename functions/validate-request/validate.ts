@@ -191,6 +191,7 @@ export async function validateEnvironmentRequest(document: unknown, clients: Val
       location: observed.vnet!.location,
       openAiHost: `${observed.openAiAccount!.customSubDomainName}.openai.azure.com`,
       hub: discovery.hub,
+      ...(discovery.bgp ? { bgp: discovery.bgp } : {}),
     },
     hubPlan: discovery.plan,
   };

@@ -154,9 +154,11 @@ function routesOf(ctx: EmulatorContext, table: RouteTable): XmlValue[] {
     if (!vgwAttachedTo(ctx, vgwId, table.VpcId)) continue;
     for (const vpn of ctx.state.aws.vpnConnections) {
       if (vpn.VpnGatewayId !== vgwId || lifecycleState(vpn, now) !== 'available') continue;
-      for (const r of vpn.Routes) {
-        if (routes.some((existing) => existing.destinationCidrBlock === r.DestinationCidrBlock)) continue;
-        routes.push({ destinationCidrBlock: r.DestinationCidrBlock, gatewayId: vgwId, state: 'active', origin: 'EnableVgwRoutePropagation' });
+      // Static routes, and with dynamic routing what the VGW learned over BGP (only the network model knows that).
+      const learned = vpn.StaticRoutesOnly ? [] : (ctx.network.awsLearnedRoutes?.(vpn.VpnConnectionId) ?? []);
+      for (const destination of [...vpn.Routes.map((r) => r.DestinationCidrBlock), ...learned]) {
+        if (routes.some((existing) => existing.destinationCidrBlock === destination)) continue;
+        routes.push({ destinationCidrBlock: destination, gatewayId: vgwId, state: 'active', origin: 'EnableVgwRoutePropagation' });
       }
     }
   }

@@ -70,6 +70,9 @@ export function isValidPreSharedKey(key: string): boolean {
   return /^[A-Za-z0-9._]{8,64}$/.test(key) && !key.startsWith('0');
 }
 
+const AZURE_APIPA_FIRST = parseIpv4('169.254.21.0')!;
+const AZURE_APIPA_LAST = parseIpv4('169.254.22.252')!;
+
 /** /30 blocks EC2 reserves inside 169.254.0.0/16 (third octet 0–5 at .0, and 169.254.169.252). */
 function isReservedInsideCidr(base: number): boolean {
   const reserved = [0, 1, 2, 3, 4, 5].map((o) => parseIpv4(`169.254.${o}.0`)!).concat(parseIpv4('169.254.169.252')!);
@@ -137,7 +140,10 @@ function generatePreSharedKey(seed: string): string {
   return /^[0._]/.test(key) ? 'K' + key.slice(1) : key;
 }
 
-/** The next free /30 from 169.254.10.0 upward, skipping reserved blocks and those in use on this gateway. */
+/**
+ * The next free /30 from 169.254.10.0 upward, skipping reserved blocks, those in use on this gateway and Azure's
+ * APIPA range (169.254.21.0–169.254.22.255): an address AWS picks is never one an Azure gateway could take.
+ */
 function generateInsideCidr(ctx: EmulatorContext, used: Set<number>): string {
   const start = parseIpv4('169.254.10.0')!;
   const end = parseIpv4('169.254.255.252')!;
@@ -145,7 +151,7 @@ function generateInsideCidr(ctx: EmulatorContext, used: Set<number>): string {
   const first = nextCounter(ctx.state.aws, 'tunnel-inside-cidr') - 1;
   for (let i = 0; i < span; i++) {
     const base = start + ((first + i) % span) * 4;
-    if (!isReservedInsideCidr(base) && !used.has(base)) {
+    if (!isReservedInsideCidr(base) && !used.has(base) && !(base >= AZURE_APIPA_FIRST && base <= AZURE_APIPA_LAST)) {
       used.add(base);
       return `${formatIpv4(base)}/30`;
     }

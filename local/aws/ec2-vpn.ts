@@ -39,6 +39,12 @@ export const createCustomerGateway: Ec2Handler = (ctx, p) => {
   if (!ipAddress) throw ec2Errors.missing('IpAddress');
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(ipAddress)) throw ec2Errors.invalidValue(`Value (${ipAddress}) for parameter ipAddress is invalid.`);
   const bgpAsn = p.get('BgpAsn') ?? p.get('BgpAsnExtended') ?? '65000';
+  // BgpAsn takes 1–2,147,483,647; BgpAsnExtended 2,147,483,648–4,294,967,294 (CreateCustomerGateway reference).
+  const asnValue = Number(bgpAsn);
+  const [low, high] = p.get('BgpAsn') !== undefined || p.get('BgpAsnExtended') === undefined ? [1, 2147483647] : [2147483648, 4294967294];
+  if (!/^\d+$/.test(bgpAsn) || asnValue < low || asnValue > high) {
+    throw ec2Errors.invalidValue(`Value (${bgpAsn}) for parameter ${p.get('BgpAsn') !== undefined ? 'bgpAsn' : 'bgpAsnExtended'} is invalid. It must be between ${low} and ${high}.`);
+  }
   const tags = p.tagSpecifications('customer-gateway');
   const now = ctx.clock.now();
   // Real EC2 answers an identical request with the existing gateway instead of creating a second one; a unique
@@ -114,6 +120,10 @@ export const createVpnGateway: Ec2Handler = (ctx, p) => {
   const type = p.require('Type');
   if (type !== 'ipsec.1') throw ec2Errors.invalidValue(`Value (${type}) for parameter type is invalid. Valid values: ipsec.1`);
   const asn = p.int('AmazonSideAsn') ?? 64512;
+  // A private ASN: 64512–65534 (16-bit) or 4200000000–4294967294 (32-bit) (CreateVpnGateway reference).
+  if (!Number.isInteger(asn) || !((asn >= 64512 && asn <= 65534) || (asn >= 4200000000 && asn <= 4294967294))) {
+    throw ec2Errors.invalidValue(`Value (${asn}) for parameter amazonSideAsn is invalid. It must be a private ASN: 64512-65534 or 4200000000-4294967294.`);
+  }
   const tags = p.tagSpecifications('vpn-gateway');
   const now = ctx.clock.now();
   // No client token exists for this call: every request (an SDK retry included) makes a new gateway, as on AWS.
@@ -209,7 +219,7 @@ function vpnConnectionXml(ctx: EmulatorContext, vpn: VpnConnection): XmlObject {
       status: t.Status,
       lastStatusChange: isoTime(t.LastStatusChange),
       statusMessage: t.StatusMessage,
-      acceptedRouteCount: 0,
+      acceptedRouteCount: t.AcceptedRouteCount ?? 0,
     })),
     options: {
       enableAcceleration: false,

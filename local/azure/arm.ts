@@ -65,6 +65,8 @@ export class ArmEmulator {
   readonly store: ArmStore;
   /** Operations whose resource is gone (deletes): the status URL still answers. */
   private readonly finished = new Map<string, 'Succeeded'>(); // keyed by lower-cased operation id
+  /** Results of long-running POST actions (getBgpPeerStatus), keyed by lower-cased operation id. */
+  private readonly actionResults = new Map<string, unknown>();
 
   constructor(
     private readonly ctx: EmulatorContext,
@@ -132,7 +134,7 @@ export class ArmEmulator {
     if (method !== 'GET' && method !== 'DELETE' && req.body !== undefined) {
       this.ctx.recorder.armRequest({ method, id: target.id, type: canonicalType(target.type), apiVersion, body: redactKeys(req.body) });
     }
-    if (target.action) return this.action(method, target, req.body, apiVersion);
+    if (target.action) return this.action(method, target, req.body, apiVersion, req.query);
     switch (method) {
       case 'GET':
         return { status: 200, headers: {}, body: this.view(this.mustGet(target)) };
@@ -302,6 +304,7 @@ export class ArmEmulator {
       readyAt: now + seconds,
       outcome: asyncFailed ? 'Failed' : accepted,
       operationId: this.store.newOperationId(),
+      ...(kind === 'update' && !rebuild && seconds > 0 ? { inService: true } : {}),
     };
     const resource: ArmResource = { ...resourceFromWrite(this.store, rule, target, existing, body, apiVersion), operation };
     if (existing?.preExisting) resource.preExisting = true;
@@ -505,10 +508,19 @@ export class ArmEmulator {
   // -------------------------------------------------------------------------------------------------------
   // actions and sub-paths: listKeys, sharedkey, child collections
 
-  private action(method: string, target: ParsedArmId, body: unknown, apiVersion: string): ArmResponse {
+  private action(method: string, target: ParsedArmId, body: unknown, apiVersion: string, query?: URLSearchParams): ArmResponse {
     const parentTarget = parseArmId(target.actionTargetId!);
     const owner = this.mustGet(parentTarget);
     const action = target.action!.toLowerCase();
+
+    if (action === 'getbgppeerstatus' && method === 'POST' && sameType(owner.type, 'Microsoft.Network/virtualNetworkGateways')) {
+      // VirtualNetworkGateways_GetBgpPeerStatus: long-running (202 + Location); the result waits at the Location.
+      const peer = query?.get('peer') ?? undefined;
+      const value = (this.ctx.network.azureBgpPeerStatus?.(owner.id) ?? []).filter((p) => peer === undefined || p.neighbor === peer);
+      const operationId = this.store.guid(`getBgpPeerStatus:${owner.id}:${this.store.next('getBgpPeerStatus')}`);
+      this.actionResults.set(operationId.toLowerCase(), { value });
+      return { status: 202, headers: { Location: this.operationUrlFor(owner, operationId, 'operationResults', apiVersion), 'Retry-After': '10' }, body: undefined };
+    }
 
     if (action === 'listkeys' && method === 'POST' && sameType(owner.type, 'Microsoft.CognitiveServices/accounts')) {
       const keys = this.store.accountKeys(owner.id);
@@ -618,6 +630,8 @@ export class ArmEmulator {
   }
 
   private operationStatus(operationId: string, asLocation: boolean, apiVersion: string): ArmResponse {
+    const actionResult = this.actionResults.get(operationId.toLowerCase());
+    if (actionResult !== undefined) return asLocation ? { status: 200, headers: {}, body: actionResult } : { status: 200, headers: {}, body: { name: operationId, status: 'Succeeded' } };
     const resource = this.store.all().find((r) => r.operation?.operationId.toLowerCase() === operationId.toLowerCase());
     if (!resource) {
       if (this.finished.has(operationId.toLowerCase())) {

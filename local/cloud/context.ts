@@ -63,6 +63,20 @@ export interface TunnelTelemetry {
   StatusMessage: string;
   /** Simulated seconds of the last change. */
   LastStatusChange: number;
+  /** Routes the VGW accepted over the tunnel's BGP session (absent: 0, as for static routing). */
+  AcceptedRouteCount?: number;
+}
+
+/** One BGP peer as an Azure gateway instance reports it (VirtualNetworkGateways_GetBgpPeerStatus). */
+export interface BgpPeerStatusView {
+  localAddress: string;
+  neighbor: string;
+  asn: number;
+  state: 'Unknown' | 'Stopped' | 'Idle' | 'Connecting' | 'Connected';
+  connectedDuration: string;
+  routesReceived: number;
+  messagesSent: number;
+  messagesReceived: number;
 }
 
 export interface AzureConnectionView {
@@ -76,6 +90,10 @@ export interface NetworkView {
   awsTunnelTelemetry(vpnConnectionId: string): TunnelTelemetry[];
   /** connectionStatus for the Azure connection (`Microsoft.Network/connections`) with that id. */
   azureConnectionStatus(connectionId: string): AzureConnectionView;
+  /** Prefixes the VGW learned over BGP through the VPN connection's tunnels (absent: none, as with static routing). */
+  awsLearnedRoutes?(vpnConnectionId: string): string[];
+  /** The BGP peers of the Azure gateway with that id, per instance (absent: none). */
+  azureBgpPeerStatus?(gatewayId: string): BgpPeerStatusView[];
 }
 
 export interface EmulatorContext {

@@ -85,7 +85,7 @@ export async function startLocalClouds(options: LocalCloudOptions): Promise<Loca
   const azureCredentialSecretArn = seedAzureCredentialSecret(state);
 
   // The network model exists from the start; the OpenAI data plane ports are given once Azure listens.
-  const network = LocalNetwork.start({ state: () => state, clock, latencies });
+  const network = LocalNetwork.start({ state: () => state, clock, latencies, faults: options.faults });
   const context: EmulatorContext = { state, clock, latencies, faults, recorder, network: network.model };
 
   const closers: (() => Promise<void>)[] = [() => network.close()];

@@ -238,6 +238,8 @@ export interface ArmOperation {
   outcome: 'Succeeded' | 'Failed';
   /** Id of the async operation ARM handed out for it (Azure-AsyncOperation). */
   operationId: string;
+  /** An update of a resource that was Succeeded (not a rebuild from Failed): it keeps serving while it runs. */
+  inService?: boolean;
 }
 
 export interface ArmResource {

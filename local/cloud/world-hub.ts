@@ -25,6 +25,8 @@ export interface WorldVirtualNetworkGateway {
   bgpAsn?: number;
   /** One public IP address per IP configuration (two for active-active). */
   publicIpAddresses: string[];
+  /** With BGP: the custom APIPA addresses its owner configured, one list per IP configuration, in order. */
+  customBgpIpAddresses?: string[][];
   /** The VNet whose GatewaySubnet it sits in; absent: the one world VNet of its location with a GatewaySubnet. */
   virtualNetworkId?: string;
   tags?: Record<string, string>;
@@ -186,7 +188,22 @@ function seedGateway(
         sku,
         activeActive: gateway.activeActive ?? ipConfigurations.length > 1,
         enableBgp: gateway.enableBgp ?? false,
-        ...(gateway.bgpAsn !== undefined ? { bgpSettings: { asn: gateway.bgpAsn } } : {}),
+        ...(gateway.bgpAsn !== undefined || gateway.customBgpIpAddresses
+          ? {
+              bgpSettings: {
+                ...(gateway.bgpAsn !== undefined ? { asn: gateway.bgpAsn } : {}),
+                // The IP configurations' names as ARM gives unnamed ones (the first `default`).
+                ...(gateway.customBgpIpAddresses
+                  ? {
+                      bgpPeeringAddresses: gateway.customBgpIpAddresses.map((customBgpIpAddresses, i) => ({
+                        ipconfigurationId: `${gatewayId}/ipConfigurations/${i === 0 ? 'default' : `ipconfig${i}`}`,
+                        customBgpIpAddresses,
+                      })),
+                    }
+                  : {}),
+              },
+            }
+          : {}),
         ipConfigurations,
       },
     },

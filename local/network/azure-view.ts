@@ -70,6 +70,11 @@ export class AzureView {
     return !!resource && this.provisioningState(resource) === 'Succeeded';
   }
 
+  /** Provisioned, or being updated in place after it was: a gateway keeps its tunnels up through an update. */
+  serving(resource: ArmResource | undefined): boolean {
+    return this.provisioned(resource) || (!!resource?.operation?.inService && this.provisioningState(resource) === 'Updating');
+  }
+
   /** When the resource's last write completed (0 for world resources, which existed before the run). */
   readyAt(resource: ArmResource): number {
     return resource.operation?.readyAt ?? 0;

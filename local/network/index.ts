@@ -4,6 +4,7 @@
  * The model exists from the start; servers and listeners open lazily, on first use, all on 127.0.0.1.
  */
 import type { CloudState } from '../cloud/state';
+import type { FaultSpec } from '../faults';
 import type { Latencies } from '../latency';
 import { DnsServer } from './dns-server';
 import { Listeners, type LoopbackTarget, type OpenAiPorts } from './listeners';
@@ -18,6 +19,8 @@ export interface LocalNetworkOptions {
   latencies: Latencies;
   /** Loopback ports of the OpenAI data plane; may also be given later with setOpenAi. */
   openAi?: OpenAiPorts;
+  /** The faults the network itself suffers (instance-down); absent: none. */
+  faults?: Pick<FaultSpec, 'instanceDown'>;
 }
 
 export class LocalNetwork {
@@ -27,7 +30,7 @@ export class LocalNetwork {
   private closed = false;
 
   constructor(options: LocalNetworkOptions) {
-    this.model = new NetworkModel(options.state, options.clock, options.latencies);
+    this.model = new NetworkModel(options.state, options.clock, options.latencies, options.faults);
     this.listeners = new Listeners(this.model, options.openAi);
   }
 

@@ -7,15 +7,17 @@
  * and each unmet one is returned as a reason naming the resource to fix.
  */
 import { createHash } from 'node:crypto';
-import type { AzureConnectionView, NetworkView, TunnelTelemetry } from '../cloud/context';
+import type { AzureConnectionView, BgpPeerStatusView, NetworkView, TunnelTelemetry } from '../cloud/context';
 import type { ArmResource, CloudState, ResolverEndpoint, ResolverRule, SecurityGroupRule } from '../cloud/state';
 import { armKey, isReady } from '../cloud/state';
+import type { FaultSpec } from '../faults';
 import type { Latencies } from '../latency';
+import { connectedDuration, gatewayInstances } from './bgp';
 import { AzureView, armNameOf, armParentOf, sameArmId } from './azure-view';
 import { cidrContainsIp } from './ipv4';
 import { evaluateNsg } from './nsg';
-import { lookupRoute, routeProblem } from './routing';
-import { awsTelemetryStatusMessage, describeTunnel, evaluateAllTunnels, evaluateTunnel, gatewayPublicIps, type TunnelContext, type TunnelEvaluation } from './tunnels';
+import { lookupRoute, routeProblem, type RouteLookup } from './routing';
+import { awsTelemetry, carriesTraffic, describeTunnel, evaluateAllTunnels, evaluateTunnel, gatewayPublicIps, type TunnelContext, type TunnelEvaluation } from './tunnels';
 
 /** All the model needs of the clock. */
 export interface ClockLike {
@@ -95,6 +97,8 @@ export class NetworkModel implements NetworkView {
     state: CloudState | (() => CloudState),
     private readonly clock: ClockLike,
     private readonly latencies: Latencies,
+    /** Only the faults the network itself suffers (instance-down) are read. */
+    private readonly faults?: Pick<FaultSpec, 'instanceDown'>,
   ) {
     this.readState = typeof state === 'function' ? state : () => state;
   }
@@ -115,7 +119,67 @@ export class NetworkModel implements NetworkView {
   private context(): TunnelContext {
     const state = this.state;
     const now = this.clock.now();
-    return { aws: state.aws, azure: new AzureView(state.azure, now), now, latencies: this.latencies };
+    return { aws: state.aws, azure: new AzureView(state.azure, now), now, latencies: this.latencies, downInstances: this.faults?.instanceDown ?? [] };
+  }
+
+  /** What each VPN connection's VGW learned over its established BGP sessions, by connection id. */
+  private learnedRoutes(ctx: TunnelContext): (vpnConnectionId: string) => string[] {
+    const learned = new Map<string, Set<string>>();
+    for (const t of evaluateAllTunnels(ctx)) {
+      if (t.routing !== 'dynamic' || !carriesTraffic(t)) continue;
+      const set = learned.get(t.vpnConnectionId) ?? new Set<string>();
+      for (const prefix of t.bgp!.awsLearned) set.add(prefix);
+      learned.set(t.vpnConnectionId, set);
+    }
+    return (id) => [...(learned.get(id) ?? [])];
+  }
+
+  /** The route a packet from the subnet to `ip` takes now (static and BGP-learned routes counted). */
+  routeLookup(sourceSubnetId: string, ip: string): RouteLookup {
+    const ctx = this.context();
+    return lookupRoute(ctx.aws, sourceSubnetId, ip, ctx.now, this.learnedRoutes(ctx));
+  }
+
+  awsLearnedRoutes(vpnConnectionId: string): string[] {
+    return this.learnedRoutes(this.context())(vpnConnectionId);
+  }
+
+  /**
+   * The gateway's BGP peers as Azure reports them: each live instance lists every BGP connection's neighbor, and
+   * only the instance whose tunnel carries an established session reads Connected.
+   */
+  azureBgpPeerStatus(gatewayId: string): BgpPeerStatusView[] {
+    const ctx = this.context();
+    const { azure, now } = ctx;
+    const gateway = azure.get(gatewayId);
+    if (!gateway) return [];
+    const tunnels = evaluateAllTunnels(ctx).filter((t) => sameArmId(t.azureGatewayId, gateway.id));
+    const connections = azure
+      .ofType('Microsoft.Network/connections')
+      .filter((c) => sameArmId(azure.props(c).virtualNetworkGateway1?.id, gateway.id) && azure.props(c).enableBgp === true);
+    const peers: BgpPeerStatusView[] = [];
+    for (const instance of gatewayInstances(azure, gateway)) {
+      if (ctx.downInstances?.includes(instance.index)) continue; // a stopped instance answers nothing
+      for (const connection of connections) {
+        const lngBgp = azure.props(azure.get(azure.props(connection).localNetworkGateway2?.id)).bgpSettings;
+        if (typeof lngBgp?.bgpPeeringAddress !== 'string') continue;
+        const tunnel = tunnels.find((t) => t.instance === instance.index && sameArmId(t.connectionId, connection.id));
+        const session = tunnel?.bgp;
+        const state = session?.state ?? (azure.provisioned(connection) ? 'Connecting' : 'Idle');
+        const upFor = state === 'Connected' ? now - (session!.establishedAt ?? now) : 0;
+        peers.push({
+          localAddress: instance.defaultAddress ?? '',
+          neighbor: lngBgp.bgpPeeringAddress,
+          asn: Number(lngBgp.asn),
+          state,
+          connectedDuration: state === 'Connected' ? connectedDuration(upFor) : '',
+          routesReceived: state === 'Connected' ? session!.azureLearned.length : 0,
+          messagesSent: state === 'Connected' ? 2 + Math.floor(upFor / 60) : 0,
+          messagesReceived: state === 'Connected' ? 2 + Math.floor(upFor / 60) : 0,
+        });
+      }
+    }
+    return peers;
   }
 
   // ---- tunnels ------------------------------------------------------------------------------------------
@@ -131,12 +195,9 @@ export class NetworkModel implements NetworkView {
     if (!vpn) return [];
     return vpn.Tunnels.map((_, index) => {
       const t = evaluateTunnel(ctx, vpn, index);
-      return {
-        OutsideIpAddress: t.outsideIp,
-        Status: t.phase === 'up' ? 'UP' : 'DOWN',
-        StatusMessage: awsTelemetryStatusMessage(t),
-        LastStatusChange: t.lastChange,
-      };
+      const { AcceptedRouteCount, ...telemetry } = awsTelemetry(t);
+      // Static routing accepts no routes: the field stays absent (EC2 then shows 0).
+      return { OutsideIpAddress: t.outsideIp, ...telemetry, ...(t.routing === 'dynamic' ? { AcceptedRouteCount } : {}) };
     });
   }
 
@@ -171,7 +232,7 @@ export class NetworkModel implements NetworkView {
 
   /** Up tunnels from a VPC to a VNet, and the VGWs that carry them. */
   private upTunnels(ctx: TunnelContext, vpcId: string, vnetId: string | undefined): TunnelEvaluation[] {
-    return evaluateAllTunnels(ctx).filter((t) => t.phase === 'up' && t.vpcId === vpcId && sameArmId(t.vnetId, vnetId));
+    return evaluateAllTunnels(ctx).filter((t) => carriesTraffic(t) && t.vpcId === vpcId && sameArmId(t.vnetId, vnetId));
   }
 
   /** A reason when no tunnel is up between the VPC and the VNet, quoting the closest tunnel's state. */
@@ -181,7 +242,7 @@ export class NetworkModel implements NetworkView {
     const vnetName = vnetId ? armNameOf(vnetId) : 'the Azure VNet';
     if (all.length === 0) return `no VPN tunnel is up between ${vpcId} and ${vnetName}: there is no VPN connection`;
     const rank = { up: 0, negotiating: 1, down: 2 };
-    const closest = [...all].sort((a, b) => rank[a.phase] - rank[b.phase] || a.reasons.length - b.reasons.length)[0];
+    const closest = [...all].sort((a, b) => rank[a.phase] - rank[b.phase] || a.reasons.length - b.reasons.length || (a.bgp?.reasons.length ?? 0) - (b.bgp?.reasons.length ?? 0))[0];
     return `no VPN tunnel is up between ${vpcId} and ${vnetName} (closest: ${closest.vpnConnectionId} tunnel ${closest.tunnelIndex + 1} ${describeTunnel(closest)})`;
   }
 
@@ -320,7 +381,7 @@ export class NetworkModel implements NetworkView {
     // The forwarded queries leave from the outbound endpoint's interfaces.
     const vgwIds = this.vgwsToward(ctx, vpc.VpcId, this.upTunnels(ctx, vpc.VpcId, vnetId));
     for (const eniSubnet of new Set((endpoint?.IpAddresses ?? []).map((a) => a.SubnetId))) {
-      const problem = routeProblem(lookupRoute(aws, eniSubnet, target.ip, now), target.ip, vgwIds, `outbound endpoint subnet ${eniSubnet}`);
+      const problem = routeProblem(lookupRoute(aws, eniSubnet, target.ip, now, this.learnedRoutes(ctx)), target.ip, vgwIds, `outbound endpoint subnet ${eniSubnet}`);
       if (problem) problems.push(problem);
     }
     for (const protocol of ['Udp', 'Tcp'] as const) {
@@ -431,11 +492,11 @@ export class NetworkModel implements NetworkView {
     if (tunnelProblem) reasons.push(tunnelProblem);
     if (target) {
       const vgwIds = this.vgwsToward(ctx, vpc.VpcId, up);
-      const probeRoute = routeProblem(lookupRoute(aws, sourceSubnetId, target.ip, now), target.ip, vgwIds, `source subnet ${sourceSubnetId}`);
+      const probeRoute = routeProblem(lookupRoute(aws, sourceSubnetId, target.ip, now, this.learnedRoutes(ctx)), target.ip, vgwIds, `source subnet ${sourceSubnetId}`);
       if (probeRoute) reasons.push(probeRoute);
       for (const eniSubnet of new Set((endpoint?.IpAddresses ?? []).map((a) => a.SubnetId))) {
         if (eniSubnet === sourceSubnetId) continue;
-        const problem = routeProblem(lookupRoute(aws, eniSubnet, target.ip, now), target.ip, vgwIds, `outbound endpoint subnet ${eniSubnet}`);
+        const problem = routeProblem(lookupRoute(aws, eniSubnet, target.ip, now, this.learnedRoutes(ctx)), target.ip, vgwIds, `outbound endpoint subnet ${eniSubnet}`);
         if (problem) reasons.push(problem);
       }
       for (const protocol of ['Udp', 'Tcp'] as const) {
@@ -527,7 +588,7 @@ export class NetworkModel implements NetworkView {
     const up = this.upTunnels(ctx, vpc.VpcId, vnetId);
     const tunnelProblem = this.tunnelProblem(ctx, vpc.VpcId, vnetId);
     if (tunnelProblem) reasons.push(tunnelProblem);
-    const route = routeProblem(lookupRoute(aws, sourceSubnetId, ip, now), ip, this.vgwsToward(ctx, vpc.VpcId, up), `source subnet ${sourceSubnetId}`);
+    const route = routeProblem(lookupRoute(aws, sourceSubnetId, ip, now, this.learnedRoutes(ctx)), ip, this.vgwsToward(ctx, vpc.VpcId, up), `source subnet ${sourceSubnetId}`);
     if (route) reasons.push(route);
 
     // The NSG only filters private endpoint traffic when the subnet's network policies are on.

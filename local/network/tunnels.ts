@@ -11,6 +11,7 @@ import { isReady } from '../cloud/state';
 import { AzureView, armParentOf, sameArmId } from './azure-view';
 import { cidrCovers } from './ipv4';
 import { proposalMismatches } from './ike';
+import { evaluateSession, gatewayInstances, type BgpSession } from './bgp';
 
 export type TunnelPhase = 'up' | 'negotiating' | 'down';
 
@@ -19,7 +20,14 @@ export interface TunnelEvaluation {
   /** 0-based index into the VPN connection's tunnels. */
   tunnelIndex: number;
   outsideIp: string;
+  /** IKE/IPsec only: whether traffic also needs a BGP session is `routing`'s business. */
   phase: TunnelPhase;
+  /** `dynamic`: a VPN connection that is not StaticRoutesOnly; its prefixes travel over BGP only. */
+  routing: 'static' | 'dynamic';
+  /** The BGP session over the tunnel (dynamic routing only). */
+  bgp?: BgpSession;
+  /** The Azure gateway instance (its ipConfigurations index) the tunnel ends on. */
+  instance?: number;
   /** What keeps the tunnel down; empty when configured consistently. */
   reasons: string[];
   vpcId?: string;
@@ -47,6 +55,8 @@ export interface TunnelContext {
   azure: AzureView;
   now: number;
   latencies: Latencies;
+  /** Azure gateway instances that are down (the instance-down fault). */
+  downInstances?: readonly number[];
 }
 
 /** The latency key of a tunnel, shared by both clouds' views so they agree on the instant it comes up. */
@@ -98,12 +108,12 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
   const outsideIp = tunnel.OutsideIpAddress;
   const label = `tunnel ${tunnelIndex + 1} (${outsideIp})`;
   const base: Side = { reasons: [], times: [vpn.readyAt] };
-  const result: Omit<TunnelEvaluation, 'phase' | 'reasons' | 'lastChange'> = { vpnConnectionId: vpn.VpnConnectionId, tunnelIndex, outsideIp };
+  const dynamic = !vpn.StaticRoutesOnly;
+  const result: Omit<TunnelEvaluation, 'phase' | 'reasons' | 'lastChange'> = { vpnConnectionId: vpn.VpnConnectionId, tunnelIndex, outsideIp, routing: dynamic ? 'dynamic' : 'static' };
 
   // AWS: the VPN connection itself.
   if (vpn.deletedAt !== undefined) base.reasons.push(`VPN connection ${vpn.VpnConnectionId} is deleted`);
   else if (now < vpn.readyAt) base.reasons.push(`VPN connection ${vpn.VpnConnectionId} is pending (available at t=${vpn.readyAt}s)`);
-  if (!vpn.StaticRoutesOnly) base.reasons.push(`VPN connection ${vpn.VpnConnectionId} is not StaticRoutesOnly; Azure's side is configured with static address spaces`);
 
   // AWS: the VPN gateway and its attachment to a VPC.
   const vgw = aws.vpnGateways.find((g) => g.VpnGatewayId === vpn.VpnGatewayId);
@@ -147,10 +157,16 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
       gateway = match.g;
       const pip = match.ips.find((p) => p.ip === cgw.IpAddress)!.pip;
       result.azureGatewayId = gateway.id;
-      base.times.push(azure.readyAt(gateway));
+      // A gateway updated in place serves throughout; its tunnels renegotiate from when the new settings applied.
+      base.times.push(gateway.operation?.inService ? gateway.operation.startedAt : azure.readyAt(gateway));
       if (pip) base.times.push(azure.readyAt(pip));
-      if (!azure.provisioned(gateway)) base.reasons.push(`Azure VPN gateway ${azure.short(gateway)} is ${azure.provisioningState(gateway)}, not Succeeded`);
+      if (!azure.serving(gateway)) base.reasons.push(`Azure VPN gateway ${azure.short(gateway)} is ${azure.provisioningState(gateway)}, not Succeeded`);
       if (pip && !azure.provisioned(pip)) base.reasons.push(`public IP ${azure.short(pip)} of the Azure VPN gateway is ${azure.provisioningState(pip)}`);
+      const instance = gatewayInstances(azure, gateway).find((i) => i.publicIp === cgw.IpAddress);
+      if (instance) {
+        result.instance = instance.index;
+        if (ctx.downInstances?.includes(instance.index)) base.reasons.push(`instance ${instance.index} of Azure VPN gateway ${azure.short(gateway)} is down`);
+      }
       const vnetId = gatewayVnetId(azure, gateway);
       const vnet = azure.get(vnetId);
       if (!vnet) base.reasons.push(`Azure VPN gateway ${azure.short(gateway)} is not in an existing virtual network`);
@@ -161,8 +177,9 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
     }
   }
 
-  // AWS: a static route for the VNet address space, or AWS will not send VNet traffic into the tunnel.
-  for (const prefix of result.vnetPrefixes ?? []) {
+  // AWS: a static route for the VNet address space, or AWS will not send VNet traffic into the tunnel (with
+  // dynamic routing BGP carries the prefixes instead).
+  for (const prefix of dynamic ? [] : (result.vnetPrefixes ?? [])) {
     const covering = vpn.Routes.filter((r) => cidrCovers(r.DestinationCidrBlock, prefix));
     if (covering.length === 0) {
       const routes = vpn.Routes.map((r) => r.DestinationCidrBlock);
@@ -180,8 +197,9 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
     const lngSide: Side = { reasons: [], times: [azure.readyAt(lng)] };
     if (!azure.provisioned(lng)) lngSide.reasons.push(`local network gateway ${azure.short(lng)} is ${azure.provisioningState(lng)}`);
     const prefixes: string[] = azure.props(lng).localNetworkAddressSpace?.addressPrefixes ?? [];
-    // Azure drops what arrives from a source outside the address space, so a secondary block left out cuts off its subnets.
-    for (const vpcCidr of result.vpcCidrs ?? []) {
+    // Azure drops what arrives from a source outside the address space, so a secondary block left out cuts off its
+    // subnets; with dynamic routing Azure learns the blocks over BGP instead.
+    for (const vpcCidr of dynamic ? [] : (result.vpcCidrs ?? [])) {
       if (!prefixes.some((p) => cidrCovers(p, vpcCidr))) {
         lngSide.reasons.push(
           `local network gateway ${azure.short(lng)}'s address space (${prefixes.length ? prefixes.join(', ') : 'empty'}) does not cover the VPC CIDR ${vpcCidr}`,
@@ -224,14 +242,41 @@ export function evaluateTunnel(ctx: TunnelContext, vpn: VpnConnection, tunnelInd
   const reasons = [...base.reasons, ...best.reasons];
   const times = [...base.times, ...best.times];
 
+  const key = tunnelKey(vpn.VpnConnectionId, outsideIp);
+  let evaluation: TunnelEvaluation;
   if (reasons.length > 0) {
     const past = times.filter((t) => t <= now);
-    return { ...result, phase: 'down', reasons, lastChange: Math.max(vpn.createdAt, ...past) };
+    evaluation = { ...result, phase: 'down', reasons, lastChange: Math.max(vpn.createdAt, ...past) };
+  } else {
+    const configuredAt = Math.max(...times);
+    const upAt = configuredAt + ctx.latencies.of('tunnel.up', key);
+    const phase: TunnelPhase = now >= upAt ? 'up' : 'negotiating';
+    evaluation = { ...result, phase, reasons, configuredAt, upAt, lastChange: phase === 'up' ? upAt : configuredAt };
   }
-  const configuredAt = Math.max(...times);
-  const upAt = configuredAt + ctx.latencies.of('tunnel.up', tunnelKey(vpn.VpnConnectionId, outsideIp));
-  const phase: TunnelPhase = now >= upAt ? 'up' : 'negotiating';
-  return { ...result, phase, reasons, configuredAt, upAt, lastChange: phase === 'up' ? upAt : configuredAt };
+  if (dynamic) {
+    evaluation.bgp = evaluateSession({
+      aws,
+      azure,
+      now,
+      latencies: ctx.latencies,
+      vpn,
+      tunnelIndex,
+      tunnelUp: evaluation.phase === 'up',
+      upAt: evaluation.upAt,
+      tunnelKey: key,
+      gatewayId: result.azureGatewayId,
+      localNetworkGatewayId: result.localNetworkGatewayId,
+      connectionId: result.connectionId,
+      vnetPrefixes: result.vnetPrefixes ?? [],
+      vpcCidrs: result.vpcCidrs ?? [],
+    });
+  }
+  return evaluation;
+}
+
+/** Whether traffic crosses the tunnel: IPsec up and, with dynamic routing, a BGP session established over it. */
+export function carriesTraffic(t: TunnelEvaluation): boolean {
+  return t.phase === 'up' && (t.routing === 'static' || t.bgp?.state === 'Connected');
 }
 
 /** Every tunnel of every VPN connection that still exists. */
@@ -246,11 +291,35 @@ export function evaluateAllTunnels(ctx: TunnelContext): TunnelEvaluation[] {
  * configuration or key, so a down tunnel says no more than the real service does.
  */
 export function awsTelemetryStatusMessage(t: TunnelEvaluation): string {
+  if (t.routing === 'dynamic') {
+    if (carriesTraffic(t)) return `${t.bgp!.awsLearned.length} BGP ROUTES`;
+    return t.phase === 'up' ? 'IPSEC IS UP' : 'IPSEC IS DOWN';
+  }
   return t.phase === 'up' ? '' : 'IPSEC IS DOWN';
+}
+
+/**
+ * `VgwTelemetry[]` for one tunnel, as AWS sees it: with dynamic routing a tunnel is UP only once its BGP
+ * session is established (IPsec alone reads DOWN, "IPSEC IS UP"), and AcceptedRouteCount counts what the
+ * session brought. Nothing of the Azure side's configuration shows.
+ */
+export function awsTelemetry(t: TunnelEvaluation): { Status: 'UP' | 'DOWN'; StatusMessage: string; LastStatusChange: number; AcceptedRouteCount: number } {
+  const up = carriesTraffic(t);
+  const lastChange = t.routing === 'dynamic' && up ? t.bgp!.establishedAt! : t.lastChange;
+  return {
+    Status: up ? 'UP' : 'DOWN',
+    StatusMessage: awsTelemetryStatusMessage(t),
+    LastStatusChange: lastChange,
+    AcceptedRouteCount: up && t.routing === 'dynamic' ? t.bgp!.awsLearned.length : 0,
+  };
 }
 
 /** One line an engineer can read (the emulator's own diagnostics, never a cloud's answer): what the tunnel is doing and, when down, why. */
 export function describeTunnel(t: TunnelEvaluation): string {
+  if (t.phase === 'up' && t.routing === 'dynamic' && t.bgp?.state !== 'Connected') {
+    const why = t.bgp?.reasons.length ? `BGP not established: ${t.bgp.reasons.join('; ')}` : `BGP session established at t=${t.bgp?.establishedAt}s`;
+    return `IPsec UP since t=${t.upAt}s, ${why}`;
+  }
   if (t.phase === 'up') return `UP since t=${t.upAt}s`;
   if (t.phase === 'negotiating') return `negotiating: configured consistently at t=${t.configuredAt}s, UP at t=${t.upAt}s`;
   return `DOWN: ${t.reasons.join('; ')}`;

@@ -1,5 +1,5 @@
 /**
- * Every ARM request body the workflow sends, in a default local run and the BGP-free option variants, read
+ * Every ARM request body the workflow sends, in a default local run, its option variants and BGP routing, read
  * through the official generated models of its type and written back: nothing the product sends is unknown to
  * the model (it would be dropped),. Required fields are not asserted here.
  *
@@ -107,8 +107,8 @@ const recorded: ArmRequestRecord[] = [];
 
 beforeAll(async () => {
   const spy = jest.spyOn(Recorder.prototype, 'armRequest').mockImplementation(function (this: Recorder, record: ArmRequestRecord) {
-    // A POST list action (listDnsResolvers) sends no body: a read, with no model to go through.
-    if (!(record.method === 'POST' && /\/list[A-Za-z]+$/.test(record.id))) recorded.push(record);
+    // A POST list action (listDnsResolvers) and a gateway's getBgpPeerStatus send no body: reads, with no model to go through.
+    if (!(record.method === 'POST' && /\/(list[A-Za-z]+|getBgpPeerStatus)$/.test(record.id))) recorded.push(record);
     this.armRequests.push(record);
   });
   const variants: ((r: any) => void)[] = [
@@ -116,6 +116,7 @@ beforeAll(async () => {
     (r) => (r.options.tunnels = 'one'),
     (r) => (r.options.publicNetworkAccess = 'keep'),
     (r) => (r.options.publicNetworkAccess = 'disable-first'),
+    (r) => (r.options.routing = 'bgp'),
   ];
   for (const variant of variants) {
     const result = await run({ request: request(variant) });
@@ -155,4 +156,15 @@ it('a misspelt property does not survive the model (the check can fail)', async 
   const account = recorded.find((r) => operationOf(r) === 'PATCH Microsoft.CognitiveServices/accounts')!;
   const misspelt = { ...account, body: { properties: { ...(account.body as any).properties, publicNetworkAcess: 'Disabled' } } };
   expect(wire(await MODELS[operationOf(misspelt)](misspelt))).not.toEqual(wire(misspelt.body));
+});
+
+it("BGP routing's bodies are among them: the active-active gateway, the LNGs' BGP peers, the connections' custom BGP addresses", () => {
+  const bodies = (op: string) => recorded.filter((r) => operationOf(r) === op).map((r) => (r.body as any).properties);
+  expect(bodies('PUT Microsoft.Network/virtualNetworkGateways')).toContainEqual(
+    expect.objectContaining({ activeActive: true, enableBgp: true, bgpSettings: expect.objectContaining({ asn: 65000 }) }),
+  );
+  expect(bodies('PUT Microsoft.Network/localNetworkGateways')).toContainEqual(expect.objectContaining({ bgpSettings: { asn: 64512, bgpPeeringAddress: '169.254.22.5' } }));
+  expect(bodies('PUT Microsoft.Network/connections')).toContainEqual(
+    expect.objectContaining({ enableBgp: true, gatewayCustomBgpIpAddresses: [expect.objectContaining({ customBgpIpAddress: '169.254.22.2' }), expect.objectContaining({ customBgpIpAddress: '169.254.22.6' })] }),
+  );
 });

@@ -225,7 +225,7 @@ describe('the Parallel branches have named outputs', () => {
   it('builds at $.built exactly the fields the workflow data type BuiltResources declares', () => {
     // The type checker holds this literal to BuiltResources (no field missing, none extra); the test holds the ASL to it.
     const typed: BuiltResources = {
-      vpn: { customerGatewayId: 'cgw', vpnGatewayId: 'vgw', vpnConnectionId: 'vpn', pskSecretArns: [], tunnels: [] },
+      vpn: { customerGatewayId: 'cgw', customerGatewayIds: [], vpnGatewayId: 'vgw', vpnConnectionId: 'vpn', vpnConnectionIds: [], pskSecretArns: [], tunnels: [] },
       dns: {
         privateEndpoint: { privateIp: '192.0.2.4' },
         forwarding: { inboundIp: '192.0.2.5', resolverEndpointId: 'rslvr-out', resolverRuleId: 'rslvr-rr', associationId: 'rslvr-rrassoc' },

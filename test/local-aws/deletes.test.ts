@@ -4,7 +4,6 @@
  * everything is built and the tunnels are up (test/local-network/fixtures.ts), read through the real network
  * model, so "the tunnels go down" and "the propagated route leaves" are what the emulator derives, not stubs.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +29,7 @@ import { DEFAULT_LATENCY_SECONDS, Latencies } from '../../local/latency';
 import { NetworkModel } from '../../local/network/model';
 import { ALL_READY_AT, builtState, ids } from '../local-network/fixtures';
 import { SUBNET_A, SUBNET_C, VPC_ID, errorOf, startAwsHarness, startHarness, type AwsHarness, type Harness } from './helpers';
+import { awsCli, childEnvironment } from '../support/serve';
 
 const VNET_RANGE = '192.168.0.0/16';
 const latency = DEFAULT_LATENCY_SECONDS;
@@ -461,26 +461,7 @@ describe('the AWS CLI reads deletions as EC2 answers them', () => {
   });
 
   /** The AWS CLI against the emulator only: dummy keys, no configuration of this machine, no proxy, no metadata service. */
-  function aws(...args: string[]): Promise<any> {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) if (!/^(AWS_|AZURE_)|proxy$/i.test(key)) env[key] = value;
-    Object.assign(env, {
-      NO_PROXY: '127.0.0.1',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'local-test-dummy-secret-access-key',
-      AWS_CONFIG_FILE: path.join(home, 'no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-aws-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    });
-    return new Promise((resolve, reject) => {
-      execFile('aws', ['--endpoint-url', h.endpoint, '--region', 'ap-northeast-1', '--output', 'json', ...args], { env }, (error, stdout, stderr) => {
-        // The answers carry tunnel keys: a failure reports the exit status and stderr only.
-        if (error) reject(new Error(`aws ${args.join(' ')} exited ${error.code ?? error.signal}: ${stderr.trim()}`));
-        else resolve(stdout.trim() ? JSON.parse(stdout) : {});
-      });
-    });
-  }
+  const aws = (...args: string[]): Promise<any> => awsCli(h.endpoint, childEnvironment(home))(...args);
 
   test('describe-vpn-connections and describe-vpn-gateways show deleting, detaching and deleted; the deleted waiter is satisfied', async () => {
     await h.ec2.send(new DeleteVpnConnectionCommand({ VpnConnectionId: ids.vpnId }));

@@ -26,7 +26,7 @@ export const hub = {
 };
 
 /** Answers' Retry-After is waited in real seconds by the SDK pollers while the clock here is simulated: drop it. */
-function pollOnTheSimulatedClock(pipeline: Pipeline): void {
+export function pollOnTheSimulatedClock(pipeline: Pipeline): void {
   pipeline.addPolicy({
     name: 'pollOnTheSimulatedClock',
     async sendRequest(request, next) {

@@ -38,15 +38,22 @@ async function tearDownUntilDone(stateFile: string, dir: string, extra: { faults
 }
 
 describe('a provisioning stopped half way, at each of its states, then torn down', () => {
-  const states = taskStates(PROVISION.States);
+  // Adding an environment's BGP addresses to a hub gateway runs only on a hub whose BGP gateway is already
+  // there: not on this world's empty hub.
+  const onlyOnAHubWithABgpGateway = /BGP addresses to the hub's VPN gateway/;
+  const states = taskStates(PROVISION.States).filter((state) => !onlyOnAHubWithABgpGateway.test(state));
 
   it('covers every task state of the provisioning machine', () => {
     expect(states.length).toBeGreaterThan(35);
   });
 
-  // The early lock's states run only when the request locks the account first.
-  const lockingFirst = { ...JSON.parse(readFileSync(REQUEST_FILE, 'utf8')), options: { publicNetworkAccess: 'disable-first' } };
-  const requestFor = (state: string) => (/early|public network access first/.test(state) ? { request: lockingFirst } : { requestFile: REQUEST_FILE });
+  // The early lock's states run only when the request locks the account first, the BGP states only with BGP
+  // routing; the teardown is given the same request (with BGP its names include tunnels 3 and 4).
+  const document = JSON.parse(readFileSync(REQUEST_FILE, 'utf8'));
+  const lockingFirst = { ...document, options: { publicNetworkAccess: 'disable-first' } };
+  const withBgp = { ...document, options: { ...document.options, routing: 'bgp' } };
+  const requestFor = (state: string) =>
+    /early|public network access first/.test(state) ? { request: lockingFirst } : /BGP|both VPN connections/.test(state) ? { request: withBgp } : { requestFile: REQUEST_FILE };
 
   it.each(states)('stopped at "%s": the teardown succeeds and nothing of the environment is left', async (state) => {
     const dir = scratch();
@@ -55,7 +62,7 @@ describe('a provisioning stopped half way, at each of its states, then torn down
     // A stop at the first state fails its check before start: nothing was created, the teardown finds nothing.
     expect(stopped.status).toBe('FAILED');
     expect(stopped.failedState ?? state).toBe(state);
-    const torn = await tearDown(stateFile, dir);
+    const torn = await runLocal({ ...requestFor(state), teardown: true, stateFile, outDir: path.join(dir, 'teardown'), output: null });
     expect([torn.status, torn.error, torn.failedState ?? null]).toEqual(['SUCCEEDED', null, null]);
     expect(torn.report!.resources).toEqual({ aws: [], azure: [] });
   }, 300_000);

@@ -368,7 +368,11 @@ describe('the VPN connection', () => {
     expect((await createVpnConnection(h.ec2, h.ec2Once, h.secrets, vpnInput)).vpnConnectionId).toBe(vpnConnectionId);
     expect(calls(h, 'CreateVpnConnection')).toBe(1);
     const vpn = h.state.aws.vpnConnections.find((v) => v.VpnConnectionId === vpnConnectionId)!;
-    const expected = { vpnConnectionId, tunnels: vpn.Tunnels.map((t, index) => ({ tunnel: index + 1, outsideIp: t.OutsideIpAddress })) };
+    const expected = {
+      vpnConnectionId,
+      vpnConnectionIds: [vpnConnectionId],
+      tunnels: vpn.Tunnels.map((t, index) => ({ tunnel: index + 1, outsideIp: t.OutsideIpAddress, vpnConnectionId })),
+    };
     expect(await completeVpnConnection(h.ec2, completeInput)).toEqual(expected);
     expect(await completeVpnConnection(h.ec2, completeInput)).toEqual(expected);
     expect(calls(h, 'CreateVpnConnectionRoute')).toBe(1);

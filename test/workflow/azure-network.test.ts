@@ -58,7 +58,7 @@ describe('the gateway subnet and public IP', () => {
     expect(await failureOf(azure.readGatewayPublicIp(env.client, input))).toBeInstanceOf(ResourceNotReady);
     await settle(env);
     const address = stored(env, n.publicIp.id)!.body.properties.ipAddress;
-    expect(await azure.readGatewayPublicIp(env.client, input)).toEqual({ publicIp: address, publicIpId: n.publicIp.id });
+    expect(await azure.readGatewayPublicIp(env.client, input)).toEqual({ publicIp: address, publicIpId: n.publicIp.id, addresses: [address] });
     delete stored(env, n.publicIp.id)!.body.properties.ipAddress;
     const noAddress = await failureOf(azure.readGatewayPublicIp(env.client, input));
     expect(noAddress).toBeInstanceOf(ResourceNotReady);

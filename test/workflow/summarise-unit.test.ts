@@ -26,12 +26,14 @@ function finishedState(options: Partial<EnvironmentRequest['options']> = {}, tun
   return {
     request,
     facts: { vpcCidrs: ['10.0.0.0/16'], vnetAddressPrefixes: ['192.168.0.0/16'], location: 'japaneast', openAiHost: 'aoai-prod.openai.azure.com', hub: greenfieldHub(request) },
-    gatewayAddress: { publicIp: '20.0.0.10', publicIpId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/publicIPAddresses/pip-aoai-prod-01-vpngw' },
+    gatewayAddress: { publicIp: '20.0.0.10', publicIpId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network/publicIPAddresses/pip-aoai-prod-01-vpngw', addresses: ['20.0.0.10'] },
     built: {
       vpn: {
         customerGatewayId: 'cgw-0123456789abcdef0',
+        customerGatewayIds: ['cgw-0123456789abcdef0'],
         vpnGatewayId: 'vgw-0123456789abcdef0',
         vpnConnectionId: 'vpn-0123456789abcdef0',
+        vpnConnectionIds: ['vpn-0123456789abcdef0'],
         pskSecretArns: [SECRET_ARN(1), SECRET_ARN(2)].slice(0, tunnels),
         tunnels: [
           { tunnel: 1, outsideIp: '52.0.0.1' },
@@ -73,6 +75,7 @@ test('the whole summary: result, addresses, tunnels, probe and every created res
     azureGatewayPublicIp: '20.0.0.10',
     publicNetworkAccess: 'Disabled',
     tunnels: state.tunnelCheck.tunnels,
+    routing: 'static',
     probe: probeAfterLock,
     probes: [probeOk, probeAfterLock],
     created: {

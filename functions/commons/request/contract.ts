@@ -43,8 +43,17 @@ export interface EnvironmentRequest {
     tunnels: TunnelsOption;
     /** What a teardown does to the account's public access: `keep` (the default, absent) or `restore` the value before provisioning. */
     publicNetworkAccessOnTeardown?: TeardownPublicNetworkAccessOption;
+    /** `static` (absent: the default) or `bgp`: an active-active gateway with BGP over four tunnels. */
+    routing?: RoutingOption;
+    /** Only with `routing: bgp`: the ASNs and, optionally, the four tunnels' inside /30s. */
+    bgp?: { azureAsn?: number; awsAsn?: number; tunnelInsideCidrs?: string[] };
   };
 }
+
+export type RoutingOption = 'static' | 'bgp';
+export const ROUTING_OPTIONS: readonly RoutingOption[] = ['static', 'bgp'];
+/** Whether the request asks for active-active with BGP. */
+export const usesBgp = (request: Pick<EnvironmentRequest, 'options'>): boolean => request.options.routing === 'bgp';
 
 export type TeardownPublicNetworkAccessOption = 'keep' | 'restore';
 

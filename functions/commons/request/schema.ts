@@ -6,6 +6,7 @@
  * and a plain-words message ("did you mean …?", "the network address is …"), and no runtime dependencies.
  */
 import { callbackHostProblem, type CallbackAllowance } from '../callback-url';
+import { bgpOptionProblems, type BgpOptions } from '../bgp';
 import { cidrOverlaps, formatCidr, parseCidr } from '../cidr';
 import {
   DEFAULT_GATEWAY_SKU,
@@ -17,12 +18,14 @@ import {
   OPENAI_PRIVATE_LINK_ZONE_NAME,
   PUBLIC_NETWORK_ACCESS_OPTIONS,
   REQUEST_VERSION,
+  ROUTING_OPTIONS,
   SUBNET_PREFIX_FIELDS,
   TUNNELS_OPTIONS,
   TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS,
   type EnvironmentRequest,
   type RequestProblem,
   type RequestValidation,
+  type RoutingOption,
   type SubnetPrefixField,
 } from './contract';
 
@@ -230,7 +233,8 @@ const KNOWN_FIELDS = {
     'openAiDeployment',
     'privateDnsZoneId',
   ],
-  options: ['publicNetworkAccess', 'tunnels', 'publicNetworkAccessOnTeardown'],
+  options: ['publicNetworkAccess', 'tunnels', 'publicNetworkAccessOnTeardown', 'routing', 'bgp'],
+  'options.bgp': ['azureAsn', 'awsAsn', 'tunnelInsideCidrs'],
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -442,7 +446,7 @@ export function validateRequestDocument(document: unknown, validation: Validatio
   const ticket = validateTicket(root, out, validation);
   const aws = validateAws(root, out);
   const azure = validateAzure(root, out);
-  const options = validateOptions(root, out);
+  const options = validateOptions(root, out, aws?.region);
 
   if (out.problems.length > 0 || version === undefined || !environmentId || ticket === undefined || !aws || !azure || !options) {
     return { ok: false, problems: out.problems };
@@ -569,19 +573,53 @@ function checkPrefixesApart(prefixes: Partial<Record<SubnetPrefixField, string>>
   });
 }
 
-function validateOptions(root: Json, out: Collector): EnvironmentRequest['options'] | undefined {
+function validateOptions(root: Json, out: Collector, region: string | undefined): EnvironmentRequest['options'] | undefined {
   const section = optionalSection(root, 'options', out);
   if (section === undefined) return undefined;
   if (section === null) return { ...DEFAULT_OPTIONS };
   const publicNetworkAccess = enumField(section, 'publicNetworkAccess', 'options', out, PUBLIC_NETWORK_ACCESS_OPTIONS, DEFAULT_OPTIONS.publicNetworkAccess);
   const tunnels = enumField(section, 'tunnels', 'options', out, TUNNELS_OPTIONS, DEFAULT_OPTIONS.tunnels);
-  // Absent unless given, so a request without it normalises (and hashes) as it always did.
+  // Absent unless given, so a request without them normalises (and hashes) as it always did.
   const onTeardown = section.publicNetworkAccessOnTeardown === undefined
     ? undefined
     : enumField(section, 'publicNetworkAccessOnTeardown', 'options', out, TEARDOWN_PUBLIC_NETWORK_ACCESS_OPTIONS, 'keep');
+  const routing = section.routing === undefined ? undefined : enumField(section, 'routing', 'options', out, ROUTING_OPTIONS, 'static');
+  const bgp = validateBgp(section, routing, tunnels, region, out);
   if (!publicNetworkAccess || !tunnels) return undefined;
   if (section.publicNetworkAccessOnTeardown !== undefined && !onTeardown) return undefined;
-  return onTeardown ? { publicNetworkAccess, tunnels, publicNetworkAccessOnTeardown: onTeardown } : { publicNetworkAccess, tunnels };
+  if ((section.routing !== undefined && !routing) || bgp === false) return undefined;
+  const options: EnvironmentRequest['options'] = { publicNetworkAccess, tunnels };
+  if (onTeardown) options.publicNetworkAccessOnTeardown = onTeardown;
+  if (routing) options.routing = routing;
+  if (bgp) options.bgp = bgp;
+  return options;
+}
+
+/** `options.bgp`: only with BGP routing, and every static rule of the mapping (bgp.ts); false when broken. */
+function validateBgp(
+  section: Json,
+  routing: RoutingOption | undefined,
+  tunnels: string | undefined,
+  region: string | undefined,
+  out: Collector,
+): BgpOptions | undefined | false {
+  const before = out.problems.length;
+  if (routing === 'bgp' && tunnels === 'one') {
+    out.add('options.tunnels', 'must be "both" with options.routing "bgp": active-active BGP uses all four tunnels, two per VPN connection');
+  }
+  if (!has(section, 'bgp')) return out.problems.length === before ? undefined : false;
+  if (routing !== 'bgp') {
+    out.add('options.bgp', 'is only read with options.routing "bgp"; remove it, or set options.routing to "bgp"');
+    return false;
+  }
+  const bgp = objectAt(section.bgp, 'options.bgp', 'options.bgp', out);
+  if (!bgp) return false;
+  const given: BgpOptions = {};
+  if (has(bgp, 'azureAsn')) given.azureAsn = bgp.azureAsn as number;
+  if (has(bgp, 'awsAsn')) given.awsAsn = bgp.awsAsn as number;
+  if (has(bgp, 'tunnelInsideCidrs')) given.tunnelInsideCidrs = bgp.tunnelInsideCidrs as string[];
+  for (const problem of bgpOptionProblems(given, region ?? '')) out.add(problem.path, problem.message);
+  return out.problems.length === before ? given : false;
 }
 
 /** Parses raw text (bytes or a string): size limit 16 KiB, UTF-8, JSON syntax, then validateRequestDocument. */

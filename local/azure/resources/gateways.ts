@@ -5,6 +5,8 @@ import { ArmBadRequestError, ArmConflictError } from '../errors';
 import type { ArmStore } from '../store';
 import { addressAt } from '../../network/ipv4';
 import { connectionProblems } from '../../network/ike';
+import { asnProblem, isAzureApipaAddress, isIpv4 } from '../../network/bgp';
+import type { ArmResource } from '../../cloud/state';
 import type { Body, Props, ResourceFamily, TypeRule } from './rule';
 import { baseBody, cidr, idOf, inUseCannotBeDeleted, NETWORK_RETRY_AFTER, requireExisting, requireSucceeded, subnetPrefixes } from './shared';
 
@@ -30,9 +32,60 @@ function refuseASecondGateway(store: ArmStore, gatewayId: string, gatewaySubnetI
   }
 }
 
+/**
+ * Active-active and BGP on a gateway PUT (docs/local-mode.md, "Strict readings: BGP and active-active"): two IP
+ * configurations on two distinct Standard static public IPs, an ASN Azure allows, custom addresses only in the
+ * APIPA range and only one on an active-standby gateway, each naming one of the gateway's IP configurations.
+ */
+function refuseBadBgpSettings(store: ArmStore, gatewayId: string, props: Props, ipConfigs: Props[]): void {
+  if (props.activeActive === true) {
+    if (ipConfigs.length !== 2) {
+      throw new ArmBadRequestError(
+        'ActiveActiveGatewayMustHaveExactlyTwoIpConfigurations',
+        `Gateway has ${ipConfigs.length} IP configurations specified for gateway ${gatewayId}. ActiveActive Gateway must be created with two IP configurations.`,
+      );
+    }
+    const pipIds = ipConfigs.map((ipc) => String(idOf(ipc.properties?.publicIPAddress) ?? '').toLowerCase());
+    if (pipIds[0] === pipIds[1]) {
+      throw new ArmBadRequestError('PublicIPAddressInUse', `Public IP address ${idOf(ipConfigs[1].properties?.publicIPAddress)} is used by both IP configurations of virtual network gateway ${gatewayId}.`);
+    }
+    const pips = pipIds.map((id) => store.get(id)).filter((p): p is ArmResource => !!p);
+    const standardStatic = (p: ArmResource) => String(p.body.sku?.name ?? '').toLowerCase() === 'standard' && String(p.body.properties.publicIPAllocationMethod ?? '').toLowerCase() === 'static';
+    if (pips.some((p) => !standardStatic(p))) {
+      throw new ArmBadRequestError(
+        'ActiveActiveGatewayPublicIPAddressesDiffersInSkuOrZones',
+        `Virtual network gateway ${gatewayId} in active active mode is using PublicIPAddresses either with different Skus or with different PublicIPAllocationMethod or from a different availability zones.`,
+      );
+    }
+  }
+  const sent: Props = props.bgpSettings ?? {};
+  if (sent.asn !== undefined) {
+    const problem = asnProblem(sent.asn, 'gateway');
+    if (problem) throw new ArmBadRequestError('InvalidBgpAsn', `Virtual network gateway ${gatewayId}: ${problem}.`);
+  }
+  const peering: Props[] = Array.isArray(sent.bgpPeeringAddresses) ? sent.bgpPeeringAddresses : [];
+  const configIds = ipConfigs.map((ipc, i) => `${gatewayId}/ipConfigurations/${ipc.name ?? (i === 0 ? 'default' : `ipconfig${i}`)}`.toLowerCase());
+  let customCount = 0;
+  for (const entry of peering) {
+    const custom: unknown[] = Array.isArray(entry?.customBgpIpAddresses) ? entry.customBgpIpAddresses : [];
+    if (custom.length && !configIds.includes(String(entry?.ipconfigurationId ?? '').toLowerCase())) {
+      throw new ArmBadRequestError('InvalidCustomBgpIpAddress', `bgpPeeringAddresses[].ipconfigurationId ${entry?.ipconfigurationId} is not an IP configuration of virtual network gateway ${gatewayId}.`);
+    }
+    for (const address of custom) {
+      if (!isAzureApipaAddress(address)) {
+        throw new ArmBadRequestError('InvalidCustomBgpIpAddress', `Custom BGP IP address ${String(address)} of virtual network gateway ${gatewayId} is not in the APIPA range 169.254.21.0 to 169.254.22.255.`);
+      }
+    }
+    customCount += custom.length;
+  }
+  if (props.activeActive !== true && customCount > 1) {
+    throw new ArmBadRequestError('InvalidCustomBgpIpAddress', `Virtual network gateway ${gatewayId} is active-standby: it takes one custom BGP IP address, not ${customCount}.`);
+  }
+}
+
 const virtualNetworkGateway: TypeRule = {
   resourceGuid: true,
-  latency: { create: 'azure.virtualNetworkGateway.create', delete: 'azure.virtualNetworkGateway.delete' },
+  latency: { create: 'azure.virtualNetworkGateway.create', update: 'azure.virtualNetworkGateway.update', delete: 'azure.virtualNetworkGateway.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
   conflictOnRepeatedDelete: true,
   inUseError: (resource, usedBy) => inUseCannotBeDeleted('InUseVirtualNetworkGatewayCannotBeDeleted', 'Virtual network gateway', resource, usedBy),
@@ -43,6 +96,7 @@ const virtualNetworkGateway: TypeRule = {
     const ipConfigs: Props[] = Array.isArray(props.ipConfigurations) ? props.ipConfigurations : [];
     if (!ipConfigs.length) throw new ArmBadRequestError('InvalidRequestFormat', 'Cannot parse the request: properties.ipConfigurations is required.');
     const tunnelIps: string[] = [];
+    refuseBadBgpSettings(store, target.id, props, ipConfigs);
     props.ipConfigurations = ipConfigs.map((ipc, i) => {
       const name = ipc.name ?? (i === 0 ? 'default' : `ipconfig${i}`);
       const subnetId = idOf(ipc.properties?.subnet);
@@ -114,13 +168,20 @@ const localNetworkGateway: TypeRule = {
   latency: { create: 'azure.localNetworkGateway.create', delete: 'azure.localNetworkGateway.delete' },
   retryAfterSeconds: NETWORK_RETRY_AFTER,
   inUseError: (resource, usedBy) => inUseCannotBeDeleted('InUseLocalNetworkGatewayCannotBeDeleted', 'Local network gateway', resource, usedBy),
-  write({ existing, request }) {
+  write({ target, existing, request }) {
     const body = baseBody(request, existing);
     const props = body.properties;
     if (!props.gatewayIpAddress && !props.fqdn) {
       throw new ArmBadRequestError('InvalidRequestFormat', 'Cannot parse the request: properties.gatewayIpAddress or properties.fqdn is required.');
     }
     for (const p of props.localNetworkAddressSpace?.addressPrefixes ?? []) cidr(p, 'localNetworkAddressSpace');
+    if (props.bgpSettings !== undefined && props.bgpSettings !== null) {
+      const problem = asnProblem(props.bgpSettings.asn, 'local network gateway');
+      if (problem) throw new ArmBadRequestError('InvalidBgpAsn', `Local network gateway ${target.id}: ${problem}.`);
+      if (!isIpv4(props.bgpSettings.bgpPeeringAddress)) {
+        throw new ArmBadRequestError('InvalidRequestFormat', `Cannot parse the request: bgpSettings.bgpPeeringAddress of local network gateway ${target.id} must be an IPv4 address.`);
+      }
+    }
     return body;
   },
 };
@@ -173,6 +234,46 @@ function comparable(body: Body): string {
   return JSON.stringify(sorted({ ...rest, properties }));
 }
 
+/**
+ * BGP on a connection: both the gateway and the local network gateway must speak it, and every custom address
+ * names one of the gateway's IP configurations and one of the addresses configured there (one entry per IP
+ * configuration on an active-active gateway).
+ */
+function refuseBadConnectionBgp(store: ArmStore, connectionId: string, props: Props, gateway: ArmResource): void {
+  const gatewayProps = gateway.body.properties;
+  if (props.enableBgp === true) {
+    if (gatewayProps.enableBgp !== true) {
+      throw new ArmBadRequestError('BgpNotEnabledOnVirtualNetworkGateway', `Connection ${connectionId} has enableBgp, but virtual network gateway ${gateway.id} does not.`);
+    }
+    const lng = props.localNetworkGateway2 !== undefined ? store.get(idOf(props.localNetworkGateway2) ?? '') : undefined;
+    if (lng && !lng.body.properties.bgpSettings) {
+      throw new ArmBadRequestError('LocalNetworkGatewayBgpSettingsRequired', `Connection ${connectionId} has enableBgp, but local network gateway ${lng.id} has no bgpSettings.`);
+    }
+  }
+  // Without BGP the entries are stored unchecked: the official example (VirtualNetworkGatewayConnectionCreate.json)
+  // sends entries naming IP configurations its own gateway does not have.
+  const entries: Props[] = Array.isArray(props.gatewayCustomBgpIpAddresses) ? props.gatewayCustomBgpIpAddresses : [];
+  if (entries.length === 0 || props.enableBgp !== true) return;
+  const configs: Props[] = gatewayProps.ipConfigurations ?? [];
+  const peering: Props[] = gatewayProps.bgpSettings?.bgpPeeringAddresses ?? [];
+  for (const entry of entries) {
+    const config = configs.find((c) => String(c.id ?? '').toLowerCase() === String(entry?.ipConfigurationId ?? '').toLowerCase());
+    if (!config) {
+      throw new ArmBadRequestError('InvalidGatewayCustomBgpIpAddress', `gatewayCustomBgpIpAddresses[].ipConfigurationId ${entry?.ipConfigurationId} of connection ${connectionId} is not an IP configuration of ${gateway.id}.`);
+    }
+    const configured: string[] = peering.find((p) => String(p.ipconfigurationId ?? '').toLowerCase() === String(config.id).toLowerCase())?.customBgpIpAddresses ?? [];
+    if (!configured.includes(entry?.customBgpIpAddress)) {
+      throw new ArmBadRequestError(
+        'InvalidGatewayCustomBgpIpAddress',
+        `Custom BGP IP address ${entry?.customBgpIpAddress} of connection ${connectionId} is not configured on IP configuration ${config.id} (configured: ${configured.join(', ') || 'none'}).`,
+      );
+    }
+  }
+  if (gatewayProps.activeActive === true && configs.some((c) => entries.filter((e) => String(e?.ipConfigurationId ?? '').toLowerCase() === String(c.id).toLowerCase()).length !== 1)) {
+    throw new ArmBadRequestError('InvalidGatewayCustomBgpIpAddress', `Connection ${connectionId} to active-active gateway ${gateway.id} needs exactly one gatewayCustomBgpIpAddresses entry per IP configuration.`);
+  }
+}
+
 const connection: TypeRule = {
   resourceGuid: true,
   latency: { create: 'azure.connection.create', delete: 'azure.connection.delete' },
@@ -190,6 +291,7 @@ const connection: TypeRule = {
       const lng = requireExisting(store, idOf(props.localNetworkGateway2), target.id, 'properties.localNetworkGateway2.id');
       requireSucceeded(store, lng, target.id, 'PutLocalNetworkGatewayOperation');
     }
+    refuseBadConnectionBgp(store, target.id, props, gateway);
     const policyProblems = connectionProblems(props);
     if (policyProblems.length) throw new ArmBadRequestError('InvalidRequestFormat', `Cannot parse the request: ${policyProblems.join('; ')}.`);
     if (typeof props.sharedKey === 'string') props.sharedKey = storeSharedKey(ctx, props.sharedKey);
