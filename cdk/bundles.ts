@@ -31,6 +31,7 @@ const FAMILY_PACKAGES: Record<ClientFamily, RegExp> = {
   secrets: /node_modules\/@aws-sdk\/client-secrets-manager\//,
   lambda: /node_modules\/@aws-sdk\/client-lambda\//,
   sfn: /node_modules\/@aws-sdk\/client-sfn\//,
+  cloudwatch: /node_modules\/@aws-sdk\/client-cloudwatch\//,
   azure: /node_modules\/@azure\/(identity|arm-resources)\//,
 };
 

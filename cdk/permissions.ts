@@ -15,6 +15,7 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { MANAGED_BY, NAME_PREFIX, TAG_MANAGED_BY } from '../functions/commons/naming';
 import { TUNNEL_KEY_RECOVERY_WINDOW_DAYS } from '../functions/commons/teardown-data';
+import { HEALTH_NAMESPACE } from '../functions/health-check/metrics';
 
 /** The tag every created resource carries (functions/commons/naming.ts standardTags). */
 export const MANAGED_BY_TAG_KEY = TAG_MANAGED_BY;
@@ -271,6 +272,15 @@ function scopesFor(action: string, ctx: ScopeContext): Scope[] | undefined {
     case 'lambda:DeleteFunction':
       // Changes only to probe functions that carry our tag (one a person made under that name is not ours).
       return [ownTagged(probeFunctions())];
+    case 'cloudwatch:PutMetricData':
+      // PutMetricData has no resource type; the namespace condition is the narrowest scope it allows.
+      return [
+        {
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': HEALTH_NAMESPACE } },
+          why: `PutMetricData supports no resource-level permissions; the condition allows the namespace ${HEALTH_NAMESPACE} only.`,
+        },
+      ];
     case 'iam:PassRole':
       return [
         {

@@ -16,6 +16,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -33,6 +36,7 @@ import { BUNDLE_MAIN_FIELDS, FUNCTION_BUNDLE_ALIASES } from './bundles';
 import { acknowledge, acknowledgeWildcardResources } from './nag';
 import { PROBE_FUNCTION_NAME_PREFIX, statementsForCalls } from './permissions';
 import { probeCodeAsset } from './probe-code';
+import { HEALTHY_METRIC, HEALTH_NAMESPACE, UNHEALTHY_METRIC } from '../functions/health-check/metrics';
 
 /** The AWS SDK app id (User-Agent `app/<id>`) a catalog function sends. */
 export const sdkAppId = (functionId: string) => `aoai-link-${functionId}`;
@@ -64,6 +68,13 @@ export interface AoaiLinkStackProps extends StackProps {
   tunnelKeyKmsKeyArn?: string;
   /** Requests per second the webhook accepts (steady, burst is twice). Default 5. */
   webhookRateLimit?: number;
+  /** Minutes between health checks (EventBridge Scheduler), for every environment. Default 15. */
+  healthCheckMinutes?: number;
+  /**
+   * Environments checked on their own schedule, each with its own alarm (and, optionally, its own interval).
+   * Absent: one schedule checks every environment whose latest provisioning succeeded.
+   */
+  healthCheckEnvironments?: { environmentId: string; minutes?: number }[];
 }
 
 /** The teardown state machine's name: the command line and runbooks find it by this. */
@@ -192,6 +203,26 @@ export class AoaiLinkStack extends Stack {
       });
     }
 
+    // --- The health check: scheduled, read-only, metrics per environment and step, alarms. ---
+    const healthDefinition = functionDefinition('HealthCheck') as EntryFunctionDefinition;
+    const healthCheck = this.nodeFunction(
+      healthDefinition.id,
+      healthDefinition.entry,
+      healthDefinition.description,
+      fillEnvironment(healthDefinition, { ...entryValues, AWS_SDK_UA_APP_ID: sdkAppId(healthDefinition.id), AZURE_CREDENTIAL_SECRET_ARN: azureCredential.secretArn }),
+      Duration.minutes(5),
+    );
+    const healthStatements = statementsForCalls(healthDefinition.id, healthDefinition.calls ?? [], scopeContext);
+    for (const statement of healthStatements.statements) healthCheck.addToRolePolicy(statement);
+    acknowledgeWildcardResources(healthCheck.role!, healthStatements.wildcardReasons);
+    for (const statement of azureCredentialRead) healthCheck.addToRolePolicy(statement);
+    healthCheck.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachineArn, teardownStateMachineArn] }));
+    healthCheck.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+    acknowledgeWildcardResources(healthCheck.role!, {
+      [executionsArn]: "Execution names are chosen at run time; the scope is this state machine's executions only.",
+    });
+    this.healthChecks(healthCheck, props.healthCheckMinutes ?? 15, props.healthCheckEnvironments ?? []);
+
     this.api = this.webhookApi(intake, status, props.webhookRateLimit ?? 5);
 
     for (const secret of [signingSecret, azureCredential]) {
@@ -219,6 +250,62 @@ export class AoaiLinkStack extends Stack {
     new CfnOutput(this, 'WebhookUrl', { value: this.api.urlForPath('/environments') });
     new CfnOutput(this, 'WebhookSigningSecretArn', { value: signingSecret.secretArn });
     new CfnOutput(this, 'AzureCredentialSecretArn', { value: azureCredential.secretArn });
+  }
+
+  /**
+   * The schedules (EventBridge Scheduler) that run the health check, and its alarms: any environment unhealthy,
+   * each listed environment unhealthy or silent, and the check itself failing.
+   */
+  private healthChecks(fn: NodejsFunction, minutes: number, environments: { environmentId: string; minutes?: number }[]): void {
+    const every = (n: number) => {
+      if (!Number.isInteger(n) || n < 1) throw new Error(`A health check interval must be a whole number of minutes, at least 1; got ${n}`);
+      return scheduler.ScheduleExpression.rate(Duration.minutes(n));
+    };
+    // One role for every schedule, assumable by EventBridge Scheduler of this account only.
+    const role = new iam.Role(this, 'HealthCheckSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+      description: 'aoai-link: lets EventBridge Scheduler invoke the health check function, and nothing else.',
+    });
+    acknowledgeWildcardResources(role, {
+      [`${fn.functionArn}:*`]: "Lambda's invoke grant names the function and its versions/aliases (ARN:*); it is the health check function only.",
+    });
+    const schedules = environments.length ? environments.map((e) => ({ id: e.environmentId, input: { environmentId: e.environmentId }, minutes: e.minutes ?? minutes })) : [{ id: 'All', input: {}, minutes }];
+    for (const schedule of schedules) {
+      new scheduler.Schedule(this, `HealthCheckSchedule-${schedule.id}`, {
+        description: environments.length ? `aoai-link: health check of environment ${schedule.id}` : 'aoai-link: health check of every provisioned environment',
+        schedule: every(schedule.minutes),
+        // A missed check is not repeated: the next one comes within the interval.
+        target: new schedulerTargets.LambdaInvoke(fn, { input: scheduler.ScheduleTargetInput.fromObject(schedule.input), retryAttempts: 0, role }),
+      });
+    }
+    const period = Duration.minutes(Math.max(...schedules.map((s) => s.minutes)));
+    new cloudwatch.Alarm(this, 'HealthAlarmAnyEnvironment', {
+      alarmDescription: 'aoai-link: an environment failed its health check; the CheckPassed metric (dimensions EnvironmentId, Step) names the step.',
+      metric: new cloudwatch.Metric({ namespace: HEALTH_NAMESPACE, metricName: UNHEALTHY_METRIC, statistic: 'Maximum', period }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const schedule of environments.length ? schedules : []) {
+      new cloudwatch.Alarm(this, `HealthAlarm-${schedule.id}`, {
+        alarmDescription: `aoai-link: environment ${schedule.id} failed its health check, or no check reported.`,
+        metric: new cloudwatch.Metric({ namespace: HEALTH_NAMESPACE, metricName: HEALTHY_METRIC, dimensionsMap: { EnvironmentId: schedule.id }, statistic: 'Minimum', period: Duration.minutes(schedule.minutes) }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // Silence is a failure too: the check stopped, or could not read the environment.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+    new cloudwatch.Alarm(this, 'HealthCheckFunctionErrors', {
+      alarmDescription: 'aoai-link: the health check function itself failed (it could not read the clouds or publish).',
+      metric: fn.metricErrors({ period }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   /**

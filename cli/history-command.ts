@@ -4,20 +4,14 @@
  * other status (a running one too), 2 usage or configuration.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { Command, PROCESS_IO, act, checkAwsConfiguration, runCommand, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
+import { Command, PROCESS_IO, act, runCommand, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
 import { ProgressDisplay } from './progress';
-import { isLocalEndpoint, readExecution, sfnClientFromEnv } from './sfn';
-import { asUsageProblem, executionArnArgument, executionDocument } from './watch';
+import { isLocalEndpoint, sfnClientFromEnv } from './sfn';
+import { executionArnArgument, executionDocument, readExecutionForCommand } from './watch';
 
 async function history(executionArn: string, flags: { json?: boolean }, io: CliIo, sfnOf: () => SFNClient): Promise<ExitCode> {
   const sfn = sfnOf();
-  await checkAwsConfiguration(sfn);
-  let execution;
-  try {
-    execution = await readExecution(sfn, executionArn);
-  } catch (error) {
-    throw asUsageProblem(error);
-  }
+  const execution = await readExecutionForCommand(sfn, executionArn);
   if (flags.json) {
     writeJson(io, { ...executionDocument(executionArn, execution), events: execution.events });
   } else {

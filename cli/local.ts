@@ -39,12 +39,14 @@ const namedProgressDisplay = (subject?: string) => (executionName: string, out: 
 /** The modes of the contract, one at a time. */
 const MODES = ['teardown', 'plan', 'health'] as const;
 type Mode = (typeof MODES)[number];
+/** `--plan --teardown`: the plan of a teardown. */
+const PLANNED_WITH_TEARDOWN = new Set(['plan teardown', 'teardown plan']);
 /** Modes whose issues come later: parsed, and refused until they exist. */
-const LATER_MODES: readonly Mode[] = ['plan', 'health'];
+const LATER_MODES: readonly Mode[] = [];
 const MODE_HELP: Record<Mode, string> = {
   teardown: "remove each request's environment from the clouds of --state (statemachine/teardown.asl.json); report.json lists what was removed",
-  plan: '(contract version 2; not available yet)',
-  health: '(contract version 2; not available yet)',
+  plan: 'print what a run would create, adopt, update or keep (with --teardown: delete) and its monthly cost, and write plan.json; nothing is written to the clouds',
+  health: "check each request's environment once against --state (the scheduled health check's code; nothing is created): DIR/health.json, exit 0 healthy, 1 not",
 };
 
 export interface LocalArguments {
@@ -82,11 +84,12 @@ interface LocalFlags {
 }
 
 function toArguments(requestFiles: string[], flags: LocalFlags): LocalArguments {
-  const mode = MODES.find((name) => flags[name]);
+  // `--plan --teardown` plans the teardown: the plan is the mode, the teardown what it plans.
+  const mode = flags.plan ? 'plan' : MODES.find((name) => flags[name]);
   return {
     requestFiles,
     options: {
-      ...(mode === 'teardown' ? { teardown: true } : {}),
+      ...(flags.teardown ? { teardown: true } : {}),
       ...(flags.world ? { worldFile: flags.world } : {}),
       ...(flags.state ? { stateFile: flags.state } : {}),
       ...(flags.out ? { outDir: flags.out } : {}),
@@ -117,7 +120,7 @@ function buildLocalCommand(execute: (args: LocalArguments) => Promise<ExitCode>,
     .helpCommand(false)
     .addHelpText('after', '\nExit status: 0 succeeded, 1 failed, 2 refused (nothing created) or bad arguments.\n');
   for (const mode of MODES) {
-    command.addOption(new Option(`--${mode}`, MODE_HELP[mode]).conflicts(MODES.filter((other) => other !== mode)));
+    command.addOption(new Option(`--${mode}`, MODE_HELP[mode]).conflicts(MODES.filter((other) => other !== mode && !PLANNED_WITH_TEARDOWN.has(`${mode} ${other}`))));
   }
   command.action(act(outcome, (requestFiles: string[], flags: LocalFlags) => execute(toArguments(requestFiles, flags))));
   if (withServe) command.addCommand(serveCommand(io, outcome));
@@ -241,6 +244,8 @@ async function runRequests(args: LocalArguments, output: NodeJS.WritableStream |
 }
 
 async function runLocalArguments(args: LocalArguments, io: CliIo): Promise<ExitCode> {
+  if (args.mode === 'health') return (require('./local-health') as typeof import('./local-health')).runLocalHealth(args, io);
+  if (args.mode === 'plan') return (require('./local-plan') as typeof import('./local-plan')).runLocalPlan(args, io);
   if (args.mode && LATER_MODES.includes(args.mode)) {
     throw new UsageError(`--${args.mode} is not available yet (it comes with a later issue); nothing was started`);
   }

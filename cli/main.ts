@@ -11,6 +11,8 @@ import { destroyCommand } from './destroy';
 import { diagramCommand } from './diagram-command';
 import { historyCommand } from './history-command';
 import { localCommand } from './local';
+import { planCommand } from './plan';
+import { reportCommand } from './report';
 import { startCommand } from './start';
 import { validateCommand } from './validate';
 import { watchCommand } from './watch';
@@ -28,10 +30,12 @@ export function program(io: CliIo, outcome: Outcome): Command {
     .enablePositionalOptions()
     .addCommand(localCommand(io, outcome))
     .addCommand(validateCommand(io, outcome))
+    .addCommand(planCommand(io, outcome))
     .addCommand(startCommand(io, outcome))
     .addCommand(destroyCommand(io, outcome))
     .addCommand(watchCommand(io, outcome))
     .addCommand(historyCommand(io, outcome))
+    .addCommand(reportCommand(io, outcome))
     .addCommand(benchCommand(io, outcome))
     .addCommand(diagramCommand(io, outcome))
     .addHelpText('after', '\nRun "aoai-link help <command>" or "aoai-link <command> --help" for its options.\n');

@@ -5,7 +5,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, InvalidArgumentError, PROCESS_IO, UsageError, act, checkAwsConfiguration, runCommand, writeJson, type CliIo, type ExitCode, type Outcome } from './command-line';
 import { ProgressDisplay } from './progress';
-import { followExecution, isLocalEndpoint, sfnClientFromEnv, type FollowResult } from './sfn';
+import { followExecution, isLocalEndpoint, readExecution, sfnClientFromEnv, type FollowResult } from './sfn';
 
 /** Loaded when the command runs: it brings the Step Functions SDK. */
 const executions = () => require('../functions/commons/executions') as typeof import('../functions/commons/executions');
@@ -61,6 +61,16 @@ export function asUsageProblem(error: unknown): unknown {
   const name = (error as { name?: string }).name;
   if (name === 'ExecutionDoesNotExist' || name === 'InvalidArn') return new UsageError(`${name}: ${(error as Error).message.split('\n')[0]}`);
   return error;
+}
+
+/** One execution as a command reads it: the AWS configuration checked first, a wrong ARN a usage problem. */
+export async function readExecutionForCommand(sfn: SFNClient, executionArn: string): Promise<Awaited<ReturnType<typeof readExecution>>> {
+  await checkAwsConfiguration(sfn);
+  try {
+    return await readExecution(sfn, executionArn);
+  } catch (error) {
+    throw asUsageProblem(error);
+  }
 }
 
 async function watch(executionArn: string, flags: { interval?: number; json?: boolean }, io: CliIo, sfn: () => SFNClient): Promise<ExitCode> {

@@ -18,7 +18,7 @@ export interface EnvironmentVariable {
 }
 
 /** The SDK client families a function may bundle (functions/commons/clients/). */
-export type ClientFamily = 'ec2' | 'resolver' | 'secrets' | 'lambda' | 'azure' | 'sfn';
+export type ClientFamily = 'ec2' | 'resolver' | 'secrets' | 'lambda' | 'azure' | 'sfn' | 'cloudwatch';
 
 const variable = (name: string, required: boolean, setBy: VariableSource, purpose: string): EnvironmentVariable => ({ name, required, setBy, purpose });
 
@@ -364,6 +364,10 @@ export interface EntryFunctionDefinition {
   description: string;
   clients: ClientFamily[];
   environment: EnvironmentVariable[];
+  /** AWS API actions it calls that cdk/permissions.ts scopes (the Step Functions reads are the stack's own grants). */
+  calls?: string[];
+  /** Reads the Azure service principal secret (Azure Resource Manager and Entra ID calls). */
+  usesAzure?: boolean;
 }
 
 export const ENTRY_FUNCTIONS: EntryFunctionDefinition[] = [
@@ -398,6 +402,24 @@ export const ENTRY_FUNCTIONS: EntryFunctionDefinition[] = [
       variable('SIGNING_SECRET_ARN', true, 'stack', 'The secret holding the HMAC key the status callbacks are signed with.'),
       variable('EXTRA_CA_PEM_FILE', false, 'operator', "A PEM file of extra CAs to trust for the ticket system's callback."),
       ...CALLBACK_VARIABLES,
+    ],
+  },
+  {
+    id: 'HealthCheck',
+    entry: 'functions/health-check/handler.ts',
+    description:
+      "The scheduled health check: both sides of each tunnel, the BGP sessions, and the probe's DNS, TCP 443 and API checks from inside the VPC; creates nothing, publishes CloudWatch metrics per environment and step.",
+    clients: ['ec2', 'lambda', 'sfn', 'secrets', 'azure', 'cloudwatch'],
+    calls: [
+      'ec2:DescribeVpnConnections',
+      // The probe function provisioning left in the VPC; invoking it creates nothing.
+      'lambda:InvokeFunction',
+      'cloudwatch:PutMetricData',
+    ],
+    usesAzure: true,
+    environment: [
+      variable('STATE_MACHINE_ARN', true, 'stack', "The provisioning state machine: each environment's request is its latest succeeded execution's input."),
+      variable('TEARDOWN_STATE_MACHINE_ARN', true, 'stack', 'The teardown state machine: an environment torn down since is not checked.'),
     ],
   },
 ];

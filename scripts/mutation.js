@@ -44,7 +44,7 @@ const SHARDS = [
   { name: 'commons-request', files: ['functions/commons/request/'] },
   { name: 'commons-arm', files: ['functions/commons/arm.ts', 'functions/commons/cloud-errors.ts'] },
   { name: 'azure-network', files: ['functions/azure-network/'] },
-  { name: 'tunnels', files: ['functions/tunnels/'] },
+  { name: 'tunnels', files: ['functions/tunnels/', 'functions/health-check/'] },
   { name: 'teardown-azure', files: ['functions/remove-azure/'] },
   { name: 'teardown-aws', files: ['functions/remove-aws-dns/', 'functions/remove-aws-vpn/'] },
   { name: 'teardown-inventory', files: ['functions/teardown-inventory/', 'functions/remove-probe/', 'functions/summarise-teardown/'] },

@@ -170,7 +170,8 @@ export async function createOutboundEndpoint(resolver: Route53ResolverClient, in
   if (endpoint.Direction !== 'OUTBOUND' || endpoint.HostVPCId !== input.request.aws.vpcId) {
     throw new ResourceConflict(`Route 53 Resolver endpoint ${endpoint.Id} is ${endpoint.Direction} in ${endpoint.HostVPCId}, not OUTBOUND in ${input.request.aws.vpcId}`);
   }
-  return { resolverEndpointId: endpoint.Id! };
+  // Found OPERATIONAL (a re-run): nothing to wait for.
+  return { resolverEndpointId: endpoint.Id!, ready: endpoint.Status === 'OPERATIONAL' };
 }
 
 async function findForwardingRule(resolver: Route53ResolverClient, request: EnvironmentRequest, creatorRequestId: string): Promise<ResolverRule | undefined> {
@@ -255,7 +256,7 @@ export async function associateRule(resolver: Route53ResolverClient, input: Rule
       ).ResolverRuleAssociation!,
     ['ResourceExistsException', 'InvalidRequestException'],
   );
-  return { associationId: association.Id! };
+  return { associationId: association.Id!, ready: association.Status === 'COMPLETE' };
 }
 
 export async function checkRuleAssociation(resolver: Route53ResolverClient, input: RuleAssociationCheckInput): Promise<RuleAssociationStatus> {

@@ -118,7 +118,7 @@ export async function createVpnGateway(ec2: EC2Client, ec2Once: EC2Client, input
         )
       ).VpnGateway!,
   );
-  return { vpnGatewayId: resource.VpnGatewayId! };
+  return { vpnGatewayId: resource.VpnGatewayId!, ready: resource.State === 'available' };
 }
 
 async function describeVpnGateway(ec2: EC2Client, vpnGatewayId: string) {
@@ -278,6 +278,7 @@ export async function createVpnConnection(
   const bgp = input.facts.bgp;
   const connectionIds: string[] = [];
   const arns: string[] = [];
+  let available = true;
   for (const [index, name] of names.vpnConnections.entries()) {
     const customerGatewayId = customerGatewayIds[index];
     if (!customerGatewayId) throw new ResourceFailed(`No customer gateway was created for VPN connection ${name}`);
@@ -314,8 +315,10 @@ export async function createVpnConnection(
     }
     connectionIds.push(resource.VpnConnectionId!);
     arns.push(...keys.map((k) => k.arn));
+    available &&= resource.State === 'available';
   }
-  return { vpnConnectionId: connectionIds[0], vpnConnectionIds: connectionIds, pskSecretArns: arns };
+  // Every connection found available (a re-run): the five-minute wait is skipped.
+  return { vpnConnectionId: connectionIds[0], vpnConnectionIds: connectionIds, pskSecretArns: arns, ready: available };
 }
 
 /**

@@ -11,7 +11,7 @@ import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { API_VERSIONS, getArmResource } from './arm';
 import { unlessNotFound } from './cloud-errors';
-import { resourceNames, type AzureResourceName } from './naming';
+import { resourceNamesOfAnyRouting, type AzureResourceName } from './naming';
 import { tagObject, type NamedResource } from './ownership';
 import { allPages } from './pages';
 import type { EnvironmentRequest } from './request/contract';
@@ -37,7 +37,7 @@ export async function awsResourcesWithOurNames(
   ec2States: { Name: string; Values: string[] },
 ): Promise<NamedResource[]> {
   const { ec2, secrets, resolver, lambda } = clients;
-  const names = resourceNames(request).aws;
+  const names = resourceNamesOfAnyRouting(request).aws;
   const byName = (name: string) => [{ Name: 'tag:Name', Values: [name] }, ec2States];
   const found: NamedResource[] = [];
   const add = (kind: string, name: string, id: string | undefined, tags: { Key?: string; Value?: string }[] | undefined) =>
@@ -126,7 +126,7 @@ interface AzureCandidate {
  * (hub-discovery.ts) finds them by how Azure ties them to the VNet and judges the hub-named ones itself.
  */
 export async function environmentAzureResourcesWithOurNames(arm: ResourceManagementClient, request: EnvironmentRequest): Promise<NamedResource[]> {
-  const n = resourceNames(request).azure;
+  const n = resourceNamesOfAnyRouting(request).azure;
   const tunnels = request.options.tunnels === 'one' ? n.tunnels.slice(0, 1) : n.tunnels;
   const candidates = tunnels.flatMap((t) => [
     { kind: 'local network gateway', resource: t.localNetworkGateway },
@@ -146,7 +146,7 @@ export async function environmentAzureResourcesWithOurNames(arm: ResourceManagem
  * `vnet` is the request's VNet as ARM answers it. The teardown's inventory still reads these names.
  */
 export async function azureResourcesWithOurNames(arm: ResourceManagementClient, request: EnvironmentRequest, vnet: ArmResourceJson): Promise<NamedResource[]> {
-  const n = resourceNames(request).azure;
+  const n = resourceNamesOfAnyRouting(request).azure;
   const NET = API_VERSIONS.network;
   const tunnels = request.options.tunnels === 'one' ? n.tunnels.slice(0, 1) : n.tunnels;
   const candidates: AzureCandidate[] = [

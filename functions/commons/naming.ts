@@ -179,6 +179,15 @@ export function resourceNames(request: EnvironmentRequest): ResourceNames {
   };
 }
 
+/**
+ * Every name an environment of this id may have made, whichever routing it was built with (BGP's second VPN
+ * connection and tunnels 3 and 4 included): what a teardown and a look-alike check look for, so that a teardown
+ * sent a request that says less than the provisioning's still leaves nothing of the environment behind.
+ */
+export function resourceNamesOfAnyRouting(request: EnvironmentRequest): ResourceNames {
+  return resourceNames({ ...request, options: { ...request.options, routing: 'bgp' } });
+}
+
 /** How many times one environment's Route 53 Resolver endpoint and rule can be built again after a teardown. */
 export const CREATOR_REQUEST_ID_GENERATIONS = 10;
 

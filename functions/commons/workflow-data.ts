@@ -184,6 +184,8 @@ export interface CustomerGatewayCreated {
 
 export interface VpnGatewayCreated {
   vpnGatewayId: string;
+  /** Found available (a re-run): its wait is skipped. */
+  ready: boolean;
 }
 
 export interface VpnGatewayStep extends StepInput {
@@ -207,6 +209,8 @@ export interface VpnConnectionCreated {
   /** One per customer gateway: one with static routing, two with BGP. */
   vpnConnectionIds: string[];
   pskSecretArns: string[];
+  /** Every connection found available (a re-run): the wait for them is skipped. */
+  ready: boolean;
 }
 
 export interface VpnConnectionStep extends StepInput {
@@ -269,6 +273,8 @@ export interface TunnelsJoined {
   connections: string[];
   attempt: 0;
   redriveCount: number;
+  /** No connection or key was written: the tunnels were joined already (a re-run), so the first look comes at once. */
+  joinedAlready: boolean;
   /** Only a look says which tunnels are down. */
   down?: undefined;
 }
@@ -332,6 +338,8 @@ export interface OutboundEndpointInput extends StepInput {
 /** `$.outboundEndpoint`. */
 export interface OutboundEndpoint {
   resolverEndpointId: string;
+  /** Found OPERATIONAL (a re-run): its wait is skipped. */
+  ready: boolean;
 }
 
 export interface ForwardingRuleInput extends StepInput {
@@ -349,6 +357,8 @@ export interface RuleAssociationInput extends StepInput {
 /** `$.ruleAssociation`. */
 export interface RuleAssociation {
   associationId: string;
+  /** Found COMPLETE (a re-run): its wait is skipped. */
+  ready: boolean;
 }
 
 export interface RuleAssociationCheckInput extends StepInput {
@@ -366,6 +376,8 @@ export interface RuleAssociationStatus {
 export interface ProbeFunction {
   functionName: string;
   securityGroupId: string;
+  /** Found Active and up to date (a re-run): its wait is skipped. */
+  ready: boolean;
 }
 
 export interface ProbeFunctionActive {

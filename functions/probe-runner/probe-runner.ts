@@ -219,8 +219,9 @@ export async function convergeProbeFunction(clients: ProbeFunctionClients, code:
 }
 
 export async function createProbeFunction(clients: ProbeFunctionClients, code: ProbeCode, input: StepInput): Promise<ProbeFunction> {
-  const { functionName, securityGroupId } = await convergeProbeFunction(clients, code, input);
-  return { functionName, securityGroupId };
+  const { functionName, securityGroupId, ready } = await convergeProbeFunction(clients, code, input);
+  // Found Active and up to date (a re-run): nothing to wait for.
+  return { functionName, securityGroupId, ready };
 }
 
 /** Not ready until Active, its last update Successful, and as the stack describes it. */

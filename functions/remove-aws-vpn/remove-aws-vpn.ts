@@ -22,7 +22,7 @@ import { absent, deleteOrWait, left, oursOrOutcome, removed, whyNotOurs, type Fo
 import { cloudErrorCode, isNotFound } from '../commons/cloud-errors';
 import { ResourceConflict, ResourceNotReady } from '../commons/errors';
 import { invocationLog } from '../commons/logger';
-import { resourceNames } from '../commons/naming';
+import { resourceNames, resourceNamesOfAnyRouting } from '../commons/naming';
 import { carriesOurTags, tagObject } from '../commons/ownership';
 import { TUNNEL_KEY_RECOVERY_WINDOW_DAYS, type RemovalInput, type RemovalOutcome } from '../commons/teardown-data';
 
@@ -57,7 +57,7 @@ async function removeStateful(
 
 /** Every VPN connection of the environment (one, or two with BGP), whose deletions EC2 runs side by side. */
 export async function removeVpnConnection(ec2: EC2Client, input: RemovalInput): Promise<RemovalOutcome> {
-  const names = resourceNames(input.request).aws.vpnConnections;
+  const names = resourceNamesOfAnyRouting(input.request).aws.vpnConnections;
   const connections = (await ec2.send(new DescribeVpnConnectionsCommand({ Filters: byName(...names) }))).VpnConnections ?? [];
   return removeStateful(
     `VPN connection (${names.join(', ')})`,
@@ -145,7 +145,7 @@ export async function removeVpnGateway(ec2: EC2Client, input: RemovalInput): Pro
 
 /** Every customer gateway of the environment (one per Azure gateway instance it uses), deleted side by side. */
 export async function removeCustomerGateway(ec2: EC2Client, input: RemovalInput): Promise<RemovalOutcome> {
-  const names = resourceNames(input.request).aws.customerGateways;
+  const names = resourceNamesOfAnyRouting(input.request).aws.customerGateways;
   const gateways = (await ec2.send(new DescribeCustomerGatewaysCommand({ Filters: byName(...names) }))).CustomerGateways ?? [];
   return removeStateful(
     `Customer gateway (${names.join(', ')})`,
@@ -191,7 +191,7 @@ export async function scheduleTunnelKeyDeletion(
   input: RemovalInput,
 ): Promise<{ secrets: RemovalOutcome[]; recoveryWindowInDays: number }> {
   const outcomes: RemovalOutcome[] = [];
-  for (const secretName of resourceNames(input.request).aws.pskSecretNames) {
+  for (const secretName of resourceNamesOfAnyRouting(input.request).aws.pskSecretNames) {
     outcomes.push(await scheduleSecretDeletion(secrets, input.request.environmentId, secretName));
   }
   return { secrets: outcomes, recoveryWindowInDays: TUNNEL_KEY_RECOVERY_WINDOW_DAYS };

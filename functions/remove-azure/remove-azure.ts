@@ -17,7 +17,7 @@ import { hubResourceNames, isOurHubResource, type HubResourceNames } from '../co
 import { otherEnvironmentsOnTheHub } from '../commons/hub-users';
 import { environmentRuleNames, nsgIdsOnSubnets } from '../commons/security-rules';
 import { invocationLog } from '../commons/logger';
-import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames, type ResourceNames } from '../commons/naming';
+import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNamesOfAnyRouting, type ResourceNames } from '../commons/naming';
 import { carriesOurTags, declaredSharedResourceIds } from '../commons/ownership';
 import type { RemovableNsg, RemovableSubnet, RemovalInput, RemovalOutcome, TunnelRemovals } from '../commons/teardown-data';
 
@@ -117,7 +117,7 @@ async function sendDelete(arm: ResourceManagementClient, id: string, apiVersion:
 }
 
 function names(input: RemovalInput): ResourceNames {
-  return resourceNames(input.request);
+  return resourceNamesOfAnyRouting(input.request);
 }
 
 function hubNames(input: RemovalInput): HubResourceNames {

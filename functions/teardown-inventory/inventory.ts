@@ -13,7 +13,7 @@ import { RequestRefused } from '../commons/errors';
 import { NOT_DELETED_EC2_STATES, awsResourcesWithOurNames, azureResourcesWithOurNames, type NamedResourceClients } from '../commons/named-resources';
 import { hubResourceNames, isOurHubResource } from '../commons/hub';
 import { otherEnvironmentsOnTheHub } from '../commons/hub-users';
-import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames } from '../commons/naming';
+import { MANAGED_BY, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames, resourceNamesOfAnyRouting } from '../commons/naming';
 import { environmentRuleNames, nsgIdsOnSubnets } from '../commons/security-rules';
 import { declaredSharedResourceIds, isOurs, type NamedResource } from '../commons/ownership';
 import type { EnvironmentRequest, RequestProblem } from '../commons/request/contract';
@@ -93,7 +93,7 @@ async function ruleAssociations(resolver: Route53ResolverClient, request: Enviro
 
 /** The GatewaySubnet carries no tags and no NSG: it is ours while our gateway or our public IP (made in the same step) is. */
 async function gatewaySubnet(arm: ResourceManagementClient, request: EnvironmentRequest, vnet: Awaited<ReturnType<typeof getArmResource>>, azure: NamedResource[]): Promise<NamedResource[]> {
-  const n = resourceNames(request).azure;
+  const n = resourceNamesOfAnyRouting(request).azure;
   const subnets: { name: string; id?: string }[] = vnet?.properties.subnets ?? [];
   const existing = subnets.find((s) => s.name.toLowerCase() === n.gatewaySubnet.name.toLowerCase());
   if (!existing) return [];
@@ -118,7 +118,7 @@ async function gatewaySubnet(arm: ResourceManagementClient, request: Environment
  * registered in the zone. They carry no tags of their own; they are ours because the endpoint is.
  */
 async function privateEndpointChildren(arm: ResourceManagementClient, request: EnvironmentRequest, azure: NamedResource[]): Promise<NamedResource[]> {
-  const n = resourceNames(request).azure;
+  const n = resourceNamesOfAnyRouting(request).azure;
   const endpoint = azure.find((r) => r.id.toLowerCase() === n.privateEndpoint.id.toLowerCase() && isOurs(r, request.environmentId));
   if (!endpoint) return [];
   const child = (kind: string, name: string, id: string): NamedResource => ({ ...endpoint, kind, name, id });
@@ -237,7 +237,7 @@ export async function takeInventory(document: unknown, clients: InventoryClients
   const wrongRegion = shownProblems(regionProblems(request.aws.region, context.deploymentRegion));
   if (wrongRegion.length) throw new RequestRefused('The teardown request was refused; nothing was removed.', wrongRegion);
 
-  const names = resourceNames(request);
+  const names = resourceNamesOfAnyRouting(request);
   const aws = await awsResourcesWithOurNames(clients, request, NOT_DELETED_EC2_STATES);
   const ourRules = aws.filter((r) => r.kind === 'Route 53 Resolver rule' && isOurs(r, request.environmentId));
   aws.push(...(await ruleAssociations(clients.resolver, request, ourRules)));

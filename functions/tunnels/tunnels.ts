@@ -109,6 +109,8 @@ export const IPSEC_POLICY = {
 interface JoinPass {
   connections: string[];
   waiting: string[];
+  /** Some connection or key was written in this pass (else every tunnel was joined already, as it should be). */
+  wrote: boolean;
 }
 
 /**
@@ -123,6 +125,7 @@ async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManage
   await requireSucceeded(arm, gatewayId, NET, 'The Azure VPN gateway');
   const connections: string[] = [];
   const waiting: string[] = [];
+  let wrote = false;
   let holding: string | undefined; // the connection whose write still runs on the gateway
   for (const [index, { aws, names }] of tunnelsInUse(input).entries()) {
     await requireSucceeded(arm, names.localNetworkGateway.id, NET, `The local network gateway for AWS tunnel ${aws.tunnel}`, localNetworkGateway(input, aws));
@@ -157,9 +160,14 @@ async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManage
         waiting.push(`${names.connection.name} waits for ${result.waitingFor}`);
         continue;
       }
-      if (result.provisioningState === 'Succeeded' && !result.wrote && !(await repairSharedKey(arm, names.connection.id, secret.SecretString!, waitFor))) {
-        waiting.push(`the key of ${names.connection.name} waits for ${waitFor}`);
-        continue;
+      wrote ||= !!result.wrote;
+      if (result.provisioningState === 'Succeeded' && !result.wrote) {
+        const repaired = await repairSharedKey(arm, names.connection.id, secret.SecretString!, waitFor);
+        if (repaired === undefined) {
+          waiting.push(`the key of ${names.connection.name} waits for ${waitFor}`);
+          continue;
+        }
+        wrote ||= repaired;
       }
       connections.push(result.provisioningState);
       if (!['Succeeded', 'Failed', 'Canceled'].includes(result.provisioningState)) holding = names.connection.name;
@@ -168,7 +176,7 @@ async function joinTunnels(arm: ResourceManagementClient, secrets: SecretsManage
       waiting.push(`${names.connection.name} waits for another connection operation on the gateway`);
     }
   }
-  return { connections, waiting };
+  return { connections, waiting, wrote };
 }
 
 export async function connectTunnels(arm: ResourceManagementClient, secrets: SecretsManagerClient, input: TunnelInput): Promise<TunnelsJoined> {
@@ -176,20 +184,22 @@ export async function connectTunnels(arm: ResourceManagementClient, secrets: Sec
   if (pass.waiting.length) {
     throw new ResourceNotReady(`${pass.waiting.join('; ')} (Azure runs one connection operation at a time per VPN gateway)`);
   }
-  return { connections: pass.connections, attempt: 0, redriveCount: input.redriveCount ?? 0 };
+  // Nothing written (a re-run on joined tunnels): the first look need not wait for a negotiation.
+  return { connections: pass.connections, attempt: 0, redriveCount: input.redriveCount ?? 0, joinedAlready: !pass.wrote };
 }
 
 /**
  * ARM never shows a connection's key on GET, so an existing connection is checked through its `sharedkey`
  * endpoint: a key that differs from the one in Secrets Manager (a mismatch, a rotation) is set again, so a
  * re-run repairs the tunnel instead of timing out on it again. Setting it is a connection operation: while
- * `waitFor` holds the gateway it is not sent, and the answer is false (the key still differs).
+ * `waitFor` holds the gateway it is not sent, and the answer is undefined (the key still differs). Otherwise
+ * the answer says whether it was set.
  */
-async function repairSharedKey(arm: ResourceManagementClient, connectionId: string, key: string, waitFor?: string): Promise<boolean> {
+async function repairSharedKey(arm: ResourceManagementClient, connectionId: string, key: string, waitFor?: string): Promise<boolean | undefined> {
   const current = (await armRequest(arm, 'GET', `${connectionId}/sharedkey`, NET)) as { value?: string };
   rememberSecret(current.value);
-  if (current.value === key) return true;
-  if (waitFor) return false;
+  if (current.value === key) return false;
+  if (waitFor) return undefined;
   invocationLog().info('key repaired', { connection: connectionId, why: 'its key differs from the one in Secrets Manager' });
   await armRequest(arm, 'PUT', `${connectionId}/sharedkey`, NET, { value: key });
   return true;

@@ -29,6 +29,7 @@ import { catalogHandlers, localFunctionArn } from './lambdas';
 import { LOCAL_CALLBACK_NETWORKS, localCallbackEnvironment, localFunctionEnvironment } from './environment';
 import { projectRoot } from './project';
 import { buildReport, removableResources, type Report } from './report';
+import { localReportPage } from './report-html';
 import { RetryPolicy } from './retry';
 
 export { runStateMachine, LOCAL_START_DATE } from './engine';
@@ -157,7 +158,7 @@ export function latestSimulatedSecond(state: CloudState): number {
  * Sets the handlers' environment for the run and gives back a function that restores the previous one.
  * Process-wide, so only what is the same for every execution of the run goes here (endpoints, CA, credentials).
  */
-function setHandlerEnvironment(values: Record<string, string>): () => void {
+export function setHandlerEnvironment(values: Record<string, string>): () => void {
   const previous = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
   Object.assign(process.env, values);
   return () => {
@@ -166,6 +167,22 @@ function setHandlerEnvironment(values: Record<string, string>): () => void {
       else process.env[key] = value;
     }
   };
+}
+
+/** `--faults`, parsed; a bad spec is the user's mistake (LocalOptionError). */
+export function faultsOption(spec: string | undefined): ReturnType<typeof parseFaults> {
+  try {
+    return parseFaults(spec);
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new LocalOptionError(`--faults: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The clouds' state a local command starts from: the saved `--state` when it exists, else the world's. */
+export function startingCloudState(options: { stateFile?: string; worldFile?: string }, root: string): { state: CloudState; fromState: boolean } {
+  if (options.stateFile && existsSync(options.stateFile)) return { state: readJsonFile<CloudState>(options.stateFile, 'state file'), fromState: true };
+  return { state: stateFromWorld(readWorld(path.resolve(options.worldFile ?? path.join(root, DEFAULT_WORLD)))), fromState: false };
 }
 
 function printProblems(out: NodeJS.WritableStream | null, problems: RequestProblem[], machine: Machine): void {
@@ -244,19 +261,9 @@ interface Session {
 }
 
 async function openSession(options: LocalRunOptions, root: string, out: NodeJS.WritableStream | null): Promise<Session> {
-  let faults;
-  try {
-    faults = parseFaults(options.faults);
-  } catch (error) {
-    if (error instanceof FaultSpecError) throw new LocalOptionError(`--faults: ${error.message}`);
-    throw error;
-  }
-
+  const faults = faultsOption(options.faults);
   // The clouds' state: a saved one, or the world.
-  const state: CloudState =
-    options.stateFile && existsSync(options.stateFile)
-      ? readJsonFile<CloudState>(options.stateFile, 'state file')
-      : stateFromWorld(readWorld(path.resolve(options.worldFile ?? path.join(root, DEFAULT_WORLD))));
+  const { state } = startingCloudState(options, root);
   const region = state.aws.region;
   const accountId = state.aws.accountId;
 
@@ -438,6 +445,7 @@ async function runExecution(session: Session, request: ParsedRequest, outDir: st
   const history = { events: result.events as LocalHistoryEvent[] };
   writeFileSync(path.join(outDir, 'history.json'), JSON.stringify(history, null, 2) + '\n');
   writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(outDir, 'report.html'), localReportPage(report, result.output, input));
 
   return {
     exitCode: result.status === 'SUCCEEDED' ? 0 : 1,

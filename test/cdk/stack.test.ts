@@ -1,4 +1,4 @@
-import { LAMBDAS } from '../../functions/catalog';
+import { ENTRY_FUNCTIONS, LAMBDAS } from '../../functions/catalog';
 import { placeholdersIn } from '../../cdk/asl';
 import { Synthesized, synthesize, usesRealAsl } from './synth';
 
@@ -61,9 +61,9 @@ describe('state machine', () => {
 });
 
 describe('functions', () => {
-  test('one function per catalog entry plus intake, status and notifier, all on Node 22/24', () => {
+  test('one function per catalog entry (the workflow functions, then intake, status, notifier and the health check), all on Node 22/24', () => {
     const functions = resources('AWS::Lambda::Function');
-    expect(functions.length).toBe(LAMBDAS.length + 3);
+    expect(functions.length).toBe(LAMBDAS.length + ENTRY_FUNCTIONS.length);
     for (const [, fn] of functions) expect(['nodejs22.x', 'nodejs24.x']).toContain(fn.Properties.Runtime);
   });
 

@@ -100,7 +100,10 @@ test('every statement of every role is valid for AWS: actions, resource types, c
       for (const resource of asList<string>(statement.Resource)) {
         pairs++;
         if (resource === '*') {
-          if (!details.isWildcardOnly && details.resourceTypes.length > 0) {
+          // An action whose every resource type is optional is also authorized on "*" (CloudWatch's PutMetricData
+          // without an OTLP dataset); "*" is accepted for it only under a condition that narrows it.
+          const optionalOnly = details.resourceTypes.every((t) => t.required === false) && Object.keys(statement.Condition ?? {}).length > 0;
+          if (!details.isWildcardOnly && details.resourceTypes.length > 0 && !optionalOnly) {
             problems.push(`${where}: ${action} takes ${details.resourceTypes.map((t) => t.name).join(', ')}, not "*"`);
           }
           continue;

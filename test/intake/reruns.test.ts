@@ -17,6 +17,9 @@ import { startLocalStepFunctions, type LocalExecution, type LocalStepFunctions }
 import { createdCounts } from '../workflow/support';
 import { PROJECT_ROOT, SECRET, STATE_MACHINE_ARN, captured, sampleRequest, sfnClient, webhookEvent } from './support';
 
+// Each test runs two or three whole executions: on a loaded two-core machine that outlasts the default minute.
+jest.setTimeout(240_000);
+
 /** What one environment's resources count when it was built once, cleanly. */
 const ONE_ENVIRONMENT = {
   'vpn-connection': 1,

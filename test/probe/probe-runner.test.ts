@@ -107,7 +107,7 @@ describe('the probe function converges one change at a time', () => {
     await h.clock.sleep(60);
     expect(await convergeProbeFunction(clients, CODE, stepInput())).toEqual({ ...first, ready: true, detail: expect.stringMatching(/\S/) });
     await expect(checkProbeFunction(clients, CODE, stepInput())).resolves.toEqual({ state: 'Active' });
-    await expect(createProbeFunction(clients, CODE, stepInput())).resolves.toEqual({ functionName: FUNCTION_NAME, securityGroupId: first.securityGroupId });
+    await expect(createProbeFunction(clients, CODE, stepInput())).resolves.toEqual({ functionName: FUNCTION_NAME, securityGroupId: first.securityGroupId, ready: true });
     expect(callsOf(h, 'CreateFunction')).toBe(1);
     expect(callsOf(h, 'UpdateFunctionCode') + callsOf(h, 'UpdateFunctionConfiguration')).toBe(0);
   });

@@ -134,3 +134,21 @@ describe('provisioned with BGP by the workflow itself, then torn down', () => {
     expect((torn.output as TeardownSummary).removed).toHaveLength(42);
   });
 });
+
+describe('provisioned with BGP, torn down with a request that says static routing (the default request)', () => {
+  const dir = temporaryDirectory('bgp-provision-static-teardown');
+  const stateFile = path.join(dir, 'state.json');
+  let torn: LocalRunResult;
+  beforeAll(async () => {
+    const provisioned = await runLocal({ request: bgpRequestDocument(), stateFile, outDir: path.join(dir, 'provision'), output: null });
+    expect(provisioned.status).toBe('SUCCEEDED');
+    const { routing: _routing, ...staticOptions } = (bgpRequestDocument() as any).options;
+    torn = await runLocal({ request: { ...(bgpRequestDocument() as any), options: staticOptions }, teardown: true, stateFile, outDir: path.join(dir, 'teardown'), output: null });
+  }, 300_000);
+
+  it('still removes everything the BGP provisioning made: a teardown looks for every name of the environment, whatever its routing', () => {
+    expect([torn.status, torn.error]).toEqual(['SUCCEEDED', null]);
+    expect(torn.report!.resources).toEqual({ aws: [], azure: [] });
+    expect((torn.output as TeardownSummary).removed).toHaveLength(42);
+  });
+});

@@ -21,6 +21,9 @@ import { TUNNEL_KEY_RECOVERY_WINDOW_DAYS, type RemovalOutcome } from '../../func
 import * as removal from '../../functions/remove-aws-vpn/remove-aws-vpn';
 import { buildAwsSide, startVpnClouds, untilReady, vpnRequest, type VpnClouds } from '../workflow/vpn-support';
 
+/** A teardown looks for the keys of tunnels 3 and 4 too (BGP routing's), whatever the request says: none here. */
+const BGP_ONLY_KEYS_ABSENT = [{ outcome: 'absent' }, { outcome: 'absent' }];
+
 const AZURE_IP = '20.48.1.10';
 const request = vpnRequest();
 const names = resourceNames(request).aws;
@@ -73,7 +76,8 @@ test('removes our VPN connection, detaches and deletes our gateway, deletes our 
     detach: { outcome: 'removed', id: built.vpnGatewayId },
     gateway: { outcome: 'removed', id: built.vpnGatewayId },
     customerGateway: { outcome: 'removed', id: built.customerGatewayId },
-    keys: { secrets: built.pskSecretArns.map((id) => ({ outcome: 'removed', id })), recoveryWindowInDays: TUNNEL_KEY_RECOVERY_WINDOW_DAYS },
+    // Tunnels 3 and 4 (BGP routing's) are looked for too, whatever the request's routing: absent here.
+    keys: { secrets: [...built.pskSecretArns.map((id) => ({ outcome: 'removed', id })), ...BGP_ONLY_KEYS_ABSENT], recoveryWindowInDays: TUNNEL_KEY_RECOVERY_WINDOW_DAYS },
   });
   expect(await ec2States(h)).toEqual({ connections: ['deleted'], gateways: ['deleted'], customerGateways: ['deleted'] });
   const vgw = h.state.aws.vpnGateways.find((g) => g.VpnGatewayId === built.vpnGatewayId)!;
@@ -90,7 +94,7 @@ test('removes our VPN connection, detaches and deletes our gateway, deletes our 
   // Again, as a re-run of the teardown: no call changes anything, and what is gone reads as gone.
   const again = await removeAll(h);
   expect(deletes(h)).toEqual({ DeleteVpnConnection: 1, DetachVpnGateway: 1, DeleteVpnGateway: 1, DeleteCustomerGateway: 1, DeleteSecret: 2 });
-  expect((again.keys as { secrets: RemovalOutcome[] }).secrets.map((s) => s.outcome)).toEqual(['removed', 'removed']);
+  expect((again.keys as { secrets: RemovalOutcome[] }).secrets.map((s) => s.outcome)).toEqual(['removed', 'removed', 'absent', 'absent']);
   expect((again.detach as RemovalOutcome).outcome).not.toBe('left');
 
   // Secrets never in what the steps answer.
@@ -106,7 +110,7 @@ test('a nothing-there environment answers absent for every step, and calls no de
     detach: { outcome: 'absent' },
     gateway: { outcome: 'absent' },
     customerGateway: { outcome: 'absent' },
-    keys: { secrets: [{ outcome: 'absent' }, { outcome: 'absent' }], recoveryWindowInDays: TUNNEL_KEY_RECOVERY_WINDOW_DAYS },
+    keys: { secrets: [{ outcome: 'absent' }, { outcome: 'absent' }, ...BGP_ONLY_KEYS_ABSENT], recoveryWindowInDays: TUNNEL_KEY_RECOVERY_WINDOW_DAYS },
   });
   expect(deletes(h)).toEqual({});
 });
@@ -140,7 +144,7 @@ test('every delete answer lost (drop-response), then asked again: converges to e
   expect(outcomes.connection).toEqual({ outcome: 'removed', id: built.vpnConnectionId });
   expect(outcomes.gateway).toEqual({ outcome: 'removed', id: built.vpnGatewayId });
   expect(outcomes.customerGateway).toEqual({ outcome: 'removed', id: built.customerGatewayId });
-  expect((outcomes.keys as { secrets: RemovalOutcome[] }).secrets.map((s) => s.outcome)).toEqual(['removed', 'removed']);
+  expect((outcomes.keys as { secrets: RemovalOutcome[] }).secrets.map((s) => s.outcome)).toEqual(['removed', 'removed', 'absent', 'absent']);
   expect(await ec2States(h)).toEqual({ connections: ['deleted'], gateways: ['deleted'], customerGateways: ['deleted'] });
   expect(h.state.aws.secrets.filter((s) => built.pskSecretArns.includes(s.ARN)).every((s) => s.DeletedDate !== undefined)).toBe(true);
 });
@@ -177,7 +181,7 @@ test('look-alikes with our names but not our tags are left untouched, the enviro
     gateway: { outcome: 'left', id: vgw.VpnGatewayId, reason: `it lacks the tag environment=${request.environmentId}` },
     customerGateway: { outcome: 'left', id: cgw.CustomerGatewayId, reason: `it lacks the tags managed-by=${MANAGED_BY} and environment=${request.environmentId}` },
     keys: {
-      secrets: [{ outcome: 'left', id: secret.ARN, reason: `it lacks the tags managed-by=${MANAGED_BY} and environment=${request.environmentId}` }, { outcome: 'absent' }],
+      secrets: [{ outcome: 'left', id: secret.ARN, reason: `it lacks the tags managed-by=${MANAGED_BY} and environment=${request.environmentId}` }, { outcome: 'absent' }, ...BGP_ONLY_KEYS_ABSENT],
       recoveryWindowInDays: TUNNEL_KEY_RECOVERY_WINDOW_DAYS,
     },
   });

@@ -147,7 +147,7 @@ describe('the virtual private gateway', () => {
     expect(calls(h, 'AttachVpnGateway')).toBe(0);
     await h.sleep(30);
     // Available now: a re-run still finds it.
-    expect(await createVpnGateway(h.ec2, h.ec2Once, input)).toEqual({ vpnGatewayId });
+    expect(await createVpnGateway(h.ec2, h.ec2Once, input)).toEqual({ vpnGatewayId, ready: true });
     expect(calls(h, 'CreateVpnGateway')).toBe(1);
     expect(await attachVpnGateway(h.ec2, { ...input, vpnGatewayId })).toEqual({ attachment: 'attaching' });
     expect(await attachVpnGateway(h.ec2, { ...input, vpnGatewayId })).toEqual({ attachment: 'attaching' });

@@ -17,6 +17,7 @@ const SERVICES: Record<string, string> = {
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
   '@aws-sdk/client-lambda': 'lambda',
   '@aws-sdk/client-sfn': 'states',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
 };
 /** Where the IAM action name differs from the command's. */
 const ACTION_NAMES: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };

@@ -91,7 +91,7 @@ describe('joining the tunnels', () => {
       delete state.azure.resources[names().azure.tunnels[0].connection.id.toLowerCase()];
     });
     const result = await connectTunnels(h.arm, h.secrets, { ...tunnelInput(saved.built), redriveCount: 2 });
-    expect(result).toEqual({ connections: [expect.stringMatching(/Creating|Updating/), 'Succeeded'], attempt: 0, redriveCount: 2 });
+    expect(result).toEqual({ connections: [expect.stringMatching(/Creating|Updating/), 'Succeeded'], attempt: 0, redriveCount: 2, joinedAlready: false });
     const written = connectionOf(h.state, 1).body;
     expect(written.tags).toMatchObject({ 'managed-by': 'aoai-private-link', 'aws-tunnel': '1' });
     expect(written.location).toBe('japaneast');
@@ -129,7 +129,7 @@ describe('joining the tunnels', () => {
       connectionOf(state, 2).body.properties.sharedKey = WRONG_KEY;
     });
     const result = await connectTunnels(h.arm, h.secrets, tunnelInput(saved.built));
-    expect(result).toEqual({ connections: ['Succeeded', 'Succeeded'], attempt: 0, redriveCount: 0 });
+    expect(result).toEqual({ connections: ['Succeeded', 'Succeeded'], attempt: 0, redriveCount: 0, joinedAlready: false });
     expect(connectionOf(h.state, 2).body.properties.sharedKey).toBe(secretValue(h.state, saved.built.pskSecretArns[1]));
     expect(connectionOf(h.state, 1).body.properties.sharedKey).toBe(secretValue(h.state, saved.built.pskSecretArns[0]));
     expect(azureWrites(h).map((o) => o.resource.split('/').pop())).toEqual([connectionName(2)]);
@@ -157,13 +157,13 @@ describe('joining the tunnels', () => {
     const written = azureWrites(h)[0];
     await h.sleep(written.readyAt - h.clouds.clock.now());
     const joined = await connectTunnels(h.arm, h.secrets, input);
-    expect(joined).toEqual({ connections: ['Succeeded', expect.stringMatching(/Creating|Updating/)], attempt: 0, redriveCount: 0 });
+    expect(joined).toEqual({ connections: ['Succeeded', expect.stringMatching(/Creating|Updating/)], attempt: 0, redriveCount: 0, joinedAlready: false });
     expect(azureWrites(h).map((o) => o.resource.split('/').pop())).toEqual([connectionName(1), connectionName(2)]);
     expect(connectionOf(h.state, 2).body.properties.sharedKey).toBe(secretValue(h.state, saved.built.pskSecretArns[1]));
     // A re-run while the second is being written, and after, writes nothing more.
     await connectTunnels(h.arm, h.secrets, input);
     await h.sleep(azureWrites(h)[1].readyAt - h.clouds.clock.now());
-    expect(await connectTunnels(h.arm, h.secrets, input)).toEqual({ connections: ['Succeeded', 'Succeeded'], attempt: 0, redriveCount: 0 });
+    expect(await connectTunnels(h.arm, h.secrets, input)).toEqual({ connections: ['Succeeded', 'Succeeded'], attempt: 0, redriveCount: 0, joinedAlready: true });
     expect(h.clouds.recorder.apiCalls.azure['PUT Microsoft.Network/connections']).toBe(2);
   });
 
