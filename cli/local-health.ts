@@ -20,7 +20,7 @@ import { checkEnvironmentHealth, type HealthReport } from '../functions/health-c
 import { HEALTH_NAMESPACE, metricData, type MetricDatum } from '../functions/health-check/metrics';
 import { startLocalClouds, type LocalClouds } from '../local/cloud';
 import { faultsOption, latestSimulatedSecond, setHandlerEnvironment, startingCloudState } from '../local/runner';
-import { LOCAL_CALLBACK_NETWORKS, localFunctionEnvironment } from '../local/runner/environment';
+import { LOCAL_CALLBACK_NETWORKS, endpointsOf, localFunctionEnvironment } from '../local/runner/environment';
 import { LOCAL_START_DATE } from '../local/runner/engine';
 import { LocalOptionError } from '../local/runner/errors';
 import { projectRoot } from '../local/runner/project';
@@ -80,16 +80,7 @@ export async function runHealthLocally(options: LocalHealthOptions): Promise<Loc
       const caFile = path.join(caDirectory, 'emulated-azure-ca.pem');
       writeFileSync(caFile, clouds.caPem, { mode: 0o600 });
       restore = setHandlerEnvironment(
-        localFunctionEnvironment({
-          logStreamName: `local/health/${process.pid}`,
-          awsEndpoint: clouds.awsEndpoint,
-          azureEndpoint: clouds.azureEndpoint,
-          authorityHost: clouds.authorityHost,
-          azureCredentialSecretArn: clouds.azureCredentialSecretArn,
-          caFile,
-          region: state.aws.region,
-          accountId: state.aws.accountId,
-        }),
+        localFunctionEnvironment(endpointsOf(clouds, state, caFile, `local/health/${process.pid}`)),
       );
       // The clients the function builds (functions/health-check/clients.ts), without the CloudWatch publisher.
       const azure = azureClients(secretsClient());

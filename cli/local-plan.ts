@@ -44,7 +44,7 @@ export async function planLocally(args: LocalArguments, out: NodeJS.WritableStre
   const { startLocalPublicDns } = require('../local/cloud/public-dns') as typeof import('../local/cloud/public-dns');
   const { faultsOption, latestSimulatedSecond, setHandlerEnvironment, startingCloudState } = require('../local/runner') as typeof import('../local/runner');
   const { captureFunctionLogs } = require('../local/runner/function-logs') as typeof import('../local/runner/function-logs');
-  const { LOCAL_CALLBACK_NETWORKS, localCallbackEnvironment, localFunctionEnvironment } = require('../local/runner/environment') as typeof import('../local/runner/environment');
+  const { LOCAL_CALLBACK_NETWORKS, localCallbackEnvironment, endpointsOf, localFunctionEnvironment } = require('../local/runner/environment') as typeof import('../local/runner/environment');
   const { everyCloudReaderClients } = require('../functions/commons/clients/every-cloud-reader') as typeof import('../functions/commons/clients/every-cloud-reader');
   const { planRequest, reportPlan } = require('./plan') as typeof import('./plan');
 
@@ -74,17 +74,8 @@ export async function planLocally(args: LocalArguments, out: NodeJS.WritableStre
   const publicDns = await startLocalPublicDns();
   const restore = [
     setHandlerEnvironment(
-      localFunctionEnvironment({
-        // Its own execution environment: clients built for an earlier run's endpoints are never reused.
-        logStreamName: `local/plan/${randomUUID().slice(0, 8)}`,
-        awsEndpoint: clouds.awsEndpoint,
-        azureEndpoint: clouds.azureEndpoint,
-        authorityHost: clouds.authorityHost,
-        azureCredentialSecretArn: clouds.azureCredentialSecretArn,
-        caFile,
-        region: state.aws.region,
-        accountId: state.aws.accountId,
-      }),
+      // Its own execution environment: clients built for an earlier run's endpoints are never reused.
+      localFunctionEnvironment(endpointsOf(clouds, state, caFile, `local/plan/${randomUUID().slice(0, 8)}`)),
     ),
     setHandlerEnvironment(localCallbackEnvironment(publicDns.address)),
   ];

@@ -118,6 +118,12 @@ function slash30Of(address: string): number | undefined {
   return n === undefined ? undefined : n - (n % 4);
 }
 
+/** The /30 that holds `address`, as a CIDR (a tunnel's inside CIDR from either end's address). */
+export function slash30Containing(address: string): string | undefined {
+  const network = slash30Of(address);
+  return network === undefined ? undefined : `${toIp(network)}/30`;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The layout
 // ---------------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { API_VERSIONS, armRequest, getArmResource, provisioningStateOf, type ArmResourceView } from './arm';
 import { cidrContains, cidrOverlaps } from './cidr';
 import { armEndpoint } from './clients/azure';
-import { bgpTable, planBgp, type GatewayBgpUse } from './bgp';
+import { bgpTable, planBgp, slash30Containing, type GatewayBgpUse } from './bgp';
 import { greenfieldHub, hubResourceNames, isOurHubResource, type HubResourceNames } from './hub';
 import { MANAGED_BY, OPENAI_PRIVATE_DNS_ZONE, TAG_ENVIRONMENT, TAG_MANAGED_BY, resourceNames, type AzureResourceName } from './naming';
 import { carriesOurTags, tagObject } from './ownership';
@@ -342,12 +342,11 @@ async function bgpAddressesOnGateway(ctx: Context, gatewayId: string): Promise<{
     if (peer) used.push(peer);
   }
   // A re-run keeps the /30s its tunnels were built with, whatever was freed since.
-  const own = ownLngs.map((id) => ownPeers.get(id));
-  const toSlash30 = (peer: string) => {
-    const [a, b, c, d] = peer.split('.').map(Number);
-    return `${a}.${b}.${c}.${d - (d % 4)}/30`;
-  };
-  return { used, own: own.every((p): p is string => p !== undefined) ? own.map(toSlash30) : undefined };
+  const own = ownLngs.map((id) => {
+    const peer = ownPeers.get(id);
+    return peer === undefined ? undefined : slash30Containing(peer);
+  });
+  return { used, own: own.every((cidr): cidr is string => cidr !== undefined) ? own : undefined };
 }
 
 /**

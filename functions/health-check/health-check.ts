@@ -9,7 +9,8 @@ import { DescribeVpnConnectionsCommand, type EC2Client, type VgwTelemetry } from
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/core-auth';
-import { API_VERSIONS, armAction, getArmResource, type ArmResourceView } from '../commons/arm';
+import { API_VERSIONS, getArmResource, type ArmResourceView } from '../commons/arm';
+import { bgpSession, gatewayBgpPeers } from '../commons/bgp-peers';
 import { COGNITIVE_SERVICES_SCOPE } from '../commons/clients/azure';
 import { cloudErrorCode, rememberSecret, scrub } from '../commons/cloud-errors';
 import { ec2TagFilters, OPENAI_DOMAIN, resourceNames } from '../commons/naming';
@@ -41,13 +42,6 @@ export interface HealthClients {
 
 const check = (name: string, ok: boolean, detail: string): HealthCheck => ({ name, ok, detail: scrub(detail) });
 const idName = (id: string | undefined) => (id ?? '').split('/').pop() ?? '';
-
-/** A peer as Azure's getBgpPeerStatus lists it. */
-interface BgpPeer {
-  neighbor?: string;
-  state?: string;
-  routesReceived?: number;
-}
 
 /** One tunnel as both clouds describe it now. */
 interface TunnelView {
@@ -106,20 +100,15 @@ function tunnelChecks(request: EnvironmentRequest, view: TunnelView): HealthChec
  */
 async function bgpChecks(clients: HealthClients, views: TunnelView[]): Promise<HealthCheck[]> {
   const gatewayId = views.map((v) => v.connection?.properties?.virtualNetworkGateway1?.id as string | undefined).find(Boolean);
-  let peers: BgpPeer[] | undefined;
-  if (gatewayId) {
-    const answer = await armAction(clients.arm, `${gatewayId}/getBgpPeerStatus`, NET);
-    peers = answer === undefined ? undefined : ((answer as { value?: BgpPeer[] }).value ?? []);
-  }
+  const peers = gatewayId ? await gatewayBgpPeers(clients.arm, gatewayId) : undefined;
   return views.map((view) => {
     const name = `BGP session tunnel ${view.tunnel}`;
     const neighbor = view.localNetworkGateway?.properties?.bgpSettings?.bgpPeeringAddress as string | undefined;
     if (!neighbor) return check(name, false, 'the local network gateway has no BGP peering address');
     const accepted = view.telemetry?.AcceptedRouteCount ?? 0;
     if (peers === undefined) return check(name, false, `AWS accepted ${accepted} routes; Azure did not answer getBgpPeerStatus${gatewayId ? '' : ' (no gateway found)'}`);
-    const peer = peers.find((p) => p.neighbor === neighbor && p.state === 'Connected') ?? peers.find((p) => p.neighbor === neighbor);
-    const azure = peer?.state ?? 'NotFound';
-    return check(name, accepted > 0 && azure === 'Connected', `AWS inside ${neighbor}: AWS accepted ${accepted} routes, Azure reports the peer ${azure} with ${Number(peer?.routesReceived ?? 0)} routes`);
+    const session = bgpSession(peers, neighbor, accepted);
+    return check(name, session.established, `AWS inside ${neighbor}: AWS accepted ${accepted} routes, Azure reports the peer ${session.azure} with ${session.azureRoutesReceived} routes`);
   });
 }
 

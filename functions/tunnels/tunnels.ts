@@ -6,8 +6,9 @@
 import { DescribeVpnConnectionsCommand, type EC2Client, type VpnConnection } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ResourceManagementClient } from '@azure/arm-resources';
-import { API_VERSIONS, armAction, armRequest, ensureArmResource, getArmResource, provisioningStateOf, requireSucceeded, type DesiredResource } from '../commons/arm';
+import { API_VERSIONS, armRequest, ensureArmResource, getArmResource, provisioningStateOf, requireSucceeded, type DesiredResource } from '../commons/arm';
 import { bgpTable, connectionCustomAddresses, type BgpTunnel } from '../commons/bgp';
+import { bgpSession, gatewayBgpPeers } from '../commons/bgp-peers';
 import { isAnotherOperationInProgress, rememberSecret } from '../commons/cloud-errors';
 import { ResourceFailed, ResourceNotReady, TunnelsDown } from '../commons/errors';
 import { invocationLog } from '../commons/logger';
@@ -290,13 +291,6 @@ async function describeConnections(ec2: EC2Client, input: { vpnConnectionId: str
 // BGP: the sessions on the UP tunnels, and the routes they carry
 // ---------------------------------------------------------------------------------------------------------
 
-/** A peer as Azure's getBgpPeerStatus lists it. */
-interface BgpPeer {
-  neighbor?: string;
-  state?: string;
-  routesReceived?: number;
-}
-
 /**
  * One look at every tunnel's session: AWS must have accepted routes over it, and Azure's gateway must list the
  * AWS inside address as a Connected peer. Bounded: after maxAttempts it names each session and what each side
@@ -310,20 +304,15 @@ export async function checkBgpSessions(arm: ResourceManagementClient, ec2: EC2Cl
   const peers = (await gatewayBgpPeers(arm, input.facts.hub.vpnGateway.id)) ?? [];
   // A tunnel the tunnel check found down (an instance or endpoint lost) has no session to wait for.
   const down = new Set(input.tunnelsDown ?? []);
-  const sessions: BgpSessionState[] = input.tunnels.filter((aws) => !down.has(aws.tunnel)).map((aws) => {
-    const row = bgp.tunnels.find((t) => t.tunnel === aws.tunnel);
-    const neighbor = row?.awsAddress ?? '';
-    const awsSide = telemetry.find((t) => t.OutsideIpAddress === aws.outsideIp);
-    const peer = peers.find((p) => p.neighbor === neighbor && p.state === 'Connected') ?? peers.find((p) => p.neighbor === neighbor);
-    return {
-      tunnel: aws.tunnel,
-      neighbor,
-      awsAcceptedRoutes: awsSide?.AcceptedRouteCount ?? 0,
-      azure: peer?.state ?? 'NotFound',
-      azureRoutesReceived: Number(peer?.routesReceived ?? 0),
-    };
+  const looks = input.tunnels.filter((aws) => !down.has(aws.tunnel)).map((aws) => {
+    const neighbor = bgp.tunnels.find((t) => t.tunnel === aws.tunnel)?.awsAddress ?? '';
+    const awsAcceptedRoutes = telemetry.find((t) => t.OutsideIpAddress === aws.outsideIp)?.AcceptedRouteCount ?? 0;
+    const { azure, azureRoutesReceived, established } = bgpSession(peers, neighbor, awsAcceptedRoutes);
+    const session: BgpSessionState = { tunnel: aws.tunnel, neighbor, awsAcceptedRoutes, azure, azureRoutesReceived };
+    return { session, established };
   });
-  const ready = sessions.length > 0 && sessions.every((s) => s.awsAcceptedRoutes > 0 && s.azure === 'Connected');
+  const sessions = looks.map((look) => look.session);
+  const ready = looks.length > 0 && looks.every((look) => look.established);
   if (ready) return { ready, attempt, sessions };
   if (attempt >= input.maxAttempts) {
     const report = sessions
@@ -337,8 +326,3 @@ export async function checkBgpSessions(arm: ResourceManagementClient, ec2: EC2Cl
   return { ready: false, attempt, sessions };
 }
 
-/** Azure's getBgpPeerStatus, a long-running action: its answer, or undefined while Azure is still working on it. */
-async function gatewayBgpPeers(arm: ResourceManagementClient, gatewayId: string): Promise<BgpPeer[] | undefined> {
-  const answer = await armAction(arm, `${gatewayId}/getBgpPeerStatus`, NET);
-  return answer === undefined ? undefined : ((answer as { value?: BgpPeer[] }).value ?? []);
-}

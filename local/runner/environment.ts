@@ -23,6 +23,17 @@ export interface LocalEndpoints {
   logStreamName: string;
 }
 
+/** The endpoints of running emulated clouds, on the state they serve, for `localFunctionEnvironment`. */
+export function endpointsOf(
+  clouds: Pick<LocalEndpoints, 'awsEndpoint' | 'azureEndpoint' | 'authorityHost' | 'azureCredentialSecretArn'>,
+  state: { aws: { region: string; accountId: string } },
+  caFile: string,
+  logStreamName: string,
+): LocalEndpoints {
+  const { awsEndpoint, azureEndpoint, authorityHost, azureCredentialSecretArn } = clouds;
+  return { awsEndpoint, azureEndpoint, authorityHost, azureCredentialSecretArn, caFile, region: state.aws.region, accountId: state.aws.accountId, logStreamName };
+}
+
 export function localFunctionEnvironment(endpoints: LocalEndpoints): Record<string, string> {
   const { region, accountId } = endpoints;
   return {

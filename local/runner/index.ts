@@ -26,7 +26,7 @@ import { LambdaTaskError, LocalOptionError } from './errors';
 import type { HistoryEvent, LocalHistoryEvent } from './history';
 import { captureFunctionLogs } from './function-logs';
 import { catalogHandlers, localFunctionArn } from './lambdas';
-import { LOCAL_CALLBACK_NETWORKS, localCallbackEnvironment, localFunctionEnvironment } from './environment';
+import { LOCAL_CALLBACK_NETWORKS, localCallbackEnvironment, endpointsOf, localFunctionEnvironment } from './environment';
 import { projectRoot } from './project';
 import { buildReport, removableResources, type Report } from './report';
 import { localReportPage } from './report-html';
@@ -333,16 +333,7 @@ async function openSession(options: LocalRunOptions, root: string, out: NodeJS.W
       };
       for (const [arn, handler] of Object.entries(handlers)) handlers[arn] = recycledEnvironments(handler);
       restoreEnvironment = setHandlerEnvironment(
-        localFunctionEnvironment({
-          logStreamName: streamName(),
-          awsEndpoint: clouds.awsEndpoint,
-          azureEndpoint: clouds.azureEndpoint,
-          authorityHost: clouds.authorityHost,
-          azureCredentialSecretArn: clouds.azureCredentialSecretArn,
-          caFile,
-          region,
-          accountId,
-        }),
+        localFunctionEnvironment(endpointsOf(clouds, state, caFile, streamName())),
       );
       // The ticket callback's settings, as an operator sets them: the 127.0.0.1 listeners allowed, names resolved by the local public DNS.
       const publicDns = await startLocalPublicDns();

@@ -13,7 +13,7 @@ import { startLocalClouds, type LocalClouds } from '../../local/cloud';
 import { startLocalPublicDns } from '../../local/cloud/public-dns';
 import { readWorld, stateFromWorld } from '../../local/cloud/world';
 import { parseFaults } from '../../local/faults';
-import { localCallbackEnvironment, localFunctionEnvironment } from '../../local/runner/environment';
+import { localCallbackEnvironment, endpointsOf, localFunctionEnvironment } from '../../local/runner/environment';
 
 const ROOT = path.join(__dirname, '..', '..');
 const REQUEST = path.join(ROOT, 'events', 'new-environment.json');
@@ -41,16 +41,7 @@ describe('aoai-link plan', () => {
     const dns = await startLocalPublicDns();
     closeDns = () => dns.close();
     const env = {
-      ...localFunctionEnvironment({
-        logStreamName: 'test/plan-command',
-        awsEndpoint: clouds.awsEndpoint,
-        azureEndpoint: clouds.azureEndpoint,
-        authorityHost: clouds.authorityHost,
-        azureCredentialSecretArn: clouds.azureCredentialSecretArn,
-        caFile,
-        region: state.aws.region,
-        accountId: state.aws.accountId,
-      }),
+      ...localFunctionEnvironment(endpointsOf(clouds, state, caFile, 'test/plan-command')),
       ...localCallbackEnvironment(dns.address),
     };
     // An operator's shell sets no log level (the functions' one is theirs).
